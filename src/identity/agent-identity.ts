@@ -1,0 +1,73 @@
+import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { inspect } from 'node:util';
+import { InvalidKeyError } from '../errors.js';
+import { agentIdFromPublicKeyPem } from './agent-id.js';
+import { describePublicKey, importPrivateKeyPem, importPrivateKeySeed, type ImportedPublicKey } from './keys.js';
+
+/**
+ * An agent's Ed25519 key pair and the id derived from it. The private key never appears in
+ * `JSON.stringify`, `console.log` or error messages; read {@link privateKeyPem} deliberately.
+ */
+export class AgentIdentity {
+  readonly agentId: string;
+  /** SPKI PEM with the trailing newline the reference writes. */
+  readonly publicKeyPem: string;
+  readonly publicKey: KeyObject;
+  /** The raw 32-byte public key. */
+  readonly publicKeyRaw: Buffer;
+  /** Lowercase hex SHA-256 of the raw public key (`agent_pubkey_fingerprint`). */
+  readonly fingerprint: string;
+  readonly #privateKey: KeyObject;
+
+  private constructor(privateKey: KeyObject) {
+    this.#privateKey = privateKey;
+    const described: ImportedPublicKey = describePublicKey(createPublicKey(privateKey));
+    this.publicKey = described.key;
+    this.publicKeyRaw = described.raw;
+    this.fingerprint = described.fingerprint;
+    this.publicKeyPem = described.key.export({ format: 'pem', type: 'spki' }).toString();
+    this.agentId = agentIdFromPublicKeyPem(this.publicKeyPem);
+    Object.freeze(this);
+  }
+
+  /** A fresh random identity. */
+  static generate(): AgentIdentity {
+    return new AgentIdentity(generateKeyPairSync('ed25519').privateKey);
+  }
+
+  /** Import a PKCS#8 PEM Ed25519 private key (the reference's key file format). */
+  static fromPrivateKeyPem(privateKeyPem: string): AgentIdentity {
+    return new AgentIdentity(importPrivateKeyPem(privateKeyPem));
+  }
+
+  /** Derive an identity from a 32-byte Ed25519 seed. */
+  static fromSeed(seed: Uint8Array): AgentIdentity {
+    return new AgentIdentity(importPrivateKeySeed(seed));
+  }
+
+  /** Wrap an existing Ed25519 private KeyObject (e.g. one loaded from a KMS export). */
+  static fromKeyObject(privateKey: KeyObject): AgentIdentity {
+    if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'ed25519') {
+      throw new InvalidKeyError('private key is not Ed25519');
+    }
+    return new AgentIdentity(privateKey);
+  }
+
+  /** PKCS#8 PEM of the private key. Secret: store it like a password. */
+  get privateKeyPem(): string {
+    return this.#privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  }
+
+  /** Ed25519 signature (64 bytes) over `bytes`. */
+  sign(bytes: Uint8Array): Buffer {
+    return sign(null, bytes, this.#privateKey);
+  }
+
+  toJSON(): { agentId: string; publicKeyPem: string } {
+    return { agentId: this.agentId, publicKeyPem: this.publicKeyPem };
+  }
+
+  [inspect.custom](): string {
+    return `AgentIdentity { agentId: '${this.agentId}' }`;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Ed25519 key import with a bounded cache: parsing a PEM costs more than an Ed25519 verify, so a
+ * verifier must never parse one per call (issue 2's benchmark hint). Keys are checked to be Ed25519.
+ */
+import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { InvalidKeyError } from '../errors.js';
+
+/** Longest PEM text accepted; an Ed25519 SPKI PEM is 113 characters. */
+export const MAX_PEM_LENGTH = 4096;
+const CACHE_SIZE = 4096;
+
+export interface ImportedPublicKey {
+  readonly key: KeyObject;
+  /** The raw 32-byte public key. */
+  readonly raw: Buffer;
+  /** Lowercase hex SHA-256 of {@link raw} (SPEC §2.5 `agent_pubkey_fingerprint`). */
+  readonly fingerprint: string;
+}
+
+const publicKeyCache = new Map<string, ImportedPublicKey>();
+
+/** Import an SPKI PEM Ed25519 public key, cached by its exact text. Throws {@link InvalidKeyError}. */
+export function importPublicKeyPem(pem: string): ImportedPublicKey {
+  const cached = publicKeyCache.get(pem);
+  if (cached !== undefined) return cached;
+  if (typeof pem !== 'string' || pem.length > MAX_PEM_LENGTH || !pem.includes('-----BEGIN PUBLIC KEY-----')) {
+    throw new InvalidKeyError('not an SPKI PEM public key');
+  }
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: pem, format: 'pem' });
+  } catch {
+    throw new InvalidKeyError('unreadable public key PEM');
+  }
+  const imported = describePublicKey(key);
+  if (publicKeyCache.size >= CACHE_SIZE) {
+    // Evict the oldest entry; Map iterates in insertion order.
+    publicKeyCache.delete(publicKeyCache.keys().next().value!);
+  }
+  publicKeyCache.set(pem, imported);
+  return imported;
+}
+
+/** Describe an Ed25519 public KeyObject. Throws {@link InvalidKeyError} for other key types. */
+export function describePublicKey(key: KeyObject): ImportedPublicKey {
+  if (key.type !== 'public' || key.asymmetricKeyType !== 'ed25519') {
+    throw new InvalidKeyError('public key is not Ed25519');
+  }
+  const der = key.export({ format: 'der', type: 'spki' });
+  const raw = Buffer.from(der.subarray(der.length - 32));
+  return Object.freeze({ key, raw, fingerprint: createHash('sha256').update(raw).digest('hex') });
+}
+
+/** Import a PKCS#8 PEM Ed25519 private key (not cached: private keys are imported once per identity). */
+export function importPrivateKeyPem(pem: string): KeyObject {
+  if (typeof pem !== 'string' || pem.length > MAX_PEM_LENGTH || !pem.includes('-----BEGIN PRIVATE KEY-----')) {
+    throw new InvalidKeyError('not a PKCS#8 PEM private key');
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch {
+    throw new InvalidKeyError('unreadable private key PEM');
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new InvalidKeyError('private key is not Ed25519');
+  return key;
+}
+
+// PKCS#8 wrapping of a 32-byte Ed25519 seed (RFC 8410).
+const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** Import an Ed25519 private key from its 32-byte seed. */
+export function importPrivateKeySeed(seed: Uint8Array): KeyObject {
+  if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new InvalidKeyError('an Ed25519 seed is 32 bytes');
+  return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
+}

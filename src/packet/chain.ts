@@ -1,0 +1,53 @@
+import type { DelegationChain, DelegationEnvelope, DelegationHop, Permissions, SignedTaskPacket } from './types.js';
+
+/** A chain for a packet that starts a delegation: one packet, its sender, no hops. */
+export function createChain(packet: SignedTaskPacket): DelegationChain {
+  return Object.freeze({
+    packet_ids: Object.freeze([packet.packet_id]),
+    agents: Object.freeze([packet.from_agent]),
+    hops: Object.freeze([]),
+  });
+}
+
+/** The chain one hop further: the packet's id and sender appended, and the hop if given. */
+export function extendChain(chain: DelegationChain, packet: SignedTaskPacket, hop?: DelegationHop): DelegationChain {
+  return Object.freeze({
+    packet_ids: Object.freeze([...chain.packet_ids, packet.packet_id]),
+    agents: Object.freeze([...chain.agents, packet.from_agent]),
+    hops: Object.freeze(hop === undefined ? [...chain.hops] : [...chain.hops, hop]),
+  });
+}
+
+export function createEnvelope(packet: SignedTaskPacket, chain: DelegationChain = createChain(packet)): DelegationEnvelope {
+  return Object.freeze({ packet, chain });
+}
+
+/** SPEC §3: depth = number of packet ids. */
+export function chainDepth(chain: DelegationChain): number {
+  return chain.packet_ids.length;
+}
+
+/** SPEC §3: a loop is the next agent already appearing in the chain. */
+export function chainHasLoop(chain: DelegationChain, nextAgent: string): boolean {
+  return chain.agents.includes(nextAgent);
+}
+
+/**
+ * `child` grants nothing `parent` does not: actions a subset, tool budget not increased. Stricter than
+ * the reference, which only compares budgets when both are set: an unlimited child (null) under a
+ * limited parent is a widening here.
+ */
+export function isPermissionSubset(child: Permissions, parent: Permissions): boolean {
+  const allowed = new Set(parent.allowed_actions);
+  for (const action of child.allowed_actions) if (!allowed.has(action)) return false;
+  if (parent.max_tool_calls === null) return true;
+  return child.max_tool_calls !== null && child.max_tool_calls <= parent.max_tool_calls;
+}
+
+/** SPEC §3: every hop's permissions are a subset of the previous hop's. */
+export function isChainNarrowing(chain: DelegationChain): boolean {
+  for (let i = 1; i < chain.hops.length; i++) {
+    if (!isPermissionSubset(chain.hops[i]!.delegated_permissions, chain.hops[i - 1]!.delegated_permissions)) return false;
+  }
+  return true;
+}

@@ -1,0 +1,121 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { PayloadValidationError } from '../errors.js';
+import type { JsonObject, JsonValue } from '../wire/json-value.js';
+import { Timestamp } from '../wire/timestamp.js';
+import {
+  optionalInteger,
+  optionalString,
+  optionalTimestamp,
+  rejectUnknownFields,
+  requireObject,
+  requireString,
+  requireTimestamp,
+  stringList,
+  toConstraints,
+  toContext,
+  toJsonValueOrNull,
+  toPermissions,
+  toProvenance,
+} from './fields.js';
+import { resolveTtl } from './ttl-policy.js';
+import { DEFAULT_TTL_POLICY, type Constraints, type Permissions, type Provenance, type TaskPacketDraft, type TtlPolicy } from './types.js';
+
+/** What you give to build a packet; everything but the addressing and intent has a default. */
+export interface TaskPacketInput {
+  readonly from_agent: string;
+  readonly to_agent: string;
+  readonly intent: string;
+  readonly permissions?: Partial<Permissions>;
+  readonly packet_id?: string;
+  readonly task_id?: string;
+  /** Default: 128 random bits as hex. */
+  readonly nonce?: string;
+  /** Default: now, from the clock. */
+  readonly issued_at?: Timestamp | Date | string;
+  readonly expires_at?: Timestamp | Date | string | null;
+  readonly capability_token?: string | null;
+  readonly task_type?: string | null;
+  readonly goal?: string | null;
+  readonly context?: JsonObject;
+  readonly memory_refs?: readonly string[];
+  readonly constraints?: Partial<Constraints> | null;
+  readonly provenance?: Partial<Provenance> | null;
+  readonly risk_level?: string | null;
+  readonly ttl_seconds?: number | null;
+  readonly ai_provenance?: JsonValue | null;
+}
+
+export interface CreatePacketOptions {
+  /** Risk level → TTL seconds (default `{write: 120, read: 900}`). */
+  readonly ttlPolicy?: TtlPolicy;
+  /** Clock in epoch milliseconds for the default `issued_at` (default `Date.now`). */
+  readonly now?: () => number;
+}
+
+const INPUT_FIELDS = new Set([
+  'from_agent',
+  'to_agent',
+  'intent',
+  'permissions',
+  'packet_id',
+  'task_id',
+  'nonce',
+  'issued_at',
+  'expires_at',
+  'capability_token',
+  'task_type',
+  'goal',
+  'context',
+  'memory_refs',
+  'constraints',
+  'provenance',
+  'risk_level',
+  'ttl_seconds',
+  'ai_provenance',
+]);
+
+/**
+ * Build an unsigned packet: type-checks every field (PayloadValidationError), writes out every
+ * default, and applies the TTL policy. Sign the result with `signPacket`.
+ */
+export function createTaskPacket(input: TaskPacketInput, options: CreatePacketOptions = {}): TaskPacketDraft {
+  const raw = requireObject(input, 'packet');
+  rejectUnknownFields(raw, INPUT_FIELDS, 'packet');
+  const ttlSeconds = optionalInteger(raw['ttl_seconds'], 'ttl_seconds');
+  if (ttlSeconds !== null && ttlSeconds <= 0) throw new PayloadValidationError('ttl_seconds: must be positive');
+  const issuedAt =
+    raw['issued_at'] === undefined
+      ? Timestamp.fromEpochMillis((options.now ?? Date.now)())
+      : requireTimestamp(raw['issued_at'], 'issued_at');
+  const ttl = resolveTtl(
+    {
+      issued_at: issuedAt,
+      expires_at: optionalTimestamp(raw['expires_at'], 'expires_at'),
+      risk_level: optionalString(raw['risk_level'], 'risk_level'),
+      ttl_seconds: ttlSeconds,
+    },
+    options.ttlPolicy ?? DEFAULT_TTL_POLICY,
+  );
+  return Object.freeze({
+    packet_id: raw['packet_id'] === undefined ? randomUUID() : requireString(raw['packet_id'], 'packet_id'),
+    task_id: raw['task_id'] === undefined ? randomUUID() : requireString(raw['task_id'], 'task_id'),
+    from_agent: requireString(raw['from_agent'], 'from_agent'),
+    to_agent: requireString(raw['to_agent'], 'to_agent'),
+    issued_at: issuedAt,
+    expires_at: ttl.expires_at,
+    nonce: raw['nonce'] === undefined ? randomBytes(16).toString('hex') : requireString(raw['nonce'], 'nonce'),
+    capability_token: optionalString(raw['capability_token'], 'capability_token'),
+    intent: requireString(raw['intent'], 'intent'),
+    task_type: optionalString(raw['task_type'], 'task_type'),
+    goal: optionalString(raw['goal'], 'goal'),
+    context: toContext(raw['context']),
+    memory_refs: Object.freeze(stringList(raw['memory_refs'], 'memory_refs')),
+    permissions: toPermissions(raw['permissions'] ?? {}),
+    constraints: toConstraints(raw['constraints']),
+    provenance: toProvenance(raw['provenance']),
+    signature_algo: 'Ed25519',
+    risk_level: ttl.risk_level,
+    ttl_seconds: ttl.ttl_seconds,
+    ai_provenance: toJsonValueOrNull(raw['ai_provenance']),
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * Type-checks and normalizes packet fields, for packets you create and packets you receive alike.
+ * Stricter than the reference's pydantic model: unknown fields are refused (they would be unsigned),
+ * integers must be integers, booleans booleans. Every failure is a PayloadValidationError.
+ */
+import { PayloadValidationError } from '../errors.js';
+import { isPlainObject, type JsonObject, type JsonValue } from '../wire/json-value.js';
+import { Timestamp } from '../wire/timestamp.js';
+import type { Constraints, DelegationChain, DelegationHop, Permissions, Provenance } from './types.js';
+
+export function fail(field: string, what: string): PayloadValidationError {
+  return new PayloadValidationError(`${field}: ${what}`);
+}
+
+export function requireObject(value: unknown, field: string): Record<string, unknown> {
+  if (!isPlainObject(value)) throw fail(field, 'must be an object');
+  return value;
+}
+
+export function rejectUnknownFields(object: Record<string, unknown>, allowed: ReadonlySet<string>, field: string): void {
+  for (const key of Object.keys(object)) {
+    if (!allowed.has(key)) throw fail(field, `unknown field ${JSON.stringify(key.slice(0, 64))}`);
+  }
+}
+
+export function requireString(value: unknown, field: string): string {
+  if (typeof value !== 'string') throw fail(field, 'must be a string');
+  return value;
+}
+
+export function optionalString(value: unknown, field: string): string | null {
+  return value === undefined || value === null ? null : requireString(value, field);
+}
+
+export function optionalInteger(value: unknown, field: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw fail(field, 'must be an integer');
+  return value;
+}
+
+export function optionalBoolean(value: unknown, field: string, fallback: boolean | null): boolean | null {
+  if (value === undefined) return fallback;
+  if (value === null) return null;
+  if (typeof value !== 'boolean') throw fail(field, 'must be a boolean');
+  return value;
+}
+
+export function stringList(value: unknown, field: string): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw fail(field, 'must be a list of strings');
+  for (const item of value) if (typeof item !== 'string') throw fail(field, 'must be a list of strings');
+  return [...(value as string[])];
+}
+
+/** A timestamp from the wire form or a `Timestamp`/`Date` created in TypeScript. */
+export function requireTimestamp(value: unknown, field: string): Timestamp {
+  if (value instanceof Timestamp) return value;
+  if (value instanceof Date) return Timestamp.fromDate(value);
+  if (typeof value === 'string') {
+    try {
+      return Timestamp.parse(value);
+    } catch {
+      throw fail(field, 'invalid datetime');
+    }
+  }
+  throw fail(field, 'must be a datetime');
+}
+
+export function optionalTimestamp(value: unknown, field: string): Timestamp | null {
+  return value === undefined || value === null ? null : requireTimestamp(value, field);
+}
+
+const PERMISSION_FIELDS = new Set(['allowed_actions', 'max_tool_calls']);
+const CONSTRAINT_FIELDS = new Set(['max_runtime_seconds', 'data_boundary', 'requires_human_review']);
+const PROVENANCE_FIELDS = new Set(['origin_workflow', 'delegation_depth']);
+
+export function toPermissions(value: unknown, field = 'permissions'): Permissions {
+  const object = requireObject(value, field);
+  rejectUnknownFields(object, PERMISSION_FIELDS, field);
+  return Object.freeze({
+    allowed_actions: Object.freeze(stringList(object['allowed_actions'], `${field}.allowed_actions`)),
+    max_tool_calls: optionalInteger(object['max_tool_calls'], `${field}.max_tool_calls`),
+  });
+}
+
+export function toConstraints(value: unknown): Constraints | null {
+  if (value === undefined || value === null) return null;
+  const object = requireObject(value, 'constraints');
+  rejectUnknownFields(object, CONSTRAINT_FIELDS, 'constraints');
+  return Object.freeze({
+    max_runtime_seconds: optionalInteger(object['max_runtime_seconds'], 'constraints.max_runtime_seconds'),
+    data_boundary: optionalString(object['data_boundary'], 'constraints.data_boundary'),
+    requires_human_review: optionalBoolean(
+      object['requires_human_review'],
+      'constraints.requires_human_review',
+      false,
+    ),
+  });
+}
+
+export function toProvenance(value: unknown): Provenance | null {
+  if (value === undefined || value === null) return null;
+  const object = requireObject(value, 'provenance');
+  rejectUnknownFields(object, PROVENANCE_FIELDS, 'provenance');
+  return Object.freeze({
+    origin_workflow: optionalString(object['origin_workflow'], 'provenance.origin_workflow'),
+    delegation_depth: optionalInteger(object['delegation_depth'], 'provenance.delegation_depth'),
+  });
+}
+
+export function toContext(value: unknown): JsonObject {
+  if (value === undefined) return {};
+  return requireObject(value, 'context') as JsonObject;
+}
+
+export function toJsonValueOrNull(value: unknown): JsonValue | null {
+  return value === undefined ? null : (value as JsonValue);
+}
+
+export function toChain(value: unknown): DelegationChain {
+  // The chain is not signed, so unknown fields in it are harmless and ignored, as in the reference.
+  const object = requireObject(value, 'chain');
+  const hopsValue = object['hops'];
+  if (hopsValue !== undefined && !Array.isArray(hopsValue)) throw fail('chain.hops', 'must be a list');
+  const hops: DelegationHop[] = (hopsValue ?? []).map((hop: unknown, i: number) => {
+    const h = requireObject(hop, `chain.hops[${i}]`);
+    return Object.freeze({
+      agent_id: requireString(h['agent_id'], `chain.hops[${i}].agent_id`),
+      delegated_permissions: toPermissions(h['delegated_permissions'], `chain.hops[${i}].delegated_permissions`),
+    });
+  });
+  if (object['packet_ids'] === undefined) throw fail('chain.packet_ids', 'is required');
+  if (object['agents'] === undefined) throw fail('chain.agents', 'is required');
+  return Object.freeze({
+    packet_ids: Object.freeze(stringList(object['packet_ids'], 'chain.packet_ids')),
+    agents: Object.freeze(stringList(object['agents'], 'chain.agents')),
+    hops: Object.freeze(hops),
+  });
+}

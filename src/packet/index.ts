@@ -1,0 +1,53 @@
+export {
+  DEFAULT_TTL_POLICY,
+  PACKET_FIELDS,
+  type Constraints,
+  type DelegationChain,
+  type DelegationEnvelope,
+  type DelegationHop,
+  type Permissions,
+  type Provenance,
+  type SignedTaskPacket,
+  type TaskPacketDraft,
+  type TtlPolicy,
+} from './types.js';
+export { createTaskPacket, type TaskPacketInput, type CreatePacketOptions } from './create.js';
+export { resolveTtl, type ResolvedTtl } from './ttl-policy.js';
+export { signPacket, issueTaskPacket } from './sign.js';
+export { packetSigningPayload } from './payload.js';
+export {
+  verifyPacket,
+  verifyPacketSignature,
+  checkPacketSignature,
+  resolveBoundKey,
+  type SignatureCheck,
+  type VerifyPacketOptions,
+} from './verify.js';
+export {
+  parsePacket,
+  parseEnvelope,
+  packetFromJson,
+  serializePacket,
+  serializeEnvelope,
+  type ParseOptions,
+  type WireForm,
+} from './wire.js';
+export {
+  createChain,
+  extendChain,
+  createEnvelope,
+  chainDepth,
+  chainHasLoop,
+  isPermissionSubset,
+  isChainNarrowing,
+} from './chain.js';
+export {
+  validatePacket,
+  createPacketValidator,
+  type ValidatorOptions,
+  type ValidationResult,
+  type ValidationReason,
+  type PacketValidator,
+  type HumanApprovalCheck,
+} from './validate.js';
+export { signedTask, getTaskMetadata, packetFromTask, type TaskMetadata } from './task.js';

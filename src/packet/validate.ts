@@ -1,0 +1,219 @@
+/**
+ * SPEC §4 `validate_packet`: the time window, TTL policy, human-review and AI-provenance checks, in the
+ * reference's order, first failure wins. A validator reads its environment variables when it is
+ * created (not once per process), so tests and deployments can vary them.
+ */
+import { PublicKeyMismatchError } from '../errors.js';
+import { getDefaultEventBus, type EventEmitter } from '../events/bus.js';
+import type { AgentRegistry, OverlapWindow } from '../stores/types.js';
+import { JsonFloat, isPlainObject } from '../wire/json-value.js';
+import { resolveBoundKey } from './verify.js';
+import { DEFAULT_TTL_POLICY, type SignedTaskPacket, type TaskPacketDraft, type TtlPolicy } from './types.js';
+
+/** The reasons validation can fail with. Reason strings are protocol: dashboards match on them. */
+export type ValidationReason =
+  | 'public_key_mismatch'
+  | 'naive_timestamp'
+  | 'malformed_time_window'
+  | 'issued_in_future'
+  | 'human_review_required'
+  | 'invalid_ai_provenance'
+  | 'unsupported_risk_level'
+  | 'ttl_policy_mismatch'
+  | 'lifetime_exceeds_maximum'
+  | 'expired';
+
+export interface ValidationResult {
+  readonly isValid: boolean;
+  readonly reason?: ValidationReason;
+}
+
+/** Decides whether a packet that requires human review has been approved. */
+export type HumanApprovalCheck = (packet: SignedTaskPacket | TaskPacketDraft) => boolean | Promise<boolean>;
+
+export interface ValidatorOptions {
+  /** Trust anchor for step 1 (key binding). */
+  readonly registry?: AgentRegistry;
+  /** Clock in epoch milliseconds (default `Date.now`). */
+  readonly now?: () => number;
+  /** Tolerated clock skew for `issued_at`, seconds, clamped to [0, 300]. Default: env `TRUSTHANDOFF_ISSUANCE_SKEW` or 30. */
+  readonly issuanceSkewSeconds?: number;
+  /** Grace after `expires_at`, seconds, clamped to [0, 60]. Default: env `TRUSTHANDOFF_EXPIRY_GRACE` or 0. */
+  readonly expiryGraceSeconds?: number;
+  /** Require the `read` TTL when a packet names no TTL. Default: env `TRUSTHANDOFF_ENFORCE_DEFAULT_TTL_POLICY`. */
+  readonly enforceDefaultTtlPolicy?: boolean;
+  readonly ttlPolicy?: TtlPolicy;
+  /**
+   * Longest accepted lifetime (`expires_at - issued_at`), seconds. Unset: no limit (the reference's
+   * behaviour); the gate sets a default.
+   */
+  readonly maxLifetimeSeconds?: number;
+  /** How approval of a packet that requires human review is decided. Without it such packets fail. */
+  readonly humanApproval?: HumanApprovalCheck;
+  /**
+   * LEGACY, INSECURE: accept a truthy `context.human_approval` as approval, as the reference does.
+   * Anyone who can build a packet can set it. Only for migrating from the reference.
+   */
+  readonly insecureLegacyContextHumanApproval?: boolean;
+  /** Token-rotation overlap: an expired packet whose id is in the window passes (with an event). */
+  readonly overlapWindow?: OverlapWindow;
+  /** Where events go (default: the process-wide default bus). */
+  readonly events?: EventEmitter;
+  /** Environment to read the variables from (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+export interface PacketValidator {
+  validate(packet: SignedTaskPacket): Promise<ValidationResult>;
+  /** The settings in force after reading the environment and clamping. */
+  readonly settings: {
+    readonly issuanceSkewSeconds: number;
+    readonly expiryGraceSeconds: number;
+    readonly enforceDefaultTtlPolicy: boolean;
+    readonly maxLifetimeSeconds: number | undefined;
+  };
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value));
+}
+
+function envNumber(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  return Number.isFinite(value) ? value : fallback;
+}
+
+function envFlag(raw: string | undefined): boolean {
+  return raw !== undefined && ['1', 'true', 'yes'].includes(raw.trim().toLowerCase());
+}
+
+export function createPacketValidator(options: ValidatorOptions = {}): PacketValidator {
+  const env = options.env ?? process.env;
+  const skewSeconds = clamp(
+    options.issuanceSkewSeconds ?? envNumber(env['TRUSTHANDOFF_ISSUANCE_SKEW'], 30),
+    0,
+    300,
+  );
+  const graceSeconds = clamp(options.expiryGraceSeconds ?? envNumber(env['TRUSTHANDOFF_EXPIRY_GRACE'], 0), 0, 60);
+  const enforceDefaultTtl =
+    options.enforceDefaultTtlPolicy ?? envFlag(env['TRUSTHANDOFF_ENFORCE_DEFAULT_TTL_POLICY']);
+  const policy = options.ttlPolicy ?? DEFAULT_TTL_POLICY;
+  const now = options.now ?? Date.now;
+  const events = options.events ?? getDefaultEventBus();
+  const maxLifetime = options.maxLifetimeSeconds;
+
+  async function check(packet: SignedTaskPacket): Promise<ValidationReason | undefined> {
+    // 1. Key binding.
+    if (options.registry !== undefined) {
+      try {
+        await resolveBoundKey(packet, options.registry);
+      } catch (error) {
+        if (error instanceof PublicKeyMismatchError) return 'public_key_mismatch';
+        throw error;
+      }
+    }
+    // 2. Time window. Naive times cannot be placed on the timeline (the reference crashes on them).
+    const issuedAt = packet.issued_at;
+    const expiresAt = packet.expires_at;
+    if (issuedAt.isNaive || (expiresAt !== null && expiresAt.isNaive)) return 'naive_timestamp';
+    if (expiresAt === null || issuedAt.compare(expiresAt) > 0) return 'malformed_time_window';
+    const nowMicros = now() * 1000;
+    // 3. Issued in the future (beyond the tolerated skew).
+    if (issuedAt.epochMicros - skewSeconds * 1e6 > nowMicros) return 'issued_in_future';
+    // 4. Human review.
+    if (packet.constraints?.requires_human_review === true) {
+      let approved = false;
+      if (options.humanApproval !== undefined) approved = await options.humanApproval(packet);
+      if (!approved && options.insecureLegacyContextHumanApproval === true) {
+        approved = isTruthy(packet.context['human_approval']);
+      }
+      if (!approved) return 'human_review_required';
+    }
+    // 5. AI provenance.
+    const ai = packet.ai_provenance;
+    if (ai !== null) {
+      if (!isPlainObject(ai) || ai['source'] === undefined || ai['source'] === null) return 'invalid_ai_provenance';
+      events.emit('ai_generated_payload', {
+        packet_id: packet.packet_id,
+        from_agent: packet.from_agent,
+        source: ai['source'],
+        model: ai['model'] ?? null,
+      });
+    }
+    // 6. TTL policy.
+    let expectedTtl: number | undefined;
+    if (packet.ttl_seconds !== null) expectedTtl = packet.ttl_seconds;
+    else if (packet.risk_level !== null) {
+      if (!Object.hasOwn(policy, packet.risk_level)) return 'unsupported_risk_level';
+      expectedTtl = policy[packet.risk_level];
+    } else if (enforceDefaultTtl) expectedTtl = policy['read'];
+    if (expectedTtl !== undefined) {
+      let expected;
+      try {
+        expected = issuedAt.plusSeconds(expectedTtl);
+      } catch {
+        return 'ttl_policy_mismatch';
+      }
+      if (!expiresAt.equals(expected)) return 'ttl_policy_mismatch';
+    }
+    if (maxLifetime !== undefined && expiresAt.epochMicros - issuedAt.epochMicros > maxLifetime * 1e6) {
+      return 'lifetime_exceeds_maximum';
+    }
+    // 7. Expiry, with the token-rotation overlap window.
+    if (expiresAt.epochMicros + graceSeconds * 1e6 < nowMicros) {
+      if (options.overlapWindow === undefined || !(await options.overlapWindow.isValid(packet.packet_id))) {
+        return 'expired';
+      }
+      events.emit('token_overlap_used', {
+        packet_id: packet.packet_id,
+        from_agent: packet.from_agent,
+        reason: 'expired_but_within_overlap',
+      });
+    }
+    return undefined;
+  }
+
+  return {
+    settings: Object.freeze({
+      issuanceSkewSeconds: skewSeconds,
+      expiryGraceSeconds: graceSeconds,
+      enforceDefaultTtlPolicy: enforceDefaultTtl,
+      maxLifetimeSeconds: maxLifetime,
+    }),
+    async validate(packet) {
+      const reason = await check(packet);
+      const payload = {
+        packet_id: packet.packet_id,
+        task_id: packet.task_id,
+        from_agent: packet.from_agent,
+        to_agent: packet.to_agent,
+        risk_level: packet.risk_level,
+        ttl_seconds: packet.ttl_seconds,
+      };
+      if (reason === undefined) {
+        events.emit('packet_accepted', payload);
+        return VALID;
+      }
+      events.emit('packet_rejected', { ...payload, reason });
+      return Object.freeze({ isValid: false, reason });
+    },
+  };
+}
+
+const VALID: ValidationResult = Object.freeze({ isValid: true });
+
+/** SPEC §4 `validate_packet` with a validator created for this call. */
+export function validatePacket(packet: SignedTaskPacket, options: ValidatorOptions = {}): Promise<ValidationResult> {
+  return createPacketValidator(options).validate(packet);
+}
+
+// Python truthiness of a JSON value: the reference's `if context.get("human_approval")`.
+function isTruthy(value: unknown): boolean {
+  if (value === undefined || value === null || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (isPlainObject(value)) return Object.keys(value).length > 0;
+  if (typeof value === 'bigint') return value !== 0n;
+  if (value instanceof JsonFloat) return value.value !== 0;
+  return true;
+}

@@ -1,0 +1,151 @@
+/**
+ * Packets and envelopes on the wire (SPEC §2.2). Parsing is lossless and bounded; serializing writes
+ * numbers by the SPEC §2.1 rule so the Python reference reads back exactly what was signed.
+ */
+import { encodeJson } from '../wire/canonical.js';
+import { parseJson, type JsonLimits } from '../wire/parse-json.js';
+import type { JsonValue } from '../wire/json-value.js';
+import type { Timestamp } from '../wire/timestamp.js';
+import {
+  fail,
+  optionalInteger,
+  optionalString,
+  optionalTimestamp,
+  rejectUnknownFields,
+  requireObject,
+  requireString,
+  requireTimestamp,
+  stringList,
+  toChain,
+  toConstraints,
+  toContext,
+  toJsonValueOrNull,
+  toPermissions,
+  toProvenance,
+} from './fields.js';
+import { resolveTtl } from './ttl-policy.js';
+import {
+  DEFAULT_TTL_POLICY,
+  PACKET_FIELDS,
+  type DelegationChain,
+  type DelegationEnvelope,
+  type SignedTaskPacket,
+  type TtlPolicy,
+} from './types.js';
+
+export interface ParseOptions {
+  /** Size, depth and integer-length limits (defaults: 1 MiB, 64 levels, 4300 digits). */
+  readonly limits?: Partial<JsonLimits>;
+  /** TTL policy applied while parsing, as the reference's model does (default `{write:120, read:900}`). */
+  readonly ttlPolicy?: TtlPolicy;
+}
+
+/** `reference`: the reference's `envelope_to_json` layout; `compact`: pydantic `model_dump_json` layout. */
+export type WireForm = 'reference' | 'compact';
+
+const PACKET_FIELD_SET: ReadonlySet<string> = new Set(PACKET_FIELDS);
+
+/** A signed packet from parsed JSON. Throws PayloadValidationError; does not verify the signature. */
+export function packetFromJson(value: JsonValue | unknown, options: Pick<ParseOptions, 'ttlPolicy'> = {}): SignedTaskPacket {
+  const raw = requireObject(value, 'packet');
+  rejectUnknownFields(raw, PACKET_FIELD_SET, 'packet');
+  const signatureAlgo = requireString(raw['signature_algo'], 'signature_algo');
+  if (signatureAlgo !== 'Ed25519') throw fail('signature_algo', 'must be "Ed25519"');
+  if (raw['permissions'] === undefined) throw fail('permissions', 'is required');
+  const issuedAt = requireTimestamp(raw['issued_at'], 'issued_at');
+  const ttl = resolveTtl(
+    {
+      issued_at: issuedAt,
+      expires_at: optionalTimestamp(raw['expires_at'], 'expires_at'),
+      risk_level: optionalString(raw['risk_level'], 'risk_level'),
+      ttl_seconds: optionalInteger(raw['ttl_seconds'], 'ttl_seconds'),
+    },
+    options.ttlPolicy ?? DEFAULT_TTL_POLICY,
+  );
+  return Object.freeze({
+    packet_id: requireString(raw['packet_id'], 'packet_id'),
+    task_id: requireString(raw['task_id'], 'task_id'),
+    from_agent: requireString(raw['from_agent'], 'from_agent'),
+    to_agent: requireString(raw['to_agent'], 'to_agent'),
+    issued_at: issuedAt,
+    expires_at: ttl.expires_at,
+    nonce: requireString(raw['nonce'], 'nonce'),
+    capability_token: optionalString(raw['capability_token'], 'capability_token'),
+    intent: requireString(raw['intent'], 'intent'),
+    task_type: optionalString(raw['task_type'], 'task_type'),
+    goal: optionalString(raw['goal'], 'goal'),
+    context: toContext(raw['context']),
+    memory_refs: Object.freeze(stringList(raw['memory_refs'], 'memory_refs')),
+    permissions: toPermissions(raw['permissions']),
+    constraints: toConstraints(raw['constraints']),
+    provenance: toProvenance(raw['provenance']),
+    signature_algo: 'Ed25519',
+    signature: requireString(raw['signature'], 'signature'),
+    public_key: requireString(raw['public_key'], 'public_key'),
+    risk_level: ttl.risk_level,
+    ttl_seconds: ttl.ttl_seconds,
+    ai_provenance: toJsonValueOrNull(raw['ai_provenance']),
+  });
+}
+
+/** Parse a packet from wire JSON (either SPEC §2.2 form, or any valid JSON). */
+export function parsePacket(input: string | Uint8Array, options: ParseOptions = {}): SignedTaskPacket {
+  return packetFromJson(parseJson(input, options.limits), options);
+}
+
+/** Parse a `{packet, chain}` envelope; unknown envelope fields are ignored, as in the reference. */
+export function parseEnvelope(input: string | Uint8Array, options: ParseOptions = {}): DelegationEnvelope {
+  const raw = requireObject(parseJson(input, options.limits), 'envelope');
+  if (raw['packet'] === undefined) throw fail('envelope.packet', 'is required');
+  if (raw['chain'] === undefined) throw fail('envelope.chain', 'is required');
+  return Object.freeze({ packet: packetFromJson(raw['packet'], options), chain: toChain(raw['chain']) });
+}
+
+const REFERENCE_LAYOUT = {
+  sortKeys: true,
+  itemSeparator: ', ',
+  keySeparator: ': ',
+  asciiOnly: true,
+  timestamp: (t: Timestamp) => t.toIsoformat(),
+} as const;
+
+const COMPACT_LAYOUT = {
+  sortKeys: false,
+  itemSeparator: ',',
+  keySeparator: ':',
+  asciiOnly: true,
+  timestamp: (t: Timestamp) => t.toCanonical(),
+} as const;
+
+function orderedPacket(packet: SignedTaskPacket): Record<string, unknown> {
+  const ordered: Record<string, unknown> = {};
+  for (const field of PACKET_FIELDS) ordered[field] = packet[field];
+  return ordered;
+}
+
+function orderedChain(chain: DelegationChain): Record<string, unknown> {
+  return {
+    packet_ids: chain.packet_ids,
+    agents: chain.agents,
+    hops: chain.hops.map((hop) => ({
+      agent_id: hop.agent_id,
+      delegated_permissions: {
+        allowed_actions: hop.delegated_permissions.allowed_actions,
+        max_tool_calls: hop.delegated_permissions.max_tool_calls,
+      },
+    })),
+  };
+}
+
+/** A packet as wire JSON. `compact` (default) is the reference's pydantic layout, ASCII-escaped. */
+export function serializePacket(packet: SignedTaskPacket, form: WireForm = 'compact'): string {
+  return encodeJson(orderedPacket(packet), form === 'reference' ? REFERENCE_LAYOUT : COMPACT_LAYOUT);
+}
+
+/** An envelope as wire JSON. `reference` (default) is byte-identical to the reference's `envelope_to_json`. */
+export function serializeEnvelope(envelope: DelegationEnvelope, form: WireForm = 'reference'): string {
+  return encodeJson(
+    { packet: orderedPacket(envelope.packet), chain: orderedChain(envelope.chain) },
+    form === 'reference' ? REFERENCE_LAYOUT : COMPACT_LAYOUT,
+  );
+}

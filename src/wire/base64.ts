@@ -1,0 +1,30 @@
+/**
+ * Strict base64 decoding. `Buffer.from(s, 'base64')` silently skips invalid characters and accepts
+ * both alphabets; a verifier must not. Only the canonical encoding of the decoded bytes is accepted.
+ */
+const STANDARD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const URL_SAFE_UNPADDED = /^[A-Za-z0-9_-]*$/;
+
+/** Standard base64 with padding; undefined when `text` is not exactly that. */
+export function decodeBase64(text: string, maxLength = 1 << 20): Buffer | undefined {
+  if (typeof text !== 'string' || text.length > maxLength || !STANDARD.test(text)) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  return bytes.toString('base64') === text ? bytes : undefined;
+}
+
+/** base64url without padding; undefined when `text` is not exactly that. */
+export function decodeBase64Url(text: string, maxLength = 1 << 20): Buffer | undefined {
+  if (typeof text !== 'string' || text.length > maxLength || text.length % 4 === 1 || !URL_SAFE_UNPADDED.test(text)) {
+    return undefined;
+  }
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+}
+
+export function encodeBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+export function encodeBase64Url(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+}

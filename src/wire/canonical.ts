@@ -1,0 +1,235 @@
+/**
+ * The one place JSON is encoded (STYLE habit 2). Every signer and verifier calls these functions.
+ *
+ *  - {@link canonicalPacketJson}: SPEC §2.1, packet signatures — sorted keys, compact, ASCII escapes.
+ *  - {@link canonicalCapabilityJson}: SPEC §2.3, capability signatures — sorted keys, `", "`/`": "`.
+ *  - {@link canonicalOutcomeJson}: SPEC §2.4, attestation hashes — sorted, compact, raw UTF-8, integers only.
+ *  - {@link encodeJson}: any layout, for wire output (the reference's envelope form, compact, …).
+ */
+import { CanonicalizationError } from '../errors.js';
+import { JsonFloat, isPlainObject } from './json-value.js';
+import { canonicalNumber, pythonFloatRepr } from './python-float.js';
+import { Timestamp } from './timestamp.js';
+
+export interface EncodeOptions {
+  /** Sort object keys by Unicode code point. */
+  readonly sortKeys: boolean;
+  /** Item separator, e.g. `","` or `", "`. */
+  readonly itemSeparator: string;
+  /** Key separator, e.g. `":"` or `": "`. */
+  readonly keySeparator: string;
+  /** `true`: escape everything outside printable ASCII as `\uXXXX` (Python `ensure_ascii`). */
+  readonly asciiOnly: boolean;
+  /** `true`: refuse non-integral numbers (SPEC §2.4). */
+  readonly integersOnly: boolean;
+  /** How a {@link Timestamp} is written; undefined refuses timestamps. */
+  readonly timestamp: ((t: Timestamp) => string) | undefined;
+  /** Deepest nesting accepted; deeper input (or a cycle) is a CanonicalizationError. */
+  readonly maxDepth: number;
+}
+
+/** Deepest nesting the encoders accept by default. Deeper values, and cycles, are refused. */
+export const DEFAULT_ENCODE_MAX_DEPTH = 512;
+
+const PACKET_STYLE: EncodeOptions = Object.freeze({
+  sortKeys: true,
+  itemSeparator: ',',
+  keySeparator: ':',
+  asciiOnly: true,
+  integersOnly: false,
+  timestamp: (t: Timestamp) => t.toCanonical(),
+  maxDepth: DEFAULT_ENCODE_MAX_DEPTH,
+});
+
+const CAPABILITY_STYLE: EncodeOptions = Object.freeze({
+  sortKeys: true,
+  itemSeparator: ', ',
+  keySeparator: ': ',
+  asciiOnly: true,
+  integersOnly: false,
+  timestamp: (t: Timestamp) => t.toPythonStr(),
+  maxDepth: DEFAULT_ENCODE_MAX_DEPTH,
+});
+
+/** The deepest result or reason accepted for an outcome hash (SPEC §2.4). */
+export const OUTCOME_MAX_DEPTH = 100;
+
+const OUTCOME_STYLE: EncodeOptions = Object.freeze({
+  sortKeys: true,
+  itemSeparator: ',',
+  keySeparator: ':',
+  asciiOnly: false,
+  integersOnly: true,
+  timestamp: undefined,
+  maxDepth: OUTCOME_MAX_DEPTH,
+});
+
+/** SPEC §2.1 canonical JSON of any value (the packet payload without `signature`, in practice). */
+export function canonicalPacketJson(value: unknown): string {
+  return encodeValue(value, PACKET_STYLE, 1);
+}
+
+/** SPEC §2.3 canonical JSON (the capability without `signature`, in practice). */
+export function canonicalCapabilityJson(value: unknown): string {
+  return encodeValue(value, CAPABILITY_STYLE, 1);
+}
+
+/** SPEC §2.4 canonical JSON of an attestation result or reason. */
+export function canonicalOutcomeJson(value: unknown): string {
+  return encodeValue(value, OUTCOME_STYLE, 1);
+}
+
+/** Encode with any layout. Numbers always follow the SPEC §2.1 rule so Python reads them back unchanged. */
+export function encodeJson(value: unknown, options: Partial<EncodeOptions> = {}): string {
+  return encodeValue(value, { ...PACKET_STYLE, ...options }, 1);
+}
+
+function encodeValue(value: unknown, style: EncodeOptions, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      return style.asciiOnly ? quoteAscii(value) : quoteRaw(value);
+    case 'number':
+      return encodeNumber(value, style);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'bigint':
+      return value.toString();
+    case 'object':
+      break;
+    default:
+      throw new CanonicalizationError(`cannot encode a ${typeof value}`);
+  }
+  if (value === null) return 'null';
+  if (depth > style.maxDepth) throw new CanonicalizationError(`nesting deeper than ${style.maxDepth}`);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '[]';
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item === undefined) throw new CanonicalizationError('undefined in an array');
+      if (i > 0) out += style.itemSeparator;
+      out += encodeValue(item, style, depth + 1);
+    }
+    return out + ']';
+  }
+  if (value instanceof JsonFloat) {
+    if (style.integersOnly) throw new CanonicalizationError('floats are not allowed here');
+    if (!Number.isFinite(value.value)) throw new CanonicalizationError('NaN and Infinity have no JSON form');
+    return pythonFloatRepr(value.value);
+  }
+  if (value instanceof Timestamp) {
+    if (style.timestamp === undefined) throw new CanonicalizationError('datetimes are not allowed here');
+    return quoteAscii(style.timestamp(value));
+  }
+  if (!isPlainObject(value)) throw new CanonicalizationError('only plain objects can be encoded');
+  const keys = Object.keys(value);
+  if (style.sortKeys && keys.length > 1) sortByCodePoint(keys);
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = value[key];
+    // Mirrors JSON.stringify: a property holding undefined is absent.
+    if (item === undefined) continue;
+    if (!first) out += style.itemSeparator;
+    first = false;
+    out += (style.asciiOnly ? quoteAscii(key) : quoteRaw(key)) + style.keySeparator + encodeValue(item, style, depth + 1);
+  }
+  return out + '}';
+}
+
+function encodeNumber(value: number, style: EncodeOptions): string {
+  if (style.integersOnly) {
+    if (!Number.isInteger(value) || value >= 1e21 || value <= -1e21) {
+      throw new CanonicalizationError('only integers are allowed here');
+    }
+    return value === 0 ? '0' : String(value);
+  }
+  const literal = canonicalNumber(value);
+  if (literal === undefined) throw new CanonicalizationError('NaN and Infinity have no JSON form');
+  return literal;
+}
+
+// Printable ASCII except `"` and `\` pass through unescaped.
+const NEEDS_ASCII_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+// Raw UTF-8 output only escapes `"`, `\` and C0 controls (Python ensure_ascii=False).
+const NEEDS_RAW_ESCAPE = /[\x00-\x1f"\\]/;
+
+/** Python `json.dumps(s)` with `ensure_ascii=True`. */
+export function quoteAscii(s: string): string {
+  if (!NEEDS_ASCII_ESCAPE.test(s)) return `"${s}"`;
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c <= 0x7e && c !== 0x22 && c !== 0x5c) continue;
+    out += s.slice(start, i) + escapeCodeUnit(c);
+    start = i + 1;
+  }
+  return out + s.slice(start) + '"';
+}
+
+/** Python `json.dumps(s)` with `ensure_ascii=False`; lone surrogates cannot become UTF-8 and are refused. */
+function quoteRaw(s: string): string {
+  if (LONE_SURROGATE.test(s)) throw new CanonicalizationError('string with a lone surrogate has no UTF-8 form');
+  if (!NEEDS_RAW_ESCAPE.test(s)) return `"${s}"`;
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x20 && c !== 0x22 && c !== 0x5c) continue;
+    out += s.slice(start, i) + escapeCodeUnit(c);
+    start = i + 1;
+  }
+  return out + s.slice(start) + '"';
+}
+
+function escapeCodeUnit(c: number): string {
+  switch (c) {
+    case 0x22:
+      return '\\"';
+    case 0x5c:
+      return '\\\\';
+    case 0x0a:
+      return '\\n';
+    case 0x0d:
+      return '\\r';
+    case 0x09:
+      return '\\t';
+    case 0x08:
+      return '\\b';
+    case 0x0c:
+      return '\\f';
+    default:
+      return `\\u${c.toString(16).padStart(4, '0')}`;
+  }
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Sort strings by Unicode code point (Python's order), not by UTF-16 code unit (JS's default). */
+export function sortByCodePoint(keys: string[]): string[] {
+  for (const key of keys) {
+    if (SURROGATE.test(key)) return keys.sort(compareCodePoints);
+  }
+  // Without surrogates, UTF-16 order is code point order, and the native sort is fastest.
+  return keys.sort();
+}
+
+export function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    if (ca < 0xd800 || cb < 0xd800) return ca - cb;
+    // Back up to the start of the code point (the previous unit is equal in both strings).
+    const at = i > 0 && isHighSurrogate(a.charCodeAt(i - 1)) ? i - 1 : i;
+    return a.codePointAt(at)! - b.codePointAt(at)!;
+  }
+  return a.length - b.length;
+}
+
+function isHighSurrogate(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
