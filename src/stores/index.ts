@@ -2,3 +2,5 @@ export type { ReplayStore, RevocationStore, AgentRegistry, RegisteredAgent, Over
 export { DEFAULT_OVERLAP_WINDOW_SECONDS } from './types.js';
 export { MemoryAgentRegistry } from './memory/agent-registry.js';
 export { MemoryOverlapWindow, type MemoryOverlapWindowOptions } from './memory/overlap-window.js';
+export { MemoryReplayStore, type MemoryReplayStoreOptions } from './memory/replay-store.js';
+export { MemoryRevocationStore } from './memory/revocation-store.js';

@@ -1,0 +1,15 @@
+import type { RevocationStore } from '../types.js';
+
+/** An in-process {@link RevocationStore}. Use the Redis store to share revocations across verifiers. */
+export class MemoryRevocationStore implements RevocationStore {
+  readonly #revoked = new Set<string>();
+
+  revoke(id: string): Promise<void> {
+    this.#revoked.add(id);
+    return Promise.resolve();
+  }
+
+  isRevoked(id: string): Promise<boolean> {
+    return Promise.resolve(this.#revoked.has(id));
+  }
+}
