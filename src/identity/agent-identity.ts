@@ -67,7 +67,11 @@ export class AgentIdentity {
     return { agentId: this.agentId, publicKeyPem: this.publicKeyPem };
   }
 
-  [inspect.custom](): string {
-    return `AgentIdentity { agentId: '${this.agentId}' }`;
-  }
 }
+
+// Defined outside the class body: a computed method name is not allowed with isolatedDeclarations.
+Object.defineProperty(AgentIdentity.prototype, inspect.custom, {
+  value(this: AgentIdentity): string {
+    return `AgentIdentity { agentId: '${this.agentId}' }`;
+  },
+});

@@ -6,14 +6,14 @@ const STANDARD = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)
 const URL_SAFE_UNPADDED = /^[A-Za-z0-9_-]*$/;
 
 /** Standard base64 with padding; undefined when `text` is not exactly that. */
-export function decodeBase64(text: string, maxLength = 1 << 20): Buffer | undefined {
+export function decodeBase64(text: string, maxLength: number = 1 << 20): Buffer | undefined {
   if (typeof text !== 'string' || text.length > maxLength || !STANDARD.test(text)) return undefined;
   const bytes = Buffer.from(text, 'base64');
   return bytes.toString('base64') === text ? bytes : undefined;
 }
 
 /** base64url without padding; undefined when `text` is not exactly that. */
-export function decodeBase64Url(text: string, maxLength = 1 << 20): Buffer | undefined {
+export function decodeBase64Url(text: string, maxLength: number = 1 << 20): Buffer | undefined {
   if (typeof text !== 'string' || text.length > maxLength || text.length % 4 === 1 || !URL_SAFE_UNPADDED.test(text)) {
     return undefined;
   }
