@@ -20,6 +20,8 @@ export class Timestamp {
   readonly offsetMinutes: number | null;
   /** Seconds since the Unix epoch of the wall time minus its offset (a naive time is read as UTC). */
   readonly epochSeconds: number;
+  // Formatting is on the signing and verifying hot path; a frozen object may still fill private fields.
+  #canonical: string | undefined;
 
   private constructor(fields: {
     year: number;
@@ -150,7 +152,7 @@ export class Timestamp {
 
   /** SPEC §2.1 form: `2026-03-08T12:00:00Z`, `…T12:00:00.123456+02:00`, naive without a suffix. */
   toCanonical(): string {
-    return `${this.datePart()}T${this.timePart()}${this.offsetPart('Z')}`;
+    return (this.#canonical ??= `${this.datePart()}T${this.timePart()}${this.offsetPart('Z')}`);
   }
 
   /** Python `isoformat()`: like {@link toCanonical} but `+00:00` for UTC (the reference's envelope form). */
