@@ -7,9 +7,14 @@ export class MemoryAgentRegistry implements AgentRegistry {
   readonly #revoked = new Set<string>();
 
   register(agentId: string, publicKeyPem: string): Promise<void> {
-    const publicKey = importPublicKeyPem(publicKeyPem);
-    this.#agents.set(agentId, Object.freeze({ agentId, publicKeyPem, publicKey }));
-    return Promise.resolve();
+    try {
+      const publicKey = importPublicKeyPem(publicKeyPem);
+      this.#agents.set(agentId, Object.freeze({ agentId, publicKeyPem, publicKey }));
+      return Promise.resolve();
+    } catch (error) {
+      // A promise-returning method reports failure by rejecting, never by throwing synchronously.
+      return Promise.reject(error as Error);
+    }
   }
 
   resolve(agentId: string): Promise<RegisteredAgent | undefined> {
