@@ -19,27 +19,43 @@ const hierarchy: [string, string, string][] = [
 ];
 
 describe('error hierarchy (SPEC §9)', () => {
-  it.each(hierarchy)('%s has the stable code %s on class and instance and extends %s', (name, code, parent) => {
-    const Class = (api as unknown as Record<string, new (m?: string) => Error & { code: string }>)[name]!;
-    const Parent = parent === 'Error' ? Error : (api as unknown as Record<string, new () => Error>)[parent]!;
-    const error = new Class('message');
-    expect((Class as unknown as { code: string }).code).toBe(code);
-    expect(error.code).toBe(code);
-    expect(error).toBeInstanceOf(Parent);
-    expect(error).toBeInstanceOf(api.TrustHandoffError);
-    expect(error.name).toBe(name);
-    expect(api.isTrustHandoffError(error)).toBe(true);
-  });
+  it.each(hierarchy)(
+    '%s has the stable code %s on class and instance and extends %s',
+    (name, code, parent) => {
+      const Class = (api as unknown as Record<string, new (m?: string) => Error & { code: string }>)[name]!;
+      const Parent =
+        parent === 'Error' ? Error : (api as unknown as Record<string, new () => Error>)[parent]!;
+      const error = new Class('message');
+      expect((Class as unknown as { code: string }).code).toBe(code);
+      expect(error.code).toBe(code);
+      expect(error).toBeInstanceOf(Parent);
+      expect(error).toBeInstanceOf(api.TrustHandoffError);
+      expect(error.name).toBe(name);
+      expect(api.isTrustHandoffError(error)).toBe(true);
+    },
+  );
 
   it('errors with structured details carry them as fields', () => {
     const mismatch = new api.PublicKeyMismatchError('agent:x', 'not_registered');
-    expect([mismatch.code, mismatch.agentId, mismatch.detail]).toEqual(['ERR_PUBLIC_KEY_MISMATCH', 'agent:x', 'not_registered']);
+    expect([mismatch.code, mismatch.agentId, mismatch.detail]).toEqual([
+      'ERR_PUBLIC_KEY_MISMATCH',
+      'agent:x',
+      'not_registered',
+    ]);
     expect(mismatch).toBeInstanceOf(api.VerificationError);
     const stale = new api.StaleCapabilityError('cap-1', 'revalidation_failed');
-    expect([stale.code, stale.capabilityId, stale.reason]).toEqual(['ERR_STALE_CAPABILITY', 'cap-1', 'revalidation_failed']);
+    expect([stale.code, stale.capabilityId, stale.reason]).toEqual([
+      'ERR_STALE_CAPABILITY',
+      'cap-1',
+      'revalidation_failed',
+    ]);
     expect(stale).toBeInstanceOf(api.CapabilityError);
     const inconsistent = new api.RevocationConsistencyError('tok', 'diverged');
-    expect([inconsistent.code, inconsistent.tokenId, inconsistent.detail]).toEqual(['ERR_REVOCATION_CONSISTENCY', 'tok', 'diverged']);
+    expect([inconsistent.code, inconsistent.tokenId, inconsistent.detail]).toEqual([
+      'ERR_REVOCATION_CONSISTENCY',
+      'tok',
+      'diverged',
+    ]);
   });
 
   it('untrusted identifiers in messages are truncated and stripped of control characters', () => {

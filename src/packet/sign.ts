@@ -43,5 +43,8 @@ export function issueTaskPacket(
   input: Omit<TaskPacketInput, 'from_agent'> & { readonly from_agent?: string },
   options: CreatePacketOptions = {},
 ): SignedTaskPacket {
-  return signPacket(createTaskPacket({ ...input, from_agent: input.from_agent ?? identity.agentId }, options), identity);
+  return signPacket(
+    createTaskPacket({ ...input, from_agent: input.from_agent ?? identity.agentId }, options),
+    identity,
+  );
 }

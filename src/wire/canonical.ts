@@ -132,7 +132,10 @@ function encodeValue(value: unknown, style: EncodeOptions, depth: number): strin
     if (item === undefined) continue;
     if (!first) out += style.itemSeparator;
     first = false;
-    out += (style.asciiOnly ? quoteAscii(key) : quoteRaw(key)) + style.keySeparator + encodeValue(item, style, depth + 1);
+    out +=
+      (style.asciiOnly ? quoteAscii(key) : quoteRaw(key)) +
+      style.keySeparator +
+      encodeValue(item, style, depth + 1);
   }
   return out + '}';
 }
@@ -183,7 +186,8 @@ function escapeAscii(s: string, from: number): string {
 
 /** Python `json.dumps(s)` with `ensure_ascii=False`; lone surrogates cannot become UTF-8 and are refused. */
 function quoteRaw(s: string): string {
-  if (LONE_SURROGATE.test(s)) throw new CanonicalizationError('string with a lone surrogate has no UTF-8 form');
+  if (LONE_SURROGATE.test(s))
+    throw new CanonicalizationError('string with a lone surrogate has no UTF-8 form');
   if (!NEEDS_RAW_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   let start = 0;

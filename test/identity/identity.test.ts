@@ -1,6 +1,11 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { AgentIdentity, agentIdFromPublicKeyPem, importPublicKeyPem, InvalidKeyError } from '../../src/index.js';
+import {
+  AgentIdentity,
+  agentIdFromPublicKeyPem,
+  importPublicKeyPem,
+  InvalidKeyError,
+} from '../../src/index.js';
 
 describe('AgentIdentity', () => {
   const identity = AgentIdentity.generate();
@@ -26,7 +31,10 @@ describe('AgentIdentity', () => {
     expect(JSON.stringify(identity)).not.toContain(pemBody);
     expect(inspect(identity)).not.toContain(pemBody);
     expect(inspect(identity)).toContain(identity.agentId);
-    expect(JSON.parse(JSON.stringify(identity))).toEqual({ agentId: identity.agentId, publicKeyPem: identity.publicKeyPem });
+    expect(JSON.parse(JSON.stringify(identity))).toEqual({
+      agentId: identity.agentId,
+      publicKeyPem: identity.publicKeyPem,
+    });
   });
 
   it('refuses keys that are not Ed25519 private keys', () => {

@@ -28,8 +28,12 @@ import {
 
 const identity = AgentIdentity.generate();
 const good = issueTaskPacket(identity, { to_agent: 'agent:b', intent: 'x', context: { n: 1 } });
-const rsaPem = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+const rsaPem = generateKeyPairSync('rsa', { modulusLength: 1024 })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString();
+const ecPem = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString();
 const x25519Pem = generateKeyPairSync('x25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
 
 describe('wrong or garbage keys', () => {
@@ -50,7 +54,10 @@ describe('wrong or garbage keys', () => {
     await expect(new MemoryAgentRegistry().register('agent:x', pem)).rejects.toBeInstanceOf(InvalidKeyError);
     const registry = new MemoryAgentRegistry();
     await registry.register(good.from_agent, identity.publicKeyPem);
-    await expect(verifyPacket(packet, { registry })).rejects.toMatchObject({ code: 'ERR_PUBLIC_KEY_MISMATCH', detail: 'key_mismatch' });
+    await expect(verifyPacket(packet, { registry })).rejects.toMatchObject({
+      code: 'ERR_PUBLIC_KEY_MISMATCH',
+      detail: 'key_mismatch',
+    });
   });
 });
 
@@ -63,7 +70,7 @@ describe('bad signatures', () => {
     ['too long (65 bytes)', Buffer.alloc(65, 1).toString('base64')],
     ['empty', ''],
     ['whitespace inside', `${good.signature.slice(0, 10)} ${good.signature.slice(10)}`],
-    ['non-canonical trailing bits', good.signature.slice(0, -3) + 'B==' ],
+    ['non-canonical trailing bits', good.signature.slice(0, -3) + 'B=='],
     ['64 zero bytes', Buffer.alloc(64).toString('base64')],
     ['huge', 'A'.repeat(10_000_000)],
   ])('%s: false, never an exception', (_name, signature) => {
@@ -83,10 +90,16 @@ describe('malformed wire JSON', () => {
   it.each([
     ['permissions as a string', (w: string) => w.replace('"permissions": {', '"permissions": "all", "x": {')],
     ['an unknown (unsigned) packet field', (w: string) => w.replace('"nonce":', '"admin": true, "nonce":')],
-    ['another signature algorithm', (w: string) => w.replace('"signature_algo": "Ed25519"', '"signature_algo": "none"')],
+    [
+      'another signature algorithm',
+      (w: string) => w.replace('"signature_algo": "Ed25519"', '"signature_algo": "none"'),
+    ],
     ['a numeric intent', (w: string) => w.replace(/"intent": "x"/, '"intent": 7')],
     ['a float tool budget', (w: string) => w.replace('"max_tool_calls": null', '"max_tool_calls": 1.5')],
-    ['a naive-looking garbage datetime', (w: string) => w.replace(/"issued_at": "[^"]+"/, '"issued_at": "yesterday"')],
+    [
+      'a naive-looking garbage datetime',
+      (w: string) => w.replace(/"issued_at": "[^"]+"/, '"issued_at": "yesterday"'),
+    ],
     ['a list as the envelope', () => '[]'],
     ['no chain', (w: string) => w.replace('"chain": {', '"chainz": {')],
   ])('%s is a PayloadValidationError', (_name, mutate) => {
@@ -104,13 +117,22 @@ describe('malformed wire JSON', () => {
   it('a context nested 100,000 deep built in TypeScript is a CanonicalizationError when signing', () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    const draft = createTaskPacket({ from_agent: identity.agentId, to_agent: 'b', intent: 'x', context: { deep } as never });
+    const draft = createTaskPacket({
+      from_agent: identity.agentId,
+      to_agent: 'b',
+      intent: 'x',
+      context: { deep } as never,
+    });
     expect(() => signPacket(draft, identity)).toThrow(CanonicalizationError);
     expect(checkPacketSignature({ ...good, context: { deep } as never })).toBe('unencodable');
   });
 
   it(`a 10 MB context is refused by the default size limit (${DEFAULT_JSON_LIMITS.maxBytes} bytes), and verifies when allowed`, () => {
-    const big = issueTaskPacket(identity, { to_agent: 'agent:b', intent: 'x', context: { blob: 'x'.repeat(10_000_000) } });
+    const big = issueTaskPacket(identity, {
+      to_agent: 'agent:b',
+      intent: 'x',
+      context: { blob: 'x'.repeat(10_000_000) },
+    });
     const text = serializePacket(big);
     expect(() => parsePacket(text)).toThrow(PayloadValidationError);
     expect(() => parsePacket(Buffer.from(text))).toThrow(PayloadValidationError);

@@ -11,7 +11,6 @@ import {
   signedTask,
   Timestamp,
   verifyPacketSignature,
-  type TaskPacketInput,
 } from '../../src/index.js';
 
 const identity = AgentIdentity.generate();
@@ -56,20 +55,39 @@ describe('createTaskPacket', () => {
     });
 
     it('keeps the offset of issued_at in the computed expires_at, as Python does', () => {
-      const draft = createTaskPacket({ ...base, issued_at: '2026-03-08T14:00:00.250000+02:00', risk_level: 'write' });
+      const draft = createTaskPacket({
+        ...base,
+        issued_at: '2026-03-08T14:00:00.250000+02:00',
+        risk_level: 'write',
+      });
       expect(draft.expires_at?.toCanonical()).toBe('2026-03-08T14:02:00.250000+02:00');
     });
 
     it('a present expires_at must equal issued_at + ttl', () => {
-      expect(createTaskPacket({ ...base, issued_at: issuedAt, expires_at: '2026-03-08T12:02:00Z', risk_level: 'write' }).ttl_seconds).toBe(120);
+      expect(
+        createTaskPacket({
+          ...base,
+          issued_at: issuedAt,
+          expires_at: '2026-03-08T12:02:00Z',
+          risk_level: 'write',
+        }).ttl_seconds,
+      ).toBe(120);
       expect(() =>
-        createTaskPacket({ ...base, issued_at: issuedAt, expires_at: '2026-03-08T12:03:00Z', risk_level: 'write' }),
+        createTaskPacket({
+          ...base,
+          issued_at: issuedAt,
+          expires_at: '2026-03-08T12:03:00Z',
+          risk_level: 'write',
+        }),
       ).toThrow(PayloadValidationError);
     });
 
     it('unknown risk levels are refused; custom policies are honoured', () => {
       expect(() => createTaskPacket({ ...base, risk_level: 'admin' })).toThrow(PayloadValidationError);
-      const draft = createTaskPacket({ ...base, issued_at: issuedAt, risk_level: 'admin' }, { ttlPolicy: { admin: 30 } });
+      const draft = createTaskPacket(
+        { ...base, issued_at: issuedAt, risk_level: 'admin' },
+        { ttlPolicy: { admin: 30 } },
+      );
       expect(draft.expires_at?.toCanonical()).toBe('2026-03-08T12:00:30Z');
     });
 
@@ -78,7 +96,10 @@ describe('createTaskPacket', () => {
       const wire = serializePacket(signed).replace('"ttl_seconds":120', '"ttl_seconds":null');
       expect(parsePacket(wire).ttl_seconds).toBe(120);
       expect(verifyPacketSignature(parsePacket(wire))).toBe(true);
-      const wrong = serializePacket(signed).replace('"expires_at":"2026-03-08T12:02:00Z"', '"expires_at":"2026-03-08T12:09:00Z"');
+      const wrong = serializePacket(signed).replace(
+        '"expires_at":"2026-03-08T12:02:00Z"',
+        '"expires_at":"2026-03-08T12:09:00Z"',
+      );
       expect(() => parsePacket(wrong)).toThrow(PayloadValidationError);
     });
   });
@@ -97,7 +118,7 @@ describe('createTaskPacket', () => {
     ['a zero TTL', { ttl_seconds: 0 }],
     ['a TTL past year 9999', { issued_at: '9999-12-31T23:59:00Z', ttl_seconds: 120 }],
   ])('refuses %s with PayloadValidationError', (_name, change) => {
-    expect(() => createTaskPacket({ ...base, ...change } as unknown as TaskPacketInput)).toThrow(PayloadValidationError);
+    expect(() => createTaskPacket({ ...base, ...change })).toThrow(PayloadValidationError);
   });
 });
 
@@ -115,8 +136,16 @@ describe('task metadata helper and packet factory', () => {
 
   it('builds a signed packet with issued_at = now and the TTL resolved', () => {
     const now = Date.parse('2026-03-08T12:00:00Z');
-    const summarize = signedTask(() => 'ok', { risk_level: 'write', ai_provenance: { source: 'llm', model: 'm' } });
-    const packet = packetFromTask(summarize, identity, { to_agent: 'agent:b', intent: 'summarize' }, { now: () => now });
+    const summarize = signedTask(() => 'ok', {
+      risk_level: 'write',
+      ai_provenance: { source: 'llm', model: 'm' },
+    });
+    const packet = packetFromTask(
+      summarize,
+      identity,
+      { to_agent: 'agent:b', intent: 'summarize' },
+      { now: () => now },
+    );
     expect(packet.issued_at.toCanonical()).toBe('2026-03-08T12:00:00Z');
     expect(packet.expires_at?.equals(Timestamp.parse('2026-03-08T12:02:00Z'))).toBe(true);
     expect(packet.ai_provenance).toEqual({ source: 'llm', model: 'm' });
@@ -130,6 +159,10 @@ describe('task metadata helper and packet factory', () => {
       intent: 'pay',
       constraints: { requires_human_review: false, data_boundary: 'eu' },
     });
-    expect(packet.constraints).toEqual({ max_runtime_seconds: null, data_boundary: 'eu', requires_human_review: true });
+    expect(packet.constraints).toEqual({
+      max_runtime_seconds: null,
+      data_boundary: 'eu',
+      requires_human_review: true,
+    });
   });
 });

@@ -15,8 +15,6 @@ import {
   serializePacket,
   signPacket,
   verifyPacketSignature,
-  type JsonObject,
-  type JsonValue,
 } from '../../src/index.js';
 import { anyString, jsonObject, jsonValue } from '../support/arbitraries.js';
 
@@ -53,12 +51,12 @@ describe('packet round trip (property)', () => {
           from_agent: identity.agentId,
           to_agent: input.to_agent,
           intent: input.intent,
-          context: input.context as JsonObject,
+          context: input.context,
           goal: input.goal,
           task_type: input.task_type,
           memory_refs: input.memory_refs,
           permissions: { allowed_actions: input.allowed_actions, max_tool_calls: input.max_tool_calls },
-          ai_provenance: input.ai_provenance as JsonValue,
+          ai_provenance: input.ai_provenance,
           issued_at: isoWithOffset(input.offsetMinutes, input.micro),
           ttl_seconds: input.ttl,
           risk_level: input.risk,
@@ -84,10 +82,17 @@ describe('packet round trip (property)', () => {
     fc.assert(
       fc.property(jsonObject(), anyString, (context, extra) => {
         const signed = signPacket(
-          createTaskPacket({ from_agent: identity.agentId, to_agent: 'agent:b', intent: 'x', context: context as JsonObject }),
+          createTaskPacket({
+            from_agent: identity.agentId,
+            to_agent: 'agent:b',
+            intent: 'x',
+            context: context,
+          }),
           identity,
         );
-        expect(verifyPacketSignature({ ...signed, context: { ...context, ['\u0000' + extra]: 1 } })).toBe(false);
+        expect(verifyPacketSignature({ ...signed, context: { ...context, ['\u0000' + extra]: 1 } })).toBe(
+          false,
+        );
         expect(verifyPacketSignature({ ...signed, intent: signed.intent + (extra || '!') })).toBe(false);
       }),
       { numRuns: 60 },

@@ -48,7 +48,9 @@ describe('1. registry binding → public_key_mismatch', () => {
 describe('2. time window', () => {
   it('issued_at after expires_at → malformed_time_window', async () => {
     const p = packet();
-    expect(await reasonOf({ ...p, expires_at: Timestamp.parse('2026-03-08T11:59:59.999999Z') })).toBe('malformed_time_window');
+    expect(await reasonOf({ ...p, expires_at: Timestamp.parse('2026-03-08T11:59:59.999999Z') })).toBe(
+      'malformed_time_window',
+    );
     expect(await reasonOf({ ...p, expires_at: Timestamp.parse('2026-03-08T12:00:00Z') })).toBeUndefined();
   });
 
@@ -57,7 +59,9 @@ describe('2. time window', () => {
   });
 
   it('naive timestamps cannot be placed on the timeline → naive_timestamp', async () => {
-    expect(await reasonOf(packet({ issued_at: '2026-03-08T12:00:00', expires_at: '2026-03-08T12:10:00' }))).toBe('naive_timestamp');
+    expect(
+      await reasonOf(packet({ issued_at: '2026-03-08T12:00:00', expires_at: '2026-03-08T12:10:00' })),
+    ).toBe('naive_timestamp');
     expect(await reasonOf(packet({ expires_at: '2026-03-08T12:10:00' }))).toBe('naive_timestamp');
   });
 });
@@ -79,16 +83,30 @@ describe('3. issued_in_future (skew default 30 s, clamped to [0, 300])', () => {
     expect(await reasonOf(packet(), { issuanceSkewSeconds: 0, now: () => at(1) })).toBe('issued_in_future');
     expect(await reasonOf(packet(), { issuanceSkewSeconds: -5, now: () => at(1) })).toBe('issued_in_future');
     expect(await reasonOf(packet(), { issuanceSkewSeconds: 1000, now: () => at(300_000) })).toBeUndefined();
-    expect(await reasonOf(packet(), { issuanceSkewSeconds: 1000, now: () => at(300_001) })).toBe('issued_in_future');
-    expect(await reasonOf(packet(), { env: { TRUSTHANDOFF_ISSUANCE_SKEW: '10' }, now: () => at(10_001) })).toBe('issued_in_future');
-    expect(await reasonOf(packet(), { env: { TRUSTHANDOFF_ISSUANCE_SKEW: '999' }, now: () => at(300_000) })).toBeUndefined();
-    expect(await reasonOf(packet(), { env: { TRUSTHANDOFF_ISSUANCE_SKEW: 'junk' }, now: () => at(30_000) })).toBeUndefined();
+    expect(await reasonOf(packet(), { issuanceSkewSeconds: 1000, now: () => at(300_001) })).toBe(
+      'issued_in_future',
+    );
+    expect(
+      await reasonOf(packet(), { env: { TRUSTHANDOFF_ISSUANCE_SKEW: '10' }, now: () => at(10_001) }),
+    ).toBe('issued_in_future');
+    expect(
+      await reasonOf(packet(), { env: { TRUSTHANDOFF_ISSUANCE_SKEW: '999' }, now: () => at(300_000) }),
+    ).toBeUndefined();
+    expect(
+      await reasonOf(packet(), { env: { TRUSTHANDOFF_ISSUANCE_SKEW: 'junk' }, now: () => at(30_000) }),
+    ).toBeUndefined();
   });
 
   it('the environment is read when a validator is created, not once per process', () => {
-    expect(createPacketValidator({ env: { TRUSTHANDOFF_ISSUANCE_SKEW: '5' } }).settings.issuanceSkewSeconds).toBe(5);
-    expect(createPacketValidator({ env: { TRUSTHANDOFF_ISSUANCE_SKEW: '7' } }).settings.issuanceSkewSeconds).toBe(7);
-    expect(createPacketValidator({ env: { TRUSTHANDOFF_EXPIRY_GRACE: '120' } }).settings.expiryGraceSeconds).toBe(60);
+    expect(
+      createPacketValidator({ env: { TRUSTHANDOFF_ISSUANCE_SKEW: '5' } }).settings.issuanceSkewSeconds,
+    ).toBe(5);
+    expect(
+      createPacketValidator({ env: { TRUSTHANDOFF_ISSUANCE_SKEW: '7' } }).settings.issuanceSkewSeconds,
+    ).toBe(7);
+    expect(
+      createPacketValidator({ env: { TRUSTHANDOFF_EXPIRY_GRACE: '120' } }).settings.expiryGraceSeconds,
+    ).toBe(60);
   });
 });
 
@@ -101,7 +119,9 @@ describe('4. human_review_required', () => {
 
   it('the pluggable approval check decides', async () => {
     expect(await reasonOf(packet(review), { humanApproval: () => true })).toBeUndefined();
-    expect(await reasonOf(packet(review), { humanApproval: () => Promise.resolve(false) })).toBe('human_review_required');
+    expect(await reasonOf(packet(review), { humanApproval: () => Promise.resolve(false) })).toBe(
+      'human_review_required',
+    );
   });
 
   it("the reference's context.human_approval counts only in the explicitly named legacy mode", async () => {
@@ -119,7 +139,9 @@ describe('5. invalid_ai_provenance', () => {
     expect(await reasonOf(packet({ ai_provenance: { model: 'gpt' } }))).toBe('invalid_ai_provenance');
     expect(await reasonOf(packet({ ai_provenance: { source: null } }))).toBe('invalid_ai_provenance');
     const events = new EventBus();
-    expect(await reasonOf(packet({ ai_provenance: { source: 'llm', model: 'gpt-4' } }), { events })).toBeUndefined();
+    expect(
+      await reasonOf(packet({ ai_provenance: { source: 'llm', model: 'gpt-4' } }), { events }),
+    ).toBeUndefined();
     expect(events.snapshot().find((e) => e.event_type === 'ai_generated_payload')).toMatchObject({
       source: 'llm',
       model: 'gpt-4',
@@ -143,9 +165,13 @@ describe('6. TTL policy', () => {
   it('strict mode requires the read TTL when a packet names none (option or env)', async () => {
     expect(await reasonOf(packet())).toBeUndefined();
     expect(await reasonOf(packet(), { enforceDefaultTtlPolicy: true })).toBe('ttl_policy_mismatch');
-    expect(await reasonOf(packet(), { env: { TRUSTHANDOFF_ENFORCE_DEFAULT_TTL_POLICY: 'yes' } })).toBe('ttl_policy_mismatch');
+    expect(await reasonOf(packet(), { env: { TRUSTHANDOFF_ENFORCE_DEFAULT_TTL_POLICY: 'yes' } })).toBe(
+      'ttl_policy_mismatch',
+    );
     const fifteenMinutes = packet({ expires_at: '2026-03-08T12:15:00Z' });
-    expect(await reasonOf(fifteenMinutes, { env: { TRUSTHANDOFF_ENFORCE_DEFAULT_TTL_POLICY: '1' } })).toBeUndefined();
+    expect(
+      await reasonOf(fifteenMinutes, { env: { TRUSTHANDOFF_ENFORCE_DEFAULT_TTL_POLICY: '1' } }),
+    ).toBeUndefined();
   });
 
   it('a verifier-side maximum lifetime → lifetime_exceeds_maximum', async () => {
@@ -165,8 +191,12 @@ describe('7. expired (grace default 0, clamped to [0, 60]; overlap window)', () 
   it('grace extends the window and is clamped to 60 s', async () => {
     expect(await reasonOf(packet(), { expiryGraceSeconds: 60, now: () => expiry + 60_000 })).toBeUndefined();
     expect(await reasonOf(packet(), { expiryGraceSeconds: 600, now: () => expiry + 60_001 })).toBe('expired');
-    expect(await reasonOf(packet(), { env: { TRUSTHANDOFF_EXPIRY_GRACE: '5' }, now: () => expiry + 5_000 })).toBeUndefined();
-    expect(await reasonOf(packet(), { env: { TRUSTHANDOFF_EXPIRY_GRACE: '5' }, now: () => expiry + 5_001 })).toBe('expired');
+    expect(
+      await reasonOf(packet(), { env: { TRUSTHANDOFF_EXPIRY_GRACE: '5' }, now: () => expiry + 5_000 }),
+    ).toBeUndefined();
+    expect(
+      await reasonOf(packet(), { env: { TRUSTHANDOFF_EXPIRY_GRACE: '5' }, now: () => expiry + 5_001 }),
+    ).toBe('expired');
   });
 
   it('an expired packet inside its overlap window passes with a token_overlap_used event', async () => {

@@ -5,7 +5,25 @@ import { JsonFloat, type JsonValue } from '../../src/index.js';
 /** Strings over all of UTF-16: astral pairs, lone surrogates, controls, U+2028/2029, DEL. */
 export const anyString: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
-  fc.string({ unit: fc.constantFrom('\u2028', '\u2029', '\u007f', '\u0000', '\n', '"', '\\', '/', '\ud83d\ude00', '\uffff', '\ud800', '\udfff', 'é', 'a'), maxLength: 8 }),
+  fc.string({
+    unit: fc.constantFrom(
+      '\u2028',
+      '\u2029',
+      '\u007f',
+      '\u0000',
+      '\n',
+      '"',
+      '\\',
+      '/',
+      '\ud83d\ude00',
+      '\uffff',
+      '\ud800',
+      '\udfff',
+      'é',
+      'a',
+    ),
+    maxLength: 8,
+  }),
 );
 
 /** Strings that are well-formed UTF-16 (no lone surrogates): what raw UTF-8 output can carry. */
@@ -33,11 +51,13 @@ export const jsonLeaf: fc.Arbitrary<JsonValue> = fc.oneof(
 );
 
 export function jsonValue(keys: fc.Arbitrary<string> = anyString, maxDepth = 4): fc.Arbitrary<JsonValue> {
-  const { value } = fc.letrec<{ value: JsonValue; array: JsonValue[]; object: Record<string, JsonValue> }>((tie) => ({
-    value: fc.oneof({ depthSize: 'small', maxDepth }, jsonLeaf, tie('array'), tie('object')),
-    array: fc.array(tie('value'), { maxLength: 4 }),
-    object: fc.dictionary(keys, tie('value'), { maxKeys: 5 }),
-  }));
+  const { value } = fc.letrec<{ value: JsonValue; array: JsonValue[]; object: Record<string, JsonValue> }>(
+    (tie) => ({
+      value: fc.oneof({ depthSize: 'small', maxDepth }, jsonLeaf, tie('array'), tie('object')),
+      array: fc.array(tie('value'), { maxLength: 4 }),
+      object: fc.dictionary(keys, tie('value'), { maxKeys: 5 }),
+    }),
+  );
   return value;
 }
 

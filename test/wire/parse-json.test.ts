@@ -6,20 +6,23 @@ import {
   JsonFloat,
   parseJson,
   PayloadValidationError,
+  type EncodeOptions,
   type JsonValue,
 } from '../../src/index.js';
 import { anyString, jsonValue } from '../support/arbitraries.js';
 
-const LAYOUTS = [
+const LAYOUTS: readonly Partial<EncodeOptions>[] = [
   {},
   { sortKeys: false },
   { itemSeparator: ', ', keySeparator: ': ' },
   { asciiOnly: false },
-] as const;
+];
 
 describe('parseJson keeps numbers the way Python reads them', () => {
   it('integer literals stay exact; integral floats keep their float form', () => {
-    const parsed = parseJson('{"big":9007199254740993,"huge":1180591620717411303424,"f":1.0,"h":100.0,"n":-0,"z":-0.0,"e":1e16,"t":0.1}') as Record<string, JsonValue>;
+    const parsed = parseJson(
+      '{"big":9007199254740993,"huge":1180591620717411303424,"f":1.0,"h":100.0,"n":-0,"z":-0.0,"e":1e16,"t":0.1}',
+    ) as Record<string, JsonValue>;
     expect(parsed['big']).toBe(9007199254740993n);
     expect(parsed['huge']).toBe(1180591620717411303424n);
     expect(parsed['f']).toEqual(new JsonFloat(1));
@@ -50,18 +53,21 @@ describe('encode → parse round trip (property)', () => {
   for (const layout of LAYOUTS) {
     it(`canonical bytes survive any layout ${JSON.stringify(layout)}`, () => {
       fc.assert(
-        fc.property(jsonValue(layout.asciiOnly === false ? fc.string({ unit: 'grapheme', maxLength: 8 }) : anyString), (value) => {
-          let text: string;
-          try {
-            text = encodeJson(value, layout);
-          } catch (error) {
-            // Raw UTF-8 output refuses lone surrogates; nothing else may fail.
-            expect(layout.asciiOnly).toBe(false);
-            expect((error as { code?: string }).code).toBe('ERR_CANONICALIZATION');
-            return;
-          }
-          expect(canonicalPacketJson(parseJson(text))).toBe(canonicalPacketJson(value));
-        }),
+        fc.property(
+          jsonValue(layout.asciiOnly === false ? fc.string({ unit: 'grapheme', maxLength: 8 }) : anyString),
+          (value) => {
+            let text: string;
+            try {
+              text = encodeJson(value, layout);
+            } catch (error) {
+              // Raw UTF-8 output refuses lone surrogates; nothing else may fail.
+              expect(layout.asciiOnly).toBe(false);
+              expect((error as { code?: string }).code).toBe('ERR_CANONICALIZATION');
+              return;
+            }
+            expect(canonicalPacketJson(parseJson(text))).toBe(canonicalPacketJson(value));
+          },
+        ),
         { numRuns: 400 },
       );
     });

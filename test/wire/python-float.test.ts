@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canonicalNumber, canonicalPacketJson, JsonFloat, parseJson, pythonFloatRepr } from '../../src/index.js';
+import {
+  canonicalNumber,
+  canonicalPacketJson,
+  JsonFloat,
+  parseJson,
+  pythonFloatRepr,
+} from '../../src/index.js';
 
 interface FloatCase {
   bits: string;
@@ -65,9 +71,10 @@ describe('SPEC §2.1 number rule for random doubles (property)', () => {
         }
         // Any other literal is a Python float: same value, same shortest digits, Python's layout.
         expect(Number(literal)).toBe(x);
-        expect(literal.replace(/^-/, '').split('e')[0]!.replace('.', '').replace(/^0+/, '').replace(/0+$/, '') || '0').toBe(
-          shortestDigits(x),
-        );
+        expect(
+          literal.replace(/^-/, '').split('e')[0]!.replace('.', '').replace(/^0+/, '').replace(/0+$/, '') ||
+            '0',
+        ).toBe(shortestDigits(x));
         if (literal.includes('e')) expect(literal).toMatch(/^-?\d(\.\d+)?e[+-]\d{2,3}$/);
         else expect(literal).toMatch(/^-?\d+\.\d+$/);
         if (Math.abs(x) >= 1e-4 && Math.abs(x) < 1e15) expect(literal.includes('e')).toBe(false);

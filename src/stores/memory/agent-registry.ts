@@ -13,7 +13,7 @@ export class MemoryAgentRegistry implements AgentRegistry {
       return Promise.resolve();
     } catch (error) {
       // A promise-returning method reports failure by rejecting, never by throwing synchronously.
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error('registration failed'));
     }
   }
 
