@@ -3,9 +3,11 @@
  * same bytes in the same run. Pass area names to run a subset: `npm run bench -- packet`.
  */
 import * as packet from './packet.bench.js';
+import * as stores from './stores.bench.js';
 
 const suites: Record<string, { run(): void | Promise<void> }> = {
   packet,
+  stores,
 };
 
 const wanted = process.argv.slice(2);
