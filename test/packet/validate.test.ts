@@ -204,7 +204,7 @@ describe('7. expired (grace default 0, clamped to [0, 60]; overlap window)', () 
     const overlapWindow = new MemoryOverlapWindow({ now: () => clock });
     const p = packet();
     await overlapWindow.register(p.packet_id);
-    clock = expiry + 20_000;
+    clock = expiry + 19_999; // 29.999 s after registration: inside the 30 s window
     const events = new EventBus();
     expect(await reasonOf(p, { overlapWindow, events, now: () => clock })).toBeUndefined();
     expect(events.snapshot().map((e) => e.event_type)).toContain('token_overlap_used');
