@@ -72,21 +72,22 @@ export function replayStoreContract(backend: StoreBackend): void {
 
     it('forgets a key after its TTL, not before', async () => {
       const store = backend.replayStore(ns());
-      expect(await store.checkAndStore('short', 80)).toBe(true);
+      // Margins are wide on purpose: CI machines are shared and sleeps overrun under load.
+      expect(await store.checkAndStore('short', 1000)).toBe(true);
       expect(await store.checkAndStore('long', 60_000)).toBe(true);
-      expect(await store.checkAndStore('short', 80)).toBe(false);
-      await sleep(200);
-      expect(await store.checkAndStore('short', 80)).toBe(true);
+      expect(await store.checkAndStore('short', 1000)).toBe(false);
+      await sleep(1300);
+      expect(await store.checkAndStore('short', 1000)).toBe(true);
       expect(await store.checkAndStore('long', 60_000)).toBe(false);
     });
 
     it('a seen key does not extend or reset its TTL', async () => {
       const store = backend.replayStore(ns());
-      expect(await store.checkAndStore('k', 400)).toBe(true);
+      expect(await store.checkAndStore('k', 1000)).toBe(true);
       await sleep(50);
       expect(await store.checkAndStore('k', 60_000)).toBe(false);
-      await sleep(500);
-      expect(await store.checkAndStore('k', 400)).toBe(true);
+      await sleep(1300);
+      expect(await store.checkAndStore('k', 1000)).toBe(true);
     });
 
     it('cross-verifier replay: a key stored through one handle is seen through another', async () => {
@@ -261,21 +262,21 @@ export function overlapWindowContract(backend: StoreBackend): void {
     });
 
     it('an id is valid for the window after registering, then not', async () => {
-      const window = backend.overlapWindow(ns(), 0.2);
+      const window = backend.overlapWindow(ns(), 1);
       await window.register('tok');
       expect(await window.isValid('tok')).toBe(true);
-      await sleep(350);
+      await sleep(1300);
       expect(await window.isValid('tok')).toBe(false);
     });
 
     it('registering again restarts the window', async () => {
-      const window = backend.overlapWindow(ns(), 0.5);
+      const window = backend.overlapWindow(ns(), 2);
       await window.register('tok');
-      await sleep(300);
+      await sleep(1200);
       await window.register('tok');
-      await sleep(300);
+      await sleep(1200);
       expect(await window.isValid('tok')).toBe(true);
-      await sleep(400);
+      await sleep(1300);
       expect(await window.isValid('tok')).toBe(false);
     });
 
