@@ -255,11 +255,23 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
     return undefined;
   }
 
-  // The key that speaks for the capability's issuer, or why there is none.
-  async function bindIssuerKey(
+  // PEM text → key-derived agent id, per verifier and bounded: a SHA-256 per link is avoidable work.
+  const derivedIds = new Map<string, string>();
+  function selfCertifies(capability: DelegationCapability): boolean {
+    let derived = derivedIds.get(capability.public_key);
+    if (derived === undefined) {
+      derived = agentIdFromPublicKeyPem(capability.public_key);
+      if (derivedIds.size >= 4096) derivedIds.clear();
+      derivedIds.set(capability.public_key, derived);
+    }
+    return derived === capability.issuer_agent;
+  }
+
+  // The capability's own key, checked against a pinned trusted-root key, or why it is unusable.
+  function presentedKey(
     capability: DelegationCapability,
     isRoot: boolean,
-  ): Promise<ImportedPublicKey | CapabilityChainReason> {
+  ): ImportedPublicKey | CapabilityChainReason {
     let presented: ImportedPublicKey;
     try {
       presented = importPublicKeyPem(capability.public_key);
@@ -269,22 +281,39 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
     const pinned = isRoot ? trustedRoots.get(capability.issuer_agent) : undefined;
     if (pinned !== undefined && pinned !== null && !pinned.raw.equals(presented.raw))
       return 'issuer_key_mismatch';
-    if (registry !== undefined) {
-      try {
-        const registered = await registry.resolve(capability.issuer_agent);
-        if (registered === undefined) return 'issuer_not_registered';
-        if (await registry.isRevoked(capability.issuer_agent)) return 'issuer_revoked';
-        if (!registered.publicKey.raw.equals(presented.raw)) return 'issuer_key_mismatch';
-      } catch {
-        return 'registry_unavailable';
-      }
-      return presented;
-    }
+    return presented;
+  }
+
+  // Without a registry, a key speaks for its issuer when it is the pinned root key or derives the id.
+  function bindWithoutRegistry(
+    capability: DelegationCapability,
+    isRoot: boolean,
+  ): ImportedPublicKey | CapabilityChainReason {
+    const presented = presentedKey(capability, isRoot);
+    if (typeof presented === 'string') return presented;
+    const pinned = isRoot ? trustedRoots.get(capability.issuer_agent) : undefined;
     if (pinned !== undefined && pinned !== null) return presented;
     // Self-certifying id: SPEC §2.5 derives the id from the PEM text, so the key speaks for it.
-    return agentIdFromPublicKeyPem(capability.public_key) === capability.issuer_agent
-      ? presented
-      : 'issuer_key_unbound';
+    return selfCertifies(capability) ? presented : 'issuer_key_unbound';
+  }
+
+  // With a registry: registered, not revoked, the same key (and the pinned key, for a pinned root).
+  async function bindWithRegistry(
+    store: AgentRegistry,
+    capability: DelegationCapability,
+    isRoot: boolean,
+  ): Promise<ImportedPublicKey | CapabilityChainReason> {
+    const presented = presentedKey(capability, isRoot);
+    if (typeof presented === 'string') return presented;
+    try {
+      const registered = await store.resolve(capability.issuer_agent);
+      if (registered === undefined) return 'issuer_not_registered';
+      if (await store.isRevoked(capability.issuer_agent)) return 'issuer_revoked';
+      if (!registered.publicKey.raw.equals(presented.raw)) return 'issuer_key_mismatch';
+    } catch {
+      return 'registry_unavailable';
+    }
+    return presented;
   }
 
   async function verify(
@@ -294,7 +323,10 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
     const shape = checkShape(chain, verifyOptions.presenter);
     if (shape !== undefined) return shape;
     for (const [i, capability] of chain.entries()) {
-      const key = await bindIssuerKey(capability, i === 0);
+      const key =
+        registry === undefined
+          ? bindWithoutRegistry(capability, i === 0)
+          : await bindWithRegistry(registry, capability, i === 0);
       if (typeof key === 'string') return invalid(key, i, capability);
       const check = checkCapabilitySignature(capability, key);
       if (check !== 'valid')

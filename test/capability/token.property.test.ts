@@ -106,23 +106,27 @@ describe('capability token round trip (property)', () => {
     const token = encodeCapabilityToken(capability);
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     fc.assert(
-      fc.property(fc.nat({ max: token.length - 1 }), fc.constantFrom(...alphabet), (index, replacement) => {
-        fc.pre(token[index] !== replacement);
-        const mutated = token.slice(0, index) + replacement + token.slice(index + 1);
-        let decoded;
-        try {
-          decoded = decodeCapabilityToken(mutated);
-        } catch (error) {
-          expect(error).toMatchObject({ code: 'ERR_PAYLOAD_VALIDATION' });
-          return;
-        }
-        // A change can land in the signature (bad signature), the key (other key) or a signed field.
-        // Only an encoding-level change (say `\u00e9` → `\u00E9`) may still verify, and then it is the
-        // very same capability.
-        if (verifyCapabilitySignature(decoded) && decoded.public_key === planner.publicKeyPem) {
-          expect(encodeCapabilityToken(decoded)).toBe(token);
-        }
-      }),
+      fc.property(
+        fc.nat({ max: token.length - 1 }),
+        fc.constantFrom(...Array.from(alphabet)),
+        (index, replacement) => {
+          fc.pre(token[index] !== replacement);
+          const mutated = token.slice(0, index) + replacement + token.slice(index + 1);
+          let decoded;
+          try {
+            decoded = decodeCapabilityToken(mutated);
+          } catch (error) {
+            expect(error).toMatchObject({ code: 'ERR_PAYLOAD_VALIDATION' });
+            return;
+          }
+          // A change can land in the signature (bad signature), the key (other key) or a signed field.
+          // Only an encoding-level change (say `\u00e9` → `\u00E9`) may still verify, and then it is the
+          // very same capability.
+          if (verifyCapabilitySignature(decoded) && decoded.public_key === planner.publicKeyPem) {
+            expect(encodeCapabilityToken(decoded)).toBe(token);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });
