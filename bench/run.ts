@@ -4,10 +4,12 @@
  */
 import * as packet from './packet.bench.js';
 import * as stores from './stores.bench.js';
+import * as capability from './capability.bench.js';
 
 const suites: Record<string, { run(): void | Promise<void> }> = {
   packet,
   stores,
+  capability,
 };
 
 const wanted = process.argv.slice(2);
