@@ -20,7 +20,7 @@ import {
   issueCapability,
   issueTaskPacket,
   type CapabilityAuditEvent,
-} from '../src/index.js';
+} from 'trusthandoff';
 
 export async function capabilityWalkthrough(): Promise<Record<string, unknown>> {
   const planner = AgentIdentity.generate();
