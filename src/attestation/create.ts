@@ -1,10 +1,10 @@
 /**
  * Create a signed ExecutionAttestation (SPEC §6): what an executing agent returned for a packet.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { AttestationError } from '../errors.js';
 import { encodeBase64Url } from '../wire/base64.js';
-import { outcomeBytes } from './outcome.js';
+import { outcomeCanonicalJson, sha256Hex } from './outcome.js';
 import { attestationSigningPayload } from './payload.js';
 import { attestationFromJson } from './wire.js';
 import type { AttestationSigner, AttestationStatus, ExecutionAttestation } from './types.js';
@@ -34,38 +34,52 @@ export interface CreateAttestationOptions {
  */
 export function createAttestation(options: CreateAttestationOptions): ExecutionAttestation {
   const { signer } = options;
-  const outcome = sha256Hex(outcomeBytes(options.result, 'result'));
+  const outcome = sha256Hex(outcomeCanonicalJson(options.result, 'result'));
   const reason = options.reason ?? null;
-  const reasonHash = reason === null ? null : sha256Hex(outcomeBytes(reason, 'reason'));
-  const fields = {
+  // One validator for what we create and what we receive: a created attestation always parses.
+  const unsigned = attestationFromJson({
     packet_id: options.packetId,
     status: options.status ?? 'OK',
     outcome_hash: outcome,
     nonce: options.nonce ?? randomNonce(),
     timestamp_ms: options.timestampMs ?? Date.now(),
-    agent_pubkey_fingerprint: signer.fingerprint,
-    reason_hash: reasonHash,
-  } as const;
-  // One validator for what we create and what we receive: a created attestation always parses.
-  const unsigned = attestationFromJson({
-    ...fields,
     signed_by: signer.agentId,
+    agent_pubkey_fingerprint: signer.fingerprint,
     signature: PLACEHOLDER_SIGNATURE,
+    reason_hash: reason === null ? null : sha256Hex(outcomeCanonicalJson(reason, 'reason')),
   });
   const signature = signer.sign(attestationSigningPayload(unsigned));
   if (!(signature instanceof Uint8Array) || signature.length !== 64) {
     throw new AttestationError('signer did not return a 64-byte Ed25519 signature');
   }
-  return Object.freeze({ ...unsigned, signature: encodeBase64Url(signature) });
+  return Object.freeze({
+    packet_id: unsigned.packet_id,
+    status: unsigned.status,
+    outcome_hash: unsigned.outcome_hash,
+    nonce: unsigned.nonce,
+    timestamp_ms: unsigned.timestamp_ms,
+    signed_by: unsigned.signed_by,
+    agent_pubkey_fingerprint: unsigned.agent_pubkey_fingerprint,
+    signature: encodeBase64Url(signature),
+    reason_hash: unsigned.reason_hash,
+  });
 }
 
 // Satisfies the signature syntax check while the real signature does not exist yet; never leaves this module.
 const PLACEHOLDER_SIGNATURE = 'A'.repeat(86);
 
-function sha256Hex(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+// Random bytes are drawn 4 KiB at a time (as Node's own randomUUID does): one system call per 256
+// nonces instead of one each. The pool holds only unused randomness; each nonce's bytes are consumed once.
+const NONCE_POOL = Buffer.alloc(4096);
+let noncePoolOffset = NONCE_POOL.length;
 
 function randomNonce(): bigint {
-  return BigInt(`0x${randomBytes(16).toString('hex')}`);
+  if (noncePoolOffset === NONCE_POOL.length) {
+    randomFillSync(NONCE_POOL);
+    noncePoolOffset = 0;
+  }
+  const high = NONCE_POOL.readBigUInt64BE(noncePoolOffset);
+  const low = NONCE_POOL.readBigUInt64BE(noncePoolOffset + 8);
+  noncePoolOffset += 16;
+  return (high << 64n) | low;
 }

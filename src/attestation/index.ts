@@ -13,7 +13,7 @@ export {
   type AttestationRejectReason,
   type AttestationVerdict,
 } from './types.js';
-export { outcomeBytes, outcomeHash } from './outcome.js';
+export { outcomeCanonicalJson, outcomeBytes, outcomeHash } from './outcome.js';
 export { attestationSigningPayload, type AttestationSignedFields } from './payload.js';
 export { createAttestation, type CreateAttestationOptions } from './create.js';
 export { serializeAttestation, parseAttestation, attestationFromJson } from './wire.js';

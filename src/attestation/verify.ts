@@ -136,10 +136,16 @@ function hashOf(value: unknown, what: string): string | undefined {
 // SPKI DER of an Ed25519 key is this 12-byte prefix and the raw key (RFC 8410).
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
+// Imported keys are immutable and cached by importPublicKeyPem, so their agent ids can be cached too.
+const agentIds = new WeakMap<ImportedPublicKey, string>();
+
 /** The agent id (SPEC §2.5) of the canonical PEM of `key`, as the reference's identity computes it. */
 function agentIdOfKey(key: ImportedPublicKey): string {
-  const der = Buffer.concat([SPKI_ED25519_PREFIX, key.raw]);
-  return agentIdFromPublicKeyPem(
-    `-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`,
-  );
+  let agentId = agentIds.get(key);
+  if (agentId === undefined) {
+    const der = Buffer.concat([SPKI_ED25519_PREFIX, key.raw]);
+    agentId = agentIdFromPublicKeyPem(`-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`);
+    agentIds.set(key, agentId);
+  }
+  return agentId;
 }
