@@ -3,10 +3,12 @@
  * same bytes in the same run. Pass area names to run a subset: `npm run bench -- packet`.
  */
 import * as packet from './packet.bench.js';
+import * as stores from './stores.bench.js';
 import * as attestation from './attestation.bench.js';
 
 const suites: Record<string, { run(): void | Promise<void> }> = {
   packet,
+  stores,
   attestation,
 };
 

@@ -156,6 +156,6 @@ export function isTrustHandoffError(error: unknown): error is TrustHandoffError 
 
 // Identifiers in messages come from untrusted input; keep messages short and single-line.
 function truncate(value: string, max = 64): string {
-  const oneLine = String(value).replace(/[\u0000-\u001f\u007f]/g, '?');
+  const oneLine = value.replace(/[\u0000-\u001f\u007f]/g, '?');
   return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
 }

@@ -95,7 +95,11 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     0,
     300,
   );
-  const graceSeconds = clamp(options.expiryGraceSeconds ?? envNumber(env['TRUSTHANDOFF_EXPIRY_GRACE'], 0), 0, 60);
+  const graceSeconds = clamp(
+    options.expiryGraceSeconds ?? envNumber(env['TRUSTHANDOFF_EXPIRY_GRACE'], 0),
+    0,
+    60,
+  );
   const enforceDefaultTtl =
     options.enforceDefaultTtlPolicy ?? envFlag(env['TRUSTHANDOFF_ENFORCE_DEFAULT_TTL_POLICY']);
   const policy = options.ttlPolicy ?? DEFAULT_TTL_POLICY;
@@ -133,7 +137,8 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     // 5. AI provenance.
     const ai = packet.ai_provenance;
     if (ai !== null) {
-      if (!isPlainObject(ai) || ai['source'] === undefined || ai['source'] === null) return 'invalid_ai_provenance';
+      if (!isPlainObject(ai) || ai['source'] === undefined || ai['source'] === null)
+        return 'invalid_ai_provenance';
       events.emit('ai_generated_payload', {
         packet_id: packet.packet_id,
         from_agent: packet.from_agent,
@@ -204,7 +209,10 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
 const VALID: ValidationResult = Object.freeze({ isValid: true });
 
 /** SPEC §4 `validate_packet` with a validator created for this call. */
-export function validatePacket(packet: SignedTaskPacket, options: ValidatorOptions = {}): Promise<ValidationResult> {
+export function validatePacket(
+  packet: SignedTaskPacket,
+  options: ValidatorOptions = {},
+): Promise<ValidationResult> {
   return createPacketValidator(options).validate(packet);
 }
 
