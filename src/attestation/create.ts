@@ -6,7 +6,7 @@ import { AttestationError } from '../errors.js';
 import { encodeBase64Url } from '../wire/base64.js';
 import { outcomeCanonicalJson, sha256Hex } from './outcome.js';
 import { attestationSigningPayload } from './payload.js';
-import { attestationFromJson } from './wire.js';
+import { checkAttestationFields } from './wire.js';
 import type { AttestationSigner, AttestationStatus, ExecutionAttestation } from './types.js';
 
 export interface CreateAttestationOptions {
@@ -34,35 +34,26 @@ export interface CreateAttestationOptions {
  */
 export function createAttestation(options: CreateAttestationOptions): ExecutionAttestation {
   const { signer } = options;
-  const outcome = sha256Hex(outcomeCanonicalJson(options.result, 'result'));
   const reason = options.reason ?? null;
-  // One validator for what we create and what we receive: a created attestation always parses.
-  const unsigned = attestationFromJson({
+  const fields = {
     packet_id: options.packetId,
     status: options.status ?? 'OK',
-    outcome_hash: outcome,
+    outcome_hash: sha256Hex(outcomeCanonicalJson(options.result, 'result')),
     nonce: options.nonce ?? randomNonce(),
     timestamp_ms: options.timestampMs ?? Date.now(),
     signed_by: signer.agentId,
     agent_pubkey_fingerprint: signer.fingerprint,
     signature: PLACEHOLDER_SIGNATURE,
     reason_hash: reason === null ? null : sha256Hex(outcomeCanonicalJson(reason, 'reason')),
-  });
-  const signature = signer.sign(attestationSigningPayload(unsigned));
+  };
+  // One validator for what we create and what we receive: a created attestation always parses.
+  checkAttestationFields(fields);
+  const signature = signer.sign(attestationSigningPayload(fields));
   if (!(signature instanceof Uint8Array) || signature.length !== 64) {
     throw new AttestationError('signer did not return a 64-byte Ed25519 signature');
   }
-  return Object.freeze({
-    packet_id: unsigned.packet_id,
-    status: unsigned.status,
-    outcome_hash: unsigned.outcome_hash,
-    nonce: unsigned.nonce,
-    timestamp_ms: unsigned.timestamp_ms,
-    signed_by: unsigned.signed_by,
-    agent_pubkey_fingerprint: unsigned.agent_pubkey_fingerprint,
-    signature: encodeBase64Url(signature),
-    reason_hash: unsigned.reason_hash,
-  });
+  fields.signature = encodeBase64Url(signature);
+  return Object.freeze(fields);
 }
 
 // Satisfies the signature syntax check while the real signature does not exist yet; never leaves this module.

@@ -40,7 +40,8 @@ export function outcomeHash(value: unknown, what = 'result'): string {
 
 // One-shot hashing (Node ≥ 20.12) creates no Hash object per call, which keeps the garbage collector
 // out of the per-attestation cost; older Node 20 releases fall back to createHash.
-const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string })
+  .hash;
 
 /** Lowercase hex SHA-256 of the UTF-8 bytes of `text`. */
 export function sha256Hex(text: string): string {

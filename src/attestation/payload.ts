@@ -9,7 +9,6 @@ import type { ExecutionAttestation } from './types.js';
 const DOMAIN_SEPARATOR = Buffer.from('TRUSTHANDOFF_EXEC_ATTEST_V3\0', 'latin1');
 const VERSION = 0x01;
 const NONCE_LIMIT = 1n << 128n;
-const TIMESTAMP_LIMIT = 1n << 64n;
 
 /** The fields that are signed; `signed_by` and `signature` are not. */
 export type AttestationSignedFields = Pick<
@@ -28,38 +27,38 @@ export type AttestationSignedFields = Pick<
  * framed (a hash that is not 64 hex digits, a nonce or timestamp out of range).
  */
 export function attestationSigningPayload(fields: AttestationSignedFields): Buffer {
-  const packetId = Buffer.from(fields.packet_id, 'utf8');
-  const status = Buffer.from(fields.status, 'utf8');
-  const outcome = hashBytes(fields.outcome_hash, 'outcome_hash');
-  const fingerprint = hashBytes(fields.agent_pubkey_fingerprint, 'agent_pubkey_fingerprint');
-  const reason = fields.reason_hash === null ? undefined : hashBytes(fields.reason_hash, 'reason_hash');
+  checkHash(fields.outcome_hash, 'outcome_hash');
+  checkHash(fields.agent_pubkey_fingerprint, 'agent_pubkey_fingerprint');
+  const reason = fields.reason_hash;
+  if (reason !== null) checkHash(reason, 'reason_hash');
   const nonce = fields.nonce;
   if (typeof nonce !== 'bigint' || nonce < 0n || nonce >= NONCE_LIMIT) {
     throw new AttestationError('nonce must be an unsigned 128-bit integer');
   }
   const timestamp = fields.timestamp_ms;
-  if (!Number.isSafeInteger(timestamp) || timestamp < 0 || BigInt(timestamp) >= TIMESTAMP_LIMIT) {
+  // Every safe integer is below 2^64, so this is the unsigned 64-bit range for a number.
+  if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
     throw new AttestationError('timestamp_ms must be an unsigned 64-bit integer');
   }
-
-  const fieldCount = reason === undefined ? 6 : 7;
+  const packetIdLength = Buffer.byteLength(fields.packet_id, 'utf8');
+  const statusLength = Buffer.byteLength(fields.status, 'utf8');
   const size =
     DOMAIN_SEPARATOR.length +
     1 +
-    4 * fieldCount +
-    packetId.length +
-    32 +
-    status.length +
-    16 +
-    8 +
-    32 +
-    (reason === undefined ? 0 : 32);
+    (4 + packetIdLength) +
+    (4 + 32) +
+    (4 + statusLength) +
+    (4 + 16) +
+    (4 + 8) +
+    (4 + 32) +
+    (reason === null ? 0 : 4 + 32);
+  // Written in place, field by field: no intermediate buffers per attestation.
   const out = Buffer.allocUnsafe(size);
   let at = DOMAIN_SEPARATOR.copy(out, 0);
   out[at++] = VERSION;
-  at = writeField(out, at, packetId);
-  at = writeField(out, at, outcome);
-  at = writeField(out, at, status);
+  at = writeText(out, at, fields.packet_id, packetIdLength);
+  at = writeHash(out, at, fields.outcome_hash);
+  at = writeText(out, at, fields.status, statusLength);
   out.writeUInt32BE(16, at);
   out.writeBigUInt64BE(nonce >> 64n, at + 4);
   out.writeBigUInt64BE(nonce & 0xffff_ffff_ffff_ffffn, at + 12);
@@ -67,20 +66,25 @@ export function attestationSigningPayload(fields: AttestationSignedFields): Buff
   out.writeUInt32BE(8, at);
   out.writeBigUInt64BE(BigInt(timestamp), at + 4);
   at += 12;
-  at = writeField(out, at, fingerprint);
-  if (reason !== undefined) at = writeField(out, at, reason);
+  at = writeHash(out, at, fields.agent_pubkey_fingerprint);
+  if (reason !== null) writeHash(out, at, reason);
   return out;
 }
 
-function writeField(out: Buffer, at: number, bytes: Buffer): number {
-  out.writeUInt32BE(bytes.length, at);
-  return at + 4 + bytes.copy(out, at + 4);
+function writeText(out: Buffer, at: number, text: string, length: number): number {
+  out.writeUInt32BE(length, at);
+  return at + 4 + out.write(text, at + 4, length, 'utf8');
+}
+
+function writeHash(out: Buffer, at: number, hex: string): number {
+  out.writeUInt32BE(32, at);
+  out.write(hex, at + 4, 32, 'hex');
+  return at + 36;
 }
 
 const HEX_64 = /^[0-9a-f]{64}$/;
 
-function hashBytes(hex: string, field: string): Buffer {
+function checkHash(hex: string, field: string): void {
   if (typeof hex !== 'string' || !HEX_64.test(hex))
     throw new AttestationError(`${field} must be 64 lowercase hex digits`);
-  return Buffer.from(hex, 'hex');
 }

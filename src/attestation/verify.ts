@@ -144,7 +144,9 @@ function agentIdOfKey(key: ImportedPublicKey): string {
   let agentId = agentIds.get(key);
   if (agentId === undefined) {
     const der = Buffer.concat([SPKI_ED25519_PREFIX, key.raw]);
-    agentId = agentIdFromPublicKeyPem(`-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`);
+    agentId = agentIdFromPublicKeyPem(
+      `-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`,
+    );
     agentIds.set(key, agentId);
   }
   return agentId;

@@ -12,7 +12,6 @@ import {
   ATTESTATION_STATUSES,
   MAX_ATTESTATION_PACKET_ID_LENGTH,
   MIN_TIMESTAMP_MS,
-  type AttestationStatus,
   type ExecutionAttestation,
 } from './types.js';
 
@@ -61,8 +60,30 @@ export function parseAttestation(input: string | Uint8Array): ExecutionAttestati
  * {@link PayloadValidationError}.
  */
 export function attestationFromJson(value: unknown): ExecutionAttestation {
+  checkAttestationFields(value);
+  return Object.freeze({
+    packet_id: value.packet_id,
+    status: value.status,
+    outcome_hash: value.outcome_hash,
+    nonce: typeof value.nonce === 'bigint' ? value.nonce : BigInt(value.nonce),
+    timestamp_ms: value.timestamp_ms,
+    signed_by: value.signed_by,
+    agent_pubkey_fingerprint: value.agent_pubkey_fingerprint,
+    signature: value.signature,
+    reason_hash: value.reason_hash ?? null,
+  });
+}
+
+/** What {@link checkAttestationFields} proves about a value: the wire fields, the nonce maybe a small number. */
+type CheckedAttestationFields = Omit<ExecutionAttestation, 'nonce' | 'reason_hash'> & {
+  readonly nonce: bigint | number;
+  readonly reason_hash?: string | null;
+};
+
+/** Throws {@link PayloadValidationError} unless `value` has exactly the attestation fields, each valid. */
+export function checkAttestationFields(value: unknown): asserts value is CheckedAttestationFields {
   if (!isPlainObject(value)) throw fail('attestation', 'must be an object');
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     if (!FIELD_SET.has(key)) throw fail('attestation', `unknown field ${JSON.stringify(key.slice(0, 64))}`);
   }
   const packetId = value['packet_id'];
@@ -93,46 +114,37 @@ export function attestationFromJson(value: unknown): ExecutionAttestation {
   if (reasonHash !== undefined && reasonHash !== null && !isHex64(reasonHash)) {
     throw fail('reason_hash', 'must be null or 64 lowercase hex digits');
   }
-  const attestation: ExecutionAttestation = {
-    packet_id: packetId,
-    status: status as AttestationStatus,
-    outcome_hash: requireHex64(value['outcome_hash'], 'outcome_hash'),
-    nonce: toNonce(value['nonce']),
-    timestamp_ms: toTimestamp(value['timestamp_ms']),
-    signed_by: signedBy,
-    agent_pubkey_fingerprint: requireHex64(value['agent_pubkey_fingerprint'], 'agent_pubkey_fingerprint'),
-    signature,
-    reason_hash: reasonHash ?? null,
-  };
-  return Object.freeze(attestation);
+  requireHex64(value['outcome_hash'], 'outcome_hash');
+  requireHex64(value['agent_pubkey_fingerprint'], 'agent_pubkey_fingerprint');
+  checkNonce(value['nonce']);
+  checkTimestamp(value['timestamp_ms']);
 }
 
-function toNonce(value: unknown): bigint {
-  let nonce: bigint;
-  if (typeof value === 'bigint') nonce = value;
-  else if (typeof value === 'number' && Number.isSafeInteger(value)) nonce = BigInt(value);
-  else throw fail('nonce', 'must be an integer');
-  if (nonce < 0n || nonce >= NONCE_LIMIT) throw fail('nonce', 'must be an unsigned 128-bit integer');
-  return nonce;
+function checkNonce(value: unknown): void {
+  if (typeof value === 'bigint') {
+    if (value < 0n || value >= NONCE_LIMIT) throw fail('nonce', 'must be an unsigned 128-bit integer');
+  } else if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw fail('nonce', 'must be an integer');
+  } else if (value < 0) {
+    throw fail('nonce', 'must be an unsigned 128-bit integer');
+  }
 }
 
-function toTimestamp(value: unknown): number {
+function checkTimestamp(value: unknown): void {
   // Timestamps beyond 2^53 ms (year 287,396) are valid 64-bit values but can never be fresh; refusing
   // them here keeps `timestamp_ms` a plain number.
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     throw fail('timestamp_ms', 'must be an integer of at most 2^53 - 1');
   }
   if (value < MIN_TIMESTAMP_MS) throw fail('timestamp_ms', 'must not be before 2020-01-01');
-  return value;
 }
 
 function isHex64(value: unknown): value is string {
   return typeof value === 'string' && HEX_64.test(value);
 }
 
-function requireHex64(value: unknown, field: string): string {
+function requireHex64(value: unknown, field: string): void {
   if (!isHex64(value)) throw fail(field, 'must be 64 lowercase hex digits');
-  return value;
 }
 
 function fail(field: string, what: string): PayloadValidationError {
