@@ -5,11 +5,13 @@
 import * as packet from './packet.bench.js';
 import * as stores from './stores.bench.js';
 import * as capability from './capability.bench.js';
+import * as attestation from './attestation.bench.js';
 
 const suites: Record<string, { run(): void | Promise<void> }> = {
   packet,
   stores,
   capability,
+  attestation,
 };
 
 const wanted = process.argv.slice(2);

@@ -9,3 +9,4 @@ export * from './packet/index.js';
 export * from './stores/index.js';
 export * from './events/index.js';
 export * from './capability/index.js';
+export * from './attestation/index.js';

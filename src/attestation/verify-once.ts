@@ -1,0 +1,56 @@
+/**
+ * Verify an attestation and refuse it the second time: {@link verifyAttestation} followed by the replay
+ * tracker, in that order, so an unverified attestation never consumes a nonce.
+ */
+import { ConfigurationError } from '../errors.js';
+import type { ReplayStore } from '../stores/types.js';
+import { AttestationReplayTracker, isReplayStore } from './replay.js';
+import type { AttestationVerdict, ExecutionAttestation } from './types.js';
+import {
+  reject,
+  verifyAttestation,
+  type AttestationPublicKey,
+  type VerifyAttestationOptions,
+} from './verify.js';
+
+export interface VerifyAttestationOnceOptions extends Omit<VerifyAttestationOptions, 'maxAgeMs'> {
+  /**
+   * The replay tracker (its `maxAgeMs` is the freshness window used here), or a bare {@link ReplayStore}
+   * wrapped in a tracker with default options.
+   */
+  readonly replay: AttestationReplayTracker | ReplayStore;
+}
+
+/**
+ * Everything {@link verifyAttestation} checks, then record `(fingerprint, nonce)`; a second presentation
+ * is `attestation_replayed`. A failing store (e.g. {@link StoreUnavailableError}) is
+ * `replay_store_unavailable`: fail closed.
+ */
+export async function verifyAttestationOnce(
+  attestation: ExecutionAttestation,
+  publicKey: AttestationPublicKey,
+  options: VerifyAttestationOnceOptions,
+): Promise<AttestationVerdict> {
+  const tracker = toTracker(options.replay);
+  const nowMs = options.nowMs ?? tracker.now();
+  const verdict = verifyAttestation(attestation, publicKey, {
+    ...options,
+    maxAgeMs: tracker.maxAgeMs,
+    nowMs,
+  });
+  if (!verdict.valid) return verdict;
+  let fresh: boolean;
+  try {
+    fresh = await tracker.checkAndRecord(verdict.attestation, nowMs);
+  } catch {
+    // Any store failure (StoreUnavailableError, or a custom store's own error) fails closed.
+    return reject('replay_store_unavailable');
+  }
+  return fresh ? verdict : reject('attestation_replayed');
+}
+
+export function toTracker(replay: AttestationReplayTracker | ReplayStore): AttestationReplayTracker {
+  if (replay instanceof AttestationReplayTracker) return replay;
+  if (isReplayStore(replay)) return new AttestationReplayTracker({ store: replay });
+  throw new ConfigurationError('replay must be an AttestationReplayTracker or a ReplayStore');
+}

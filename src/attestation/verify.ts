@@ -1,0 +1,153 @@
+/**
+ * Verify an ExecutionAttestation (SPEC §6), statelessly. Replay tracking is separate
+ * ({@link verifyAttestationOnce}) because it needs a store; this function is the part every verifier
+ * shares and the one the conformance vectors exercise.
+ */
+import { verify } from 'node:crypto';
+import { ConfigurationError, TrustHandoffError } from '../errors.js';
+import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
+import { importPublicKeyPem, type ImportedPublicKey } from '../identity/keys.js';
+import { decodeBase64Url } from '../wire/base64.js';
+import { outcomeHash } from './outcome.js';
+import { attestationSigningPayload } from './payload.js';
+import { attestationFromJson } from './wire.js';
+import {
+  ATTESTATION_FUTURE_SKEW_MS,
+  DEFAULT_ATTESTATION_MAX_AGE_MS,
+  type AttestationRejectReason,
+  type AttestationStatus,
+  type AttestationVerdict,
+  type ExecutionAttestation,
+} from './types.js';
+
+export interface VerifyAttestationOptions {
+  /** The result the attestation is about; its outcome hash is recomputed. Give this or `expectedOutcomeHash`. */
+  readonly result?: unknown;
+  /** The outcome hash you expect, when you hold the hash rather than the result. */
+  readonly expectedOutcomeHash?: string;
+  /** The reason that came with the result, if any. Its hash must equal `reason_hash` (both absent is equal). */
+  readonly reason?: unknown;
+  /** The reason hash you expect, instead of `reason`. */
+  readonly expectedReasonHash?: string | null;
+  /** Refuse an attestation for any other packet (`packet_id_mismatch`). */
+  readonly expectedPacketId?: string;
+  /** Refuse any other status (`status_mismatch`); one status or a list. */
+  readonly expectedStatus?: AttestationStatus | readonly AttestationStatus[];
+  /** Oldest accepted attestation, in ms (default 300,000). */
+  readonly maxAgeMs?: number;
+  /** The verifier's clock, epoch ms (default `Date.now()`). */
+  readonly nowMs?: number;
+}
+
+/** An Ed25519 public key as SPKI PEM, or already imported with {@link importPublicKeyPem}. */
+export type AttestationPublicKey = string | ImportedPublicKey;
+
+/**
+ * Check, in this order: the attestation's shape; expected packet id and status; the outcome hash (from
+ * `result` or `expectedOutcomeHash`); the reason hash; the timestamp (at most 30 s in the future, at most
+ * `maxAgeMs` old); the key fingerprint; that `signed_by` is the agent id of that key; the signature.
+ *
+ * Never throws for what the sender controls (the attestation, the result, the reason): those end in a
+ * verdict with a reason code. Throws {@link ConfigurationError} for the verifier's own mistakes (neither
+ * or both of `result` and `expectedOutcomeHash`, a bad `maxAgeMs`) and {@link InvalidKeyError} for a
+ * public key that is not Ed25519.
+ */
+export function verifyAttestation(
+  attestation: ExecutionAttestation,
+  publicKey: AttestationPublicKey,
+  options: VerifyAttestationOptions,
+): AttestationVerdict {
+  const hasResult = options.result !== undefined;
+  const hasExpectedHash = options.expectedOutcomeHash !== undefined;
+  if (hasResult === hasExpectedHash) {
+    throw new ConfigurationError('give exactly one of result and expectedOutcomeHash');
+  }
+  const maxAgeMs = options.maxAgeMs ?? DEFAULT_ATTESTATION_MAX_AGE_MS;
+  checkMaxAge(maxAgeMs);
+  const key = typeof publicKey === 'string' ? importPublicKeyPem(publicKey) : publicKey;
+
+  let checked: ExecutionAttestation;
+  try {
+    checked = attestationFromJson(attestation);
+  } catch {
+    return reject('malformed_attestation');
+  }
+  if (options.expectedPacketId !== undefined && checked.packet_id !== options.expectedPacketId) {
+    return reject('packet_id_mismatch');
+  }
+  if (options.expectedStatus !== undefined && !statusAllowed(checked.status, options.expectedStatus)) {
+    return reject('status_mismatch');
+  }
+
+  const expectedOutcome = hasResult ? hashOf(options.result, 'result') : options.expectedOutcomeHash;
+  if (expectedOutcome === undefined) return reject('invalid_result');
+  if (expectedOutcome !== checked.outcome_hash) return reject('outcome_hash_mismatch');
+
+  let expectedReason: string | null | undefined = options.expectedReasonHash ?? null;
+  if (options.expectedReasonHash === undefined && options.reason !== undefined && options.reason !== null) {
+    expectedReason = hashOf(options.reason, 'reason');
+    if (expectedReason === undefined) return reject('invalid_reason');
+  }
+  if (expectedReason !== checked.reason_hash) return reject('reason_hash_mismatch');
+
+  const now = options.nowMs ?? Date.now();
+  if (checked.timestamp_ms > now + ATTESTATION_FUTURE_SKEW_MS) return reject('timestamp_in_future');
+  if (checked.timestamp_ms < now - maxAgeMs) return reject('timestamp_too_old');
+
+  if (checked.agent_pubkey_fingerprint !== key.fingerprint) return reject('fingerprint_mismatch');
+  // `signed_by` is not in the signed bytes; binding it to the verifying key makes it trustworthy.
+  if (checked.signed_by !== agentIdOfKey(key)) return reject('signer_mismatch');
+
+  const signature = decodeBase64Url(checked.signature, 128);
+  if (signature === undefined || signature.length !== 64) return reject('invalid_signature');
+  if (!verify(null, attestationSigningPayload(checked), key.key, signature))
+    return reject('invalid_signature');
+  return Object.freeze({ valid: true, attestation: checked });
+}
+
+/** Throws ConfigurationError unless `maxAgeMs` is a non-negative finite number. */
+export function checkMaxAge(maxAgeMs: number): void {
+  if (typeof maxAgeMs !== 'number' || !Number.isFinite(maxAgeMs) || maxAgeMs < 0) {
+    throw new ConfigurationError('maxAgeMs must be a non-negative number of milliseconds');
+  }
+}
+
+export function reject(reason: AttestationRejectReason): AttestationVerdict {
+  return Object.freeze({ valid: false, reason });
+}
+
+function statusAllowed(
+  status: AttestationStatus,
+  expected: AttestationStatus | readonly AttestationStatus[],
+): boolean {
+  return typeof expected === 'string' ? status === expected : expected.includes(status);
+}
+
+// A received result can hold anything; what has no outcome hash simply does not verify.
+function hashOf(value: unknown, what: string): string | undefined {
+  try {
+    return outcomeHash(value, what);
+  } catch (error) {
+    if (error instanceof TrustHandoffError) return undefined;
+    throw error;
+  }
+}
+
+// SPKI DER of an Ed25519 key is this 12-byte prefix and the raw key (RFC 8410).
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+// Imported keys are immutable and cached by importPublicKeyPem, so their agent ids can be cached too.
+const agentIds = new WeakMap<ImportedPublicKey, string>();
+
+/** The agent id (SPEC §2.5) of the canonical PEM of `key`, as the reference's identity computes it. */
+function agentIdOfKey(key: ImportedPublicKey): string {
+  let agentId = agentIds.get(key);
+  if (agentId === undefined) {
+    const der = Buffer.concat([SPKI_ED25519_PREFIX, key.raw]);
+    agentId = agentIdFromPublicKeyPem(
+      `-----BEGIN PUBLIC KEY-----\n${der.toString('base64')}\n-----END PUBLIC KEY-----\n`,
+    );
+    agentIds.set(key, agentId);
+  }
+  return agentId;
+}

@@ -1,0 +1,152 @@
+/**
+ * Attestations on the wire: lossless JSON in and out. The nonce is a 128-bit integer, written as a bare
+ * JSON integer (as the reference's `model_dump_json` does) and read back as a bigint. Parsing is strict:
+ * every field present with its exact type and range, no unknown fields (they would be unsigned).
+ */
+import { PayloadValidationError } from '../errors.js';
+import { encodeJson } from '../wire/canonical.js';
+import { isPlainObject } from '../wire/json-value.js';
+import { parseJson } from '../wire/parse-json.js';
+import {
+  ATTESTATION_FIELDS,
+  ATTESTATION_STATUSES,
+  MAX_ATTESTATION_PACKET_ID_LENGTH,
+  MIN_TIMESTAMP_MS,
+  type ExecutionAttestation,
+} from './types.js';
+
+const FIELD_SET: ReadonlySet<string> = new Set(ATTESTATION_FIELDS);
+const STATUS_SET: ReadonlySet<string> = new Set(ATTESTATION_STATUSES);
+const HEX_64 = /^[0-9a-f]{64}$/;
+// An Ed25519 signature (64 bytes) is 86 base64url characters without padding.
+const SIGNATURE = /^[A-Za-z0-9_-]{86}$/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NONCE_LIMIT = 1n << 128n;
+const MAX_SIGNED_BY_LENGTH = 256;
+/** An attestation document is small; anything larger is refused before it is parsed. */
+const MAX_ATTESTATION_JSON_BYTES = 64 * 1024;
+
+/** The attestation as the reference's `model_dump_json` writes it: compact, raw UTF-8, its field order. */
+export function serializeAttestation(attestation: ExecutionAttestation): string {
+  return encodeJson(attestationJsonObject(attestation), WIRE_LAYOUT);
+}
+
+/** The layout of the reference's `model_dump_json`: compact, raw UTF-8, fields in declaration order. */
+export const WIRE_LAYOUT: { sortKeys: false; asciiOnly: false; itemSeparator: ','; keySeparator: ':' } =
+  Object.freeze({
+    sortKeys: false,
+    asciiOnly: false,
+    itemSeparator: ',',
+    keySeparator: ':',
+  });
+
+/** A checked copy of the attestation with its fields in wire order, ready for {@link encodeJson}. */
+export function attestationJsonObject(attestation: ExecutionAttestation): Record<string, unknown> {
+  const checked = attestationFromJson(attestation);
+  const ordered: Record<string, unknown> = {};
+  for (const field of ATTESTATION_FIELDS) ordered[field] = checked[field as keyof ExecutionAttestation];
+  return ordered;
+}
+
+/** Parse an attestation from wire JSON, losslessly. Throws {@link PayloadValidationError}. */
+export function parseAttestation(input: string | Uint8Array): ExecutionAttestation {
+  return attestationFromJson(parseJson(input, { maxBytes: MAX_ATTESTATION_JSON_BYTES, maxDepth: 1 }));
+}
+
+/**
+ * Check an already-parsed value (from {@link parseJson}, or an object built in TypeScript) and return
+ * it as a frozen attestation. The nonce may be a bigint or a safe non-negative integer `number`; a
+ * nonce that went through `JSON.parse` has usually lost digits and will not verify. Throws
+ * {@link PayloadValidationError}.
+ */
+export function attestationFromJson(value: unknown): ExecutionAttestation {
+  checkAttestationFields(value);
+  return Object.freeze({
+    packet_id: value.packet_id,
+    status: value.status,
+    outcome_hash: value.outcome_hash,
+    nonce: typeof value.nonce === 'bigint' ? value.nonce : BigInt(value.nonce),
+    timestamp_ms: value.timestamp_ms,
+    signed_by: value.signed_by,
+    agent_pubkey_fingerprint: value.agent_pubkey_fingerprint,
+    signature: value.signature,
+    reason_hash: value.reason_hash ?? null,
+  });
+}
+
+/** What {@link checkAttestationFields} proves about a value: the wire fields, the nonce maybe a small number. */
+type CheckedAttestationFields = Omit<ExecutionAttestation, 'nonce' | 'reason_hash'> & {
+  readonly nonce: bigint | number;
+  readonly reason_hash?: string | null;
+};
+
+/** Throws {@link PayloadValidationError} unless `value` has exactly the attestation fields, each valid. */
+export function checkAttestationFields(value: unknown): asserts value is CheckedAttestationFields {
+  if (!isPlainObject(value)) throw fail('attestation', 'must be an object');
+  for (const key in value) {
+    if (!FIELD_SET.has(key)) throw fail('attestation', `unknown field ${JSON.stringify(key.slice(0, 64))}`);
+  }
+  const packetId = value['packet_id'];
+  if (
+    typeof packetId !== 'string' ||
+    packetId.length === 0 ||
+    packetId.length > MAX_ATTESTATION_PACKET_ID_LENGTH
+  ) {
+    throw fail(
+      'packet_id',
+      `must be a non-empty string of at most ${MAX_ATTESTATION_PACKET_ID_LENGTH} characters`,
+    );
+  }
+  if (LONE_SURROGATE.test(packetId)) throw fail('packet_id', 'must be valid Unicode');
+  const status = value['status'];
+  if (typeof status !== 'string' || !STATUS_SET.has(status)) {
+    throw fail('status', `must be one of ${ATTESTATION_STATUSES.join(', ')}`);
+  }
+  const signedBy = value['signed_by'];
+  if (typeof signedBy !== 'string' || signedBy.length > MAX_SIGNED_BY_LENGTH) {
+    throw fail('signed_by', `must be a string of at most ${MAX_SIGNED_BY_LENGTH} characters`);
+  }
+  const signature = value['signature'];
+  if (typeof signature !== 'string' || !SIGNATURE.test(signature)) {
+    throw fail('signature', 'must be a 64-byte signature in base64url without padding');
+  }
+  const reasonHash = value['reason_hash'];
+  if (reasonHash !== undefined && reasonHash !== null && !isHex64(reasonHash)) {
+    throw fail('reason_hash', 'must be null or 64 lowercase hex digits');
+  }
+  requireHex64(value['outcome_hash'], 'outcome_hash');
+  requireHex64(value['agent_pubkey_fingerprint'], 'agent_pubkey_fingerprint');
+  checkNonce(value['nonce']);
+  checkTimestamp(value['timestamp_ms']);
+}
+
+function checkNonce(value: unknown): void {
+  if (typeof value === 'bigint') {
+    if (value < 0n || value >= NONCE_LIMIT) throw fail('nonce', 'must be an unsigned 128-bit integer');
+  } else if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw fail('nonce', 'must be an integer');
+  } else if (value < 0) {
+    throw fail('nonce', 'must be an unsigned 128-bit integer');
+  }
+}
+
+function checkTimestamp(value: unknown): void {
+  // Timestamps beyond 2^53 ms (year 287,396) are valid 64-bit values but can never be fresh; refusing
+  // them here keeps `timestamp_ms` a plain number.
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw fail('timestamp_ms', 'must be an integer of at most 2^53 - 1');
+  }
+  if (value < MIN_TIMESTAMP_MS) throw fail('timestamp_ms', 'must not be before 2020-01-01');
+}
+
+function isHex64(value: unknown): value is string {
+  return typeof value === 'string' && HEX_64.test(value);
+}
+
+function requireHex64(value: unknown, field: string): void {
+  if (!isHex64(value)) throw fail(field, 'must be 64 lowercase hex digits');
+}
+
+function fail(field: string, what: string): PayloadValidationError {
+  return new PayloadValidationError(`${field}: ${what}`);
+}
