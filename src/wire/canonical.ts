@@ -51,8 +51,11 @@ const CAPABILITY_STYLE: EncodeOptions = Object.freeze({
   maxDepth: DEFAULT_ENCODE_MAX_DEPTH,
 });
 
-/** The deepest result or reason accepted for an outcome hash (SPEC §2.4). */
-export const OUTCOME_MAX_DEPTH = 100;
+/**
+ * The deepest value accepted in an outcome hash (SPEC §2.4), counting the result object itself as 1.
+ * The reference counts from 0 and refuses depth > 100, so 101 levels here.
+ */
+export const OUTCOME_MAX_DEPTH = 101;
 
 const OUTCOME_STYLE: EncodeOptions = Object.freeze({
   sortKeys: true,
@@ -85,6 +88,9 @@ export function encodeJson(value: unknown, options: Partial<EncodeOptions> = {})
 }
 
 function encodeValue(value: unknown, style: EncodeOptions, depth: number): string {
+  // Checked for every value, not only containers: the reference refuses any value nested deeper than
+  // its limit, while an empty container at the limit passes.
+  if (depth > style.maxDepth) throw new CanonicalizationError(`nesting deeper than ${style.maxDepth}`);
   switch (typeof value) {
     case 'string':
       return style.asciiOnly ? quoteAscii(value) : quoteRaw(value);
@@ -100,7 +106,6 @@ function encodeValue(value: unknown, style: EncodeOptions, depth: number): strin
       throw new CanonicalizationError(`cannot encode a ${typeof value}`);
   }
   if (value === null) return 'null';
-  if (depth > style.maxDepth) throw new CanonicalizationError(`nesting deeper than ${style.maxDepth}`);
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
     let out = '[';

@@ -97,10 +97,15 @@ describe('layouts', () => {
     expect(() => canonicalOutcomeJson({ f: 0.5 })).toThrow(CanonicalizationError);
     expect(() => canonicalOutcomeJson({ f: new JsonFloat(1) })).toThrow(CanonicalizationError);
     expect(() => canonicalOutcomeJson({ t: value.t })).toThrow(CanonicalizationError);
+    // 101 nested objects: the innermost (empty) one sits at the reference's depth 100, the limit.
     let deep: unknown = {};
-    for (let i = 0; i < 99; i++) deep = { d: deep };
+    for (let i = 0; i < 100; i++) deep = { d: deep };
     expect(() => canonicalOutcomeJson(deep)).not.toThrow();
     expect(() => canonicalOutcomeJson({ d: deep })).toThrow(CanonicalizationError);
+    // A scalar at the reference's depth 101 is refused too, not only containers.
+    let withScalar: unknown = 1;
+    for (let i = 0; i < 101; i++) withScalar = { d: withScalar };
+    expect(() => canonicalOutcomeJson(withScalar)).toThrow(CanonicalizationError);
   });
 });
 
