@@ -4,3 +4,5 @@ export { MemoryAgentRegistry } from './memory/agent-registry.js';
 export { MemoryOverlapWindow, type MemoryOverlapWindowOptions } from './memory/overlap-window.js';
 export { MemoryReplayStore, type MemoryReplayStoreOptions } from './memory/replay-store.js';
 export { MemoryRevocationStore } from './memory/revocation-store.js';
+export { MemoryCoordinationLock, type MemoryCoordinationLockOptions } from './memory/coordination-lock.js';
+export { DEFAULT_LOCK_TTL_SECONDS } from './durations.js';

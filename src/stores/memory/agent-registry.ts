@@ -1,15 +1,25 @@
 import { importPublicKeyPem } from '../../identity/keys.js';
 import type { AgentRegistry, RegisteredAgent } from '../types.js';
 
-/** An in-process {@link AgentRegistry}. Use the Redis registry to share registrations across verifiers. */
+/**
+ * An in-process {@link AgentRegistry}. Use the Redis registry to share registrations across verifiers.
+ * Keys are imported (and so validated) before anything changes; a bad key rejects with
+ * `InvalidKeyError` (as a rejected promise, like every other failure of an async store method) and
+ * leaves the earlier registration in place. Revocation is kept apart from the key, so re-registering a
+ * revoked agent never clears it.
+ */
 export class MemoryAgentRegistry implements AgentRegistry {
   readonly #agents = new Map<string, RegisteredAgent>();
   readonly #revoked = new Set<string>();
 
   register(agentId: string, publicKeyPem: string): Promise<void> {
-    const publicKey = importPublicKeyPem(publicKeyPem);
-    this.#agents.set(agentId, Object.freeze({ agentId, publicKeyPem, publicKey }));
-    return Promise.resolve();
+    try {
+      const publicKey = importPublicKeyPem(publicKeyPem);
+      this.#agents.set(agentId, Object.freeze({ agentId, publicKeyPem, publicKey }));
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   resolve(agentId: string): Promise<RegisteredAgent | undefined> {

@@ -1,15 +1,24 @@
-import { DEFAULT_OVERLAP_WINDOW_SECONDS, type OverlapWindow } from '../types.js';
+import { ConfigurationError } from '../../errors.js';
+import { overlapWindowMs } from '../durations.js';
+import type { OverlapWindow } from '../types.js';
 
 export interface MemoryOverlapWindowOptions {
-  /** Window length in seconds (default 30). */
+  /** Window length in seconds (default 30); fractions are allowed (millisecond precision). */
   readonly windowSeconds?: number;
   /** Clock in epoch milliseconds (default `Date.now`). */
   readonly now?: () => number;
-  /** Most ids remembered at once (default 100,000); the oldest are forgotten first. */
+  /**
+   * Most ids remembered at once (default 100,000). When full, the oldest registration is forgotten
+   * first; a forgotten id is no longer valid, which fails closed (the token is refused, not accepted).
+   */
   readonly maxEntries?: number;
 }
 
-/** An in-process {@link OverlapWindow}; entries older than the window are dropped as they are met. */
+/**
+ * An in-process {@link OverlapWindow}. Registrations are kept in registration order (re-registering
+ * moves an id to the end), so expired ones sit at the front and are dropped there on every call:
+ * O(1) amortised, and memory is bounded by the registrations of one window (and by `maxEntries`).
+ */
 export class MemoryOverlapWindow implements OverlapWindow {
   readonly #registeredAt = new Map<string, number>();
   readonly #windowMs: number;
@@ -17,27 +26,40 @@ export class MemoryOverlapWindow implements OverlapWindow {
   readonly #maxEntries: number;
 
   constructor(options: MemoryOverlapWindowOptions = {}) {
-    this.#windowMs = (options.windowSeconds ?? DEFAULT_OVERLAP_WINDOW_SECONDS) * 1000;
+    this.#windowMs = overlapWindowMs(options.windowSeconds, 'MemoryOverlapWindow');
+    const maxEntries = options.maxEntries ?? 100_000;
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+      throw new ConfigurationError('MemoryOverlapWindow: maxEntries must be a positive integer');
+    }
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new ConfigurationError('MemoryOverlapWindow: now must be a function');
+    }
     this.#now = options.now ?? Date.now;
-    this.#maxEntries = options.maxEntries ?? 100_000;
+    this.#maxEntries = maxEntries;
   }
 
   register(tokenId: string): Promise<void> {
+    const now = this.#now();
+    this.#dropExpired(now);
     this.#registeredAt.delete(tokenId);
     if (this.#registeredAt.size >= this.#maxEntries) {
       this.#registeredAt.delete(this.#registeredAt.keys().next().value!);
     }
-    this.#registeredAt.set(tokenId, this.#now());
+    this.#registeredAt.set(tokenId, now);
     return Promise.resolve();
   }
 
   isValid(tokenId: string): Promise<boolean> {
+    const now = this.#now();
+    this.#dropExpired(now);
     const at = this.#registeredAt.get(tokenId);
-    if (at === undefined) return Promise.resolve(false);
-    if (this.#now() - at > this.#windowMs) {
+    return Promise.resolve(at !== undefined && now - at < this.#windowMs);
+  }
+
+  #dropExpired(now: number): void {
+    for (const [tokenId, at] of this.#registeredAt) {
+      if (now - at < this.#windowMs) break;
       this.#registeredAt.delete(tokenId);
-      return Promise.resolve(false);
     }
-    return Promise.resolve(true);
   }
 }

@@ -1,0 +1,64 @@
+import { StoreUnavailableError } from '../../errors.js';
+import { importPublicKeyPem } from '../../identity/keys.js';
+import type { AgentRegistry, RegisteredAgent } from '../types.js';
+import { existsReply, RedisCommandRunner, unexpectedReply, type RedisStoreOptions } from './client.js';
+
+/** Default key prefix of {@link RedisAgentRegistry}. */
+export const DEFAULT_AGENT_KEY_PREFIX = 'trusthandoff:agent:';
+
+// One hash per agent: the key lives in one field and the revocation mark in another, so a new
+// registration (rotation) overwrites the key but can never clear the mark.
+const PEM_FIELD = 'public_key_pem';
+const REVOKED_FIELD = 'revoked';
+
+/**
+ * An {@link AgentRegistry} shared by every verifier on one Redis: `<prefix><agentId>` is a hash with
+ * the registered public key PEM and, once revoked, a sticky `revoked` field. Neither expires.
+ *
+ * Keys are checked before they are written (an invalid key throws `InvalidKeyError` and changes
+ * nothing) and imported through the bounded `importPublicKeyPem` cache on resolve, so a hot agent's
+ * PEM is parsed once per process, not per packet. A stored PEM that no longer imports (someone wrote
+ * to Redis behind the registry's back) is a backend failure: {@link StoreUnavailableError}.
+ */
+export class RedisAgentRegistry implements AgentRegistry {
+  readonly #redis: RedisCommandRunner;
+
+  constructor(options: RedisStoreOptions) {
+    this.#redis = new RedisCommandRunner(options, DEFAULT_AGENT_KEY_PREFIX, 'RedisAgentRegistry');
+  }
+
+  async register(agentId: string, publicKeyPem: string): Promise<void> {
+    importPublicKeyPem(publicKeyPem);
+    const fullKey = this.#redis.keyPrefix + agentId;
+    await this.#redis.run((client) => client.hSet(fullKey, PEM_FIELD, publicKeyPem));
+  }
+
+  async resolve(agentId: string): Promise<RegisteredAgent | undefined> {
+    const fullKey = this.#redis.keyPrefix + agentId;
+    const publicKeyPem = await this.#redis.run((client) => client.hGet(fullKey, PEM_FIELD));
+    if (publicKeyPem === null || publicKeyPem === undefined) return undefined;
+    if (typeof publicKeyPem !== 'string') throw unexpectedReply('HGET');
+    let publicKey;
+    try {
+      publicKey = importPublicKeyPem(publicKeyPem);
+    } catch (error) {
+      throw new StoreUnavailableError('agent registry holds a key that does not import', { cause: error });
+    }
+    return Object.freeze({ agentId, publicKeyPem, publicKey });
+  }
+
+  async isRegistered(agentId: string): Promise<boolean> {
+    const fullKey = this.#redis.keyPrefix + agentId;
+    return existsReply(await this.#redis.run((client) => client.hExists(fullKey, PEM_FIELD)), 'HEXISTS');
+  }
+
+  async revoke(agentId: string): Promise<void> {
+    const fullKey = this.#redis.keyPrefix + agentId;
+    await this.#redis.run((client) => client.hSet(fullKey, REVOKED_FIELD, '1'));
+  }
+
+  async isRevoked(agentId: string): Promise<boolean> {
+    const fullKey = this.#redis.keyPrefix + agentId;
+    return existsReply(await this.#redis.run((client) => client.hExists(fullKey, REVOKED_FIELD)), 'HEXISTS');
+  }
+}

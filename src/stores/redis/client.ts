@@ -1,0 +1,136 @@
+/**
+ * What the Redis stores need from a client, and the one place where a Redis command is run.
+ *
+ * This file never imports `@redis/client`: the stores take a connected client from the caller
+ * (dependency injection), described here structurally. Both `createClient()` and `createCluster()`
+ * of `@redis/client` ≥ 5 satisfy {@link RedisStoreClient}; every command the stores send touches a
+ * single key, so they work on Redis Cluster too.
+ */
+import { ConfigurationError, StoreUnavailableError } from '../../errors.js';
+
+/** The subset of an `@redis/client` client (or cluster) the stores use. */
+export interface RedisStoreClient {
+  /** False while connecting, reconnecting or after close: the stores then fail without sending. */
+  readonly isReady: boolean;
+  set(
+    key: string,
+    value: string,
+    options?: {
+      expiration?: { type: 'EX' | 'PX'; value: number };
+      condition?: 'NX';
+    },
+  ): Promise<unknown>;
+  exists(key: string): Promise<unknown>;
+  hSet(key: string, field: string, value: string): Promise<unknown>;
+  hGet(key: string, field: string): Promise<unknown>;
+  hExists(key: string, field: string): Promise<unknown>;
+  eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+}
+
+/** Options shared by every Redis store. */
+export interface RedisStoreOptions {
+  /** A connected `@redis/client` client or cluster. The store never connects or closes it. */
+  readonly client: RedisStoreClient;
+  /** Prefix of every key this store writes; each store has its own `trusthandoff:<kind>:` default. */
+  readonly keyPrefix?: string;
+  /**
+   * Longest a command may take before the store gives up with {@link StoreUnavailableError}
+   * (default {@link DEFAULT_COMMAND_TIMEOUT_MS}). The command may still run on the server later.
+   */
+  readonly commandTimeoutMs?: number;
+}
+
+/**
+ * 500 ms: a healthy Redis answers in well under a millisecond on a LAN, so half a second only trips
+ * on a real outage or stall, and a gate waiting on it still answers (REJECT) quickly.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 500;
+
+const MAX_COMMAND_TIMEOUT_MS = 60_000;
+const MAX_KEY_PREFIX_LENGTH = 256;
+
+/** A validated client, prefix and timeout, and the fail-closed way to run a command. */
+export class RedisCommandRunner {
+  readonly client: RedisStoreClient;
+  readonly keyPrefix: string;
+  readonly timeoutMs: number;
+
+  constructor(options: RedisStoreOptions, defaultPrefix: string, storeName: string) {
+    if (options === null || typeof options !== 'object') {
+      throw new ConfigurationError(`${storeName} needs options with a connected Redis client`);
+    }
+    const client = options.client as Partial<RedisStoreClient> | null | undefined;
+    if (
+      client === null ||
+      typeof client !== 'object' ||
+      typeof client.set !== 'function' ||
+      typeof client.exists !== 'function' ||
+      typeof client.eval !== 'function' ||
+      typeof client.hSet !== 'function' ||
+      typeof client.hGet !== 'function' ||
+      typeof client.hExists !== 'function' ||
+      !('isReady' in client)
+    ) {
+      throw new ConfigurationError(`${storeName}: client must be an @redis/client client or cluster`);
+    }
+    const keyPrefix = options.keyPrefix ?? defaultPrefix;
+    if (typeof keyPrefix !== 'string' || keyPrefix.length > MAX_KEY_PREFIX_LENGTH) {
+      throw new ConfigurationError(`${storeName}: keyPrefix must be a string of at most ${MAX_KEY_PREFIX_LENGTH} characters`);
+    }
+    const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_COMMAND_TIMEOUT_MS) {
+      throw new ConfigurationError(`${storeName}: commandTimeoutMs must be an integer in [1, ${MAX_COMMAND_TIMEOUT_MS}]`);
+    }
+    this.client = client as RedisStoreClient;
+    this.keyPrefix = keyPrefix;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Run one command, failing closed. A client that is not ready fails at once instead of queueing
+   * (an offline queue would hold requests, and memory, for as long as Redis is away). A command that
+   * does not settle within the timeout fails even though the client keeps waiting for its reply:
+   * `@redis/client`'s own `timeout` option stops applying once a command is written to the socket,
+   * so a stalled server would otherwise hang the caller.
+   */
+  run<T>(command: (client: RedisStoreClient) => Promise<T>): Promise<T> {
+    if (!this.client.isReady) {
+      return Promise.reject(new StoreUnavailableError('redis connection is not ready'));
+    }
+    let pending: Promise<T>;
+    try {
+      pending = command(this.client);
+    } catch (error) {
+      return Promise.reject(new StoreUnavailableError('redis command failed', { cause: error }));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new StoreUnavailableError(`redis command timed out after ${this.timeoutMs} ms`));
+      }, this.timeoutMs);
+      // The socket keeps the process alive while a command is in flight; the deadline need not.
+      timer.unref();
+      pending.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(new StoreUnavailableError('redis command failed', { cause: error }));
+        },
+      );
+    });
+  }
+}
+
+/** A reply that does not have the shape a command promises means the backend cannot be trusted. */
+export function unexpectedReply(command: string): StoreUnavailableError {
+  return new StoreUnavailableError(`unexpected redis reply to ${command}`);
+}
+
+/** EXISTS / HEXISTS reply (a number, or a boolean under some type mappings) as a boolean. */
+export function existsReply(reply: unknown, command: string): boolean {
+  if (reply === 1 || reply === true) return true;
+  if (reply === 0 || reply === false) return false;
+  throw unexpectedReply(command);
+}

@@ -1,0 +1,66 @@
+/**
+ * `trusthandoff/redis`: the stores of SPEC §5 on Redis, for verifiers that share replay, revocation
+ * and registry state. The caller creates, connects and closes the `@redis/client` client; nothing here
+ * imports it, and the core entry point never imports this module.
+ */
+import type { AgentRegistry, CoordinationLock, OverlapWindow, ReplayStore, RevocationStore } from '../types.js';
+import { ConfigurationError } from '../../errors.js';
+import { RedisAgentRegistry } from './agent-registry.js';
+import type { RedisStoreClient } from './client.js';
+import { RedisCoordinationLock } from './coordination-lock.js';
+import { RedisOverlapWindow } from './overlap-window.js';
+import { RedisReplayStore } from './replay-store.js';
+import { RedisRevocationStore } from './revocation-store.js';
+
+export { DEFAULT_COMMAND_TIMEOUT_MS, type RedisStoreClient, type RedisStoreOptions } from './client.js';
+export { RedisReplayStore, DEFAULT_REPLAY_KEY_PREFIX } from './replay-store.js';
+export { RedisRevocationStore, DEFAULT_REVOCATION_KEY_PREFIX } from './revocation-store.js';
+export { RedisAgentRegistry, DEFAULT_AGENT_KEY_PREFIX } from './agent-registry.js';
+export { RedisOverlapWindow, DEFAULT_OVERLAP_KEY_PREFIX, type RedisOverlapWindowOptions } from './overlap-window.js';
+export { RedisCoordinationLock, DEFAULT_LOCK_KEY_PREFIX } from './coordination-lock.js';
+
+export interface CreateRedisStoresOptions {
+  /** A connected `@redis/client` client or cluster, shared by all five stores. */
+  readonly client: RedisStoreClient;
+  /**
+   * Namespace of every key (default `trusthandoff:`); each store appends its kind
+   * (`replay:`, `revocation:`, `agent:`, `overlap:`, `lock:`). The defaults equal the stores' own.
+   */
+  readonly keyPrefix?: string;
+  /** Per-command deadline in milliseconds (default 500). */
+  readonly commandTimeoutMs?: number;
+  /** Overlap window in seconds (default 30). */
+  readonly overlapWindowSeconds?: number;
+}
+
+export interface RedisStores {
+  readonly replayStore: ReplayStore;
+  readonly revocationStore: RevocationStore;
+  readonly agentRegistry: AgentRegistry;
+  readonly overlapWindow: OverlapWindow;
+  readonly coordinationLock: CoordinationLock;
+}
+
+/** The five Redis stores on one client and one namespace. Options are checked here, not per call. */
+export function createRedisStores(options: CreateRedisStoresOptions): RedisStores {
+  if (options === null || typeof options !== 'object') {
+    throw new ConfigurationError('createRedisStores needs options with a connected Redis client');
+  }
+  const namespace = options.keyPrefix ?? 'trusthandoff:';
+  if (typeof namespace !== 'string') throw new ConfigurationError('createRedisStores: keyPrefix must be a string');
+  const common = (kind: string) => ({
+    client: options.client,
+    keyPrefix: `${namespace}${kind}:`,
+    ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
+  });
+  return Object.freeze({
+    replayStore: new RedisReplayStore(common('replay')),
+    revocationStore: new RedisRevocationStore(common('revocation')),
+    agentRegistry: new RedisAgentRegistry(common('agent')),
+    overlapWindow: new RedisOverlapWindow({
+      ...common('overlap'),
+      ...(options.overlapWindowSeconds === undefined ? {} : { windowSeconds: options.overlapWindowSeconds }),
+    }),
+    coordinationLock: new RedisCoordinationLock(common('lock')),
+  });
+}

@@ -1,0 +1,32 @@
+import { normaliseTtlMs } from '../durations.js';
+import type { ReplayStore } from '../types.js';
+import { RedisCommandRunner, unexpectedReply, type RedisStoreOptions } from './client.js';
+
+/** Default key prefix of {@link RedisReplayStore} (SPEC §5). */
+export const DEFAULT_REPLAY_KEY_PREFIX = 'trusthandoff:replay:';
+
+/**
+ * A {@link ReplayStore} shared by every verifier on one Redis. Each check is a single atomic
+ * `SET <prefix><key> 1 NX PX <ttl>`: exactly one of any number of concurrent callers sees "new", and
+ * the record expires on the server (the reference's SETNX-then-EXPIRE could leave an immortal key, or
+ * none). On any failure or timeout it throws {@link StoreUnavailableError}; it never answers "new"
+ * without the server having stored the key.
+ */
+export class RedisReplayStore implements ReplayStore {
+  readonly #redis: RedisCommandRunner;
+
+  constructor(options: RedisStoreOptions) {
+    this.#redis = new RedisCommandRunner(options, DEFAULT_REPLAY_KEY_PREFIX, 'RedisReplayStore');
+  }
+
+  async checkAndStore(key: string, ttlMs: number): Promise<boolean> {
+    const px = normaliseTtlMs(ttlMs);
+    const fullKey = this.#redis.keyPrefix + key;
+    const reply = await this.#redis.run((client) =>
+      client.set(fullKey, '1', { condition: 'NX', expiration: { type: 'PX', value: px } }),
+    );
+    if (reply === 'OK') return true;
+    if (reply === null) return false;
+    throw unexpectedReply('SET NX PX');
+  }
+}

@@ -1,0 +1,29 @@
+import type { RevocationStore } from '../types.js';
+import { existsReply, RedisCommandRunner, unexpectedReply, type RedisStoreOptions } from './client.js';
+
+/** Default key prefix of {@link RedisRevocationStore} (SPEC §5). */
+export const DEFAULT_REVOCATION_KEY_PREFIX = 'trusthandoff:revocation:';
+
+/**
+ * A {@link RevocationStore} shared by every verifier on one Redis: `<prefix><id>` is set without a
+ * TTL, so a revocation survives restarts of the verifiers (and of Redis, when it persists). Failures
+ * and timeouts throw {@link StoreUnavailableError}; a gate must not read that as "not revoked".
+ */
+export class RedisRevocationStore implements RevocationStore {
+  readonly #redis: RedisCommandRunner;
+
+  constructor(options: RedisStoreOptions) {
+    this.#redis = new RedisCommandRunner(options, DEFAULT_REVOCATION_KEY_PREFIX, 'RedisRevocationStore');
+  }
+
+  async revoke(id: string): Promise<void> {
+    const fullKey = this.#redis.keyPrefix + id;
+    const reply = await this.#redis.run((client) => client.set(fullKey, '1'));
+    if (reply !== 'OK') throw unexpectedReply('SET');
+  }
+
+  async isRevoked(id: string): Promise<boolean> {
+    const fullKey = this.#redis.keyPrefix + id;
+    return existsReply(await this.#redis.run((client) => client.exists(fullKey)), 'EXISTS');
+  }
+}

@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentIdentity } from '../../src/identity/agent-identity.js';
+import {
+  createRedisStores,
+  DEFAULT_AGENT_KEY_PREFIX,
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_LOCK_KEY_PREFIX,
+  DEFAULT_OVERLAP_KEY_PREFIX,
+  DEFAULT_REPLAY_KEY_PREFIX,
+  DEFAULT_REVOCATION_KEY_PREFIX,
+  RedisAgentRegistry,
+  RedisCoordinationLock,
+  RedisOverlapWindow,
+  RedisReplayStore,
+  RedisRevocationStore,
+  type RedisStoreClient,
+} from '../../src/stores/redis/index.js';
+import { REDIS_URL, redisAvailable } from '../support/services.js';
+import { runStoreContract, type StoreBackend } from './contract.js';
+import { deleteKeys, makeClient, runPrefix, type TestRedisClient } from './redis-clients.js';
+
+const available = await redisAvailable();
+const prefix = runPrefix();
+// Several connections, so that "concurrent verifiers" really race on the server.
+const clients: TestRedisClient[] = available ? Array.from({ length: 4 }, () => makeClient(REDIS_URL)) : [];
+let turn = 0;
+const nextClient = (): TestRedisClient => clients[turn++ % clients.length]!;
+
+beforeAll(async () => {
+  await Promise.all(clients.map((client) => client.connect()));
+});
+
+afterAll(async () => {
+  if (clients[0]?.isReady) await deleteKeys(clients[0], prefix);
+  await Promise.all(clients.map((client) => client.close()));
+});
+
+const backend: StoreBackend = {
+  name: 'redis',
+  replayStore: (namespace) => new RedisReplayStore({ client: nextClient(), keyPrefix: `${prefix}${namespace}:replay:` }),
+  revocationStore: (namespace) =>
+    new RedisRevocationStore({ client: nextClient(), keyPrefix: `${prefix}${namespace}:revocation:` }),
+  agentRegistry: (namespace) => new RedisAgentRegistry({ client: nextClient(), keyPrefix: `${prefix}${namespace}:agent:` }),
+  overlapWindow: (namespace, windowSeconds) =>
+    new RedisOverlapWindow({
+      client: nextClient(),
+      keyPrefix: `${prefix}${namespace}:overlap:`,
+      ...(windowSeconds === undefined ? {} : { windowSeconds }),
+    }),
+  coordinationLock: (namespace) => new RedisCoordinationLock({ client: nextClient(), keyPrefix: `${prefix}${namespace}:lock:` }),
+};
+
+describe.skipIf(!available)('Redis stores', () => {
+  runStoreContract(backend);
+
+  describe('key layout and server-side lifetimes', () => {
+    it('uses the SPEC §5 default prefixes and a 500 ms command timeout', () => {
+      expect(DEFAULT_REPLAY_KEY_PREFIX).toBe('trusthandoff:replay:');
+      expect(DEFAULT_REVOCATION_KEY_PREFIX).toBe('trusthandoff:revocation:');
+      expect(DEFAULT_AGENT_KEY_PREFIX).toBe('trusthandoff:agent:');
+      expect(DEFAULT_OVERLAP_KEY_PREFIX).toBe('trusthandoff:overlap:');
+      expect(DEFAULT_LOCK_KEY_PREFIX).toBe('trusthandoff:lock:');
+      expect(DEFAULT_COMMAND_TIMEOUT_MS).toBe(500);
+    });
+
+    it('createRedisStores lays every store out under one namespace with server-side expiry', async () => {
+      const client = clients[0]!;
+      const ns = `${prefix}layout:`;
+      const stores = createRedisStores({ client, keyPrefix: ns, overlapWindowSeconds: 2 });
+      const bob = AgentIdentity.generate();
+
+      expect(await stores.replayStore.checkAndStore('agent:x:n1', 5000)).toBe(true);
+      const replayTtl = await client.pTTL(`${ns}replay:agent:x:n1`);
+      expect(replayTtl).toBeGreaterThan(0);
+      expect(replayTtl).toBeLessThanOrEqual(5000);
+
+      await stores.revocationStore.revoke('cap-1');
+      expect(await client.pTTL(`${ns}revocation:cap-1`)).toBe(-1);
+
+      await stores.agentRegistry.register(bob.agentId, bob.publicKeyPem);
+      await stores.agentRegistry.revoke(bob.agentId);
+      expect(await client.hGetAll(`${ns}agent:${bob.agentId}`)).toEqual({ public_key_pem: bob.publicKeyPem, revoked: '1' });
+      expect(await client.pTTL(`${ns}agent:${bob.agentId}`)).toBe(-1);
+
+      await stores.overlapWindow.register('tok');
+      const overlapTtl = await client.pTTL(`${ns}overlap:tok`);
+      expect(overlapTtl).toBeGreaterThan(0);
+      expect(overlapTtl).toBeLessThanOrEqual(2000);
+
+      expect(await stores.coordinationLock.acquire('job', 7)).toBe(true);
+      const lockTtl = await client.ttl(`${ns}lock:job`);
+      expect(lockTtl).toBeGreaterThan(0);
+      expect(lockTtl).toBeLessThanOrEqual(7);
+      expect(await client.get(`${ns}lock:job`)).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('a store never writes outside its prefix', async () => {
+      const client = clients[0]!;
+      const ns = `${prefix}confined:`;
+      const stores = createRedisStores({ client, keyPrefix: ns });
+      await stores.replayStore.checkAndStore('k', 5000);
+      await stores.revocationStore.revoke('k');
+      await stores.overlapWindow.register('k');
+      await stores.coordinationLock.acquire('k');
+      const keys: string[] = [];
+      for await (const batch of client.scanIterator({ MATCH: `${ns}*`, COUNT: 1000 })) keys.push(...batch);
+      expect(keys.sort()).toEqual([`${ns}lock:k`, `${ns}overlap:k`, `${ns}replay:k`, `${ns}revocation:k`]);
+    });
+
+    it('a corrupted registry record fails closed with ERR_STORE_UNAVAILABLE', async () => {
+      const client = clients[0]!;
+      const keyPrefix = `${prefix}corrupt:`;
+      await client.hSet(`${keyPrefix}agent:evil`, 'public_key_pem', 'not a key');
+      await expect(new RedisAgentRegistry({ client, keyPrefix }).resolve('agent:evil')).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+    });
+
+    it('a key of the wrong type fails closed with ERR_STORE_UNAVAILABLE', async () => {
+      const client = clients[0]!;
+      const keyPrefix = `${prefix}wrongtype:`;
+      await client.set(`${keyPrefix}agent:x`, 'a string, not a hash');
+      await expect(new RedisAgentRegistry({ client, keyPrefix }).isRevoked('agent:x')).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+    });
+  });
+
+  describe('construction', () => {
+    it('refuses options that cannot make a safe store with ERR_CONFIGURATION', () => {
+      const client = clients[0]!;
+      const bad: unknown[] = [
+        undefined,
+        {},
+        { client: {} },
+        { client: null },
+        { client, commandTimeoutMs: 0 },
+        { client, commandTimeoutMs: 1.5 },
+        { client, commandTimeoutMs: Number.NaN },
+        { client, commandTimeoutMs: 120_000 },
+        { client, keyPrefix: 5 },
+        { client, keyPrefix: 'x'.repeat(300) },
+      ];
+      for (const Store of [RedisReplayStore, RedisRevocationStore, RedisAgentRegistry, RedisOverlapWindow, RedisCoordinationLock]) {
+        for (const options of bad) {
+          expect(() => new Store(options as { client: RedisStoreClient })).toThrow(
+            expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+          );
+        }
+      }
+      expect(() => createRedisStores({ client, overlapWindowSeconds: 0 })).toThrow(
+        expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+      );
+    });
+  });
+});
