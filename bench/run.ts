@@ -3,9 +3,11 @@
  * same bytes in the same run. Pass area names to run a subset: `npm run bench -- packet`.
  */
 import * as packet from './packet.bench.js';
+import * as gate from './gate.bench.js';
 
 const suites: Record<string, { run(): void | Promise<void> }> = {
   packet,
+  gate,
 };
 
 const wanted = process.argv.slice(2);

@@ -18,8 +18,32 @@ export interface PacketDecision {
   readonly execution_attestation?: unknown;
 }
 
+export interface ReasonStrings {
+  readonly accepted: 'Packet verified and valid';
+  readonly taskExecuted: 'Task executed';
+  readonly malformedEnvelope: 'malformed_envelope';
+  readonly wrongAudience: 'wrong_audience';
+  readonly publicKeyMismatch: 'public_key_mismatch';
+  readonly registryUnavailable: 'registry_unavailable';
+  readonly invalidSignature: 'Invalid signature';
+  readonly depthExceeded: 'Delegation depth exceeded';
+  readonly chainMismatch: 'chain_mismatch';
+  readonly chainDepthMismatch: 'chain_depth_mismatch';
+  readonly delegationLoop: 'delegation_loop_detected';
+  readonly chainWidened: 'delegation_chain_widened';
+  readonly agentRevoked: 'agent_revoked';
+  readonly capabilityRevoked: 'capability_revoked';
+  readonly malformedCapabilityToken: 'malformed_capability_token';
+  readonly revocationStoreUnavailable: 'revocation_store_unavailable';
+  readonly overlapWindowUnavailable: 'overlap_window_unavailable';
+  readonly approvalCheckUnavailable: 'approval_check_unavailable';
+  readonly replayDetected: 'Replay detected';
+  readonly replayStoreUnavailable: 'replay_store_unavailable';
+  readonly gateError: 'gate_error';
+}
+
 /** Every reason the built-in steps produce (custom steps may add their own). */
-export const REASONS = Object.freeze({
+export const REASONS: ReasonStrings = Object.freeze({
   /** ACCEPT from the gate (the reference's wording). */
   accepted: 'Packet verified and valid',
   /** ACCEPT from the executor after the task ran. */
@@ -43,7 +67,7 @@ export const REASONS = Object.freeze({
   replayDetected: 'Replay detected',
   replayStoreUnavailable: 'replay_store_unavailable',
   gateError: 'gate_error',
-} as const);
+});
 
 export const MAX_REASON_LENGTH = 256;
 const MAX_STRING = 256;

@@ -12,6 +12,7 @@ export {
 } from './middleware.js';
 export {
   REASONS,
+  type ReasonStrings,
   MAX_REASON_LENGTH,
   createDecision,
   sanitizeDetails,

@@ -31,7 +31,7 @@ describe('revalidation watcher', () => {
   });
 
   it('is disabled without a positive interval, and clamps short intervals to 0.5 s', () => {
-    expect(watcher({ intervalSeconds: undefined }).enabled).toBe(false);
+    expect(watcher({ intervalSeconds: null }).enabled).toBe(false);
     expect(watcher({ intervalSeconds: 0 }).enabled).toBe(false);
     expect(watcher({ intervalSeconds: -1 }).start().state.checks).toBe(0);
     expect(watcher({ intervalSeconds: 0.01 }).intervalSeconds).toBe(0.5);
@@ -108,6 +108,7 @@ describe('revalidation watcher', () => {
     controller.abort();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(calls).toBe(2);
+    expect(w.state.checks).toBe(2);
     const aborted = new AbortController();
     aborted.abort();
     const never = watcher({ signal: aborted.signal, revalidate: () => ++calls > 0 }).start();
@@ -134,6 +135,7 @@ describe('revalidation watcher', () => {
     const w = watcher({ intervalSeconds: 30, revalidate: () => new Promise<boolean>(() => undefined), checkTimeoutMs: 60_000 }).start();
     await new Promise((r) => setImmediate(r));
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
+    expect(w.state.staleDetected).toBe(false);
     void w.stop();
   });
 });
