@@ -88,16 +88,19 @@ async function makeGate(corpus: Corpus, stores: Stores): Promise<TrustHandoffMid
 
 function rawSequential(corpus: Corpus, n: number): number {
   const start = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) verify(null, corpus.bytes[i]!, corpus.keys[i]!.publicKey, corpus.signatures[i]!);
+  for (let i = 0; i < n; i++)
+    verify(null, corpus.bytes[i]!, corpus.keys[i]!.publicKey, corpus.signatures[i]!);
   return n / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
 function rawPool(corpus: Corpus, n: number, concurrency: number): Promise<{ opsPerSecond: number }> {
   return measureAsync(
     (i) =>
-      new Promise<boolean>((resolve) =>
-        verify(null, corpus.bytes[i]!, corpus.keys[i]!.publicKey, corpus.signatures[i]!, (_e, ok) => resolve(ok)),
-      ),
+      new Promise<boolean>((resolve) => {
+        verify(null, corpus.bytes[i]!, corpus.keys[i]!.publicKey, corpus.signatures[i]!, (_e, ok) => {
+          resolve(ok);
+        });
+      }),
     { total: n, concurrency },
   );
 }
@@ -141,7 +144,8 @@ async function compare(
   for (let r = 0; r < rounds; r++) {
     const g = await runGate(corpus, newStores, n, concurrency, wire);
     if (g.opsPerSecond > best.opsPerSecond) best = g;
-    const b = concurrency === 1 ? rawSequential(corpus, n) : (await rawPool(corpus, n, concurrency)).opsPerSecond;
+    const b =
+      concurrency === 1 ? rawSequential(corpus, n) : (await rawPool(corpus, n, concurrency)).opsPerSecond;
     raw = Math.max(raw, b);
   }
   return { gate: best, raw };
@@ -159,9 +163,15 @@ function reachable(url: string): Promise<boolean> {
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+    socket.setTimeout(1000, () => {
+      done(false);
+    });
+    socket.once('connect', () => {
+      done(true);
+    });
+    socket.once('error', () => {
+      done(false);
+    });
   });
 }
 
@@ -182,10 +192,36 @@ export async function run(): Promise<void> {
   const w1 = await compare(corpus, memoryStores, 1500, 1, 3, true);
   const w64 = await compare(corpus, memoryStores, PACKETS, 64, 3, true);
   const rows: ComparisonRow[] = [
-    { name: 'gate, memory stores, c=1', opsPerSecond: m1.gate.opsPerSecond, baselineName: 'raw Ed25519 verify, sequential', baselineOpsPerSecond: m1.raw, target: 0.85, extra: latency(m1.gate) },
-    { name: 'gate, memory stores, c=64', opsPerSecond: m64.gate.opsPerSecond, baselineName: 'raw Ed25519 verify, thread pool c=64', baselineOpsPerSecond: m64.raw, target: 0.85, extra: latency(m64.gate) },
-    { name: 'gate, memory, wire JSON input, c=1', opsPerSecond: w1.gate.opsPerSecond, baselineName: 'raw Ed25519 verify, sequential', baselineOpsPerSecond: w1.raw, extra: latency(w1.gate) },
-    { name: 'gate, memory, wire JSON input, c=64', opsPerSecond: w64.gate.opsPerSecond, baselineName: 'raw Ed25519 verify, thread pool c=64', baselineOpsPerSecond: w64.raw, extra: latency(w64.gate) },
+    {
+      name: 'gate, memory stores, c=1',
+      opsPerSecond: m1.gate.opsPerSecond,
+      baselineName: 'raw Ed25519 verify, sequential',
+      baselineOpsPerSecond: m1.raw,
+      target: 0.85,
+      extra: latency(m1.gate),
+    },
+    {
+      name: 'gate, memory stores, c=64',
+      opsPerSecond: m64.gate.opsPerSecond,
+      baselineName: 'raw Ed25519 verify, thread pool c=64',
+      baselineOpsPerSecond: m64.raw,
+      target: 0.85,
+      extra: latency(m64.gate),
+    },
+    {
+      name: 'gate, memory, wire JSON input, c=1',
+      opsPerSecond: w1.gate.opsPerSecond,
+      baselineName: 'raw Ed25519 verify, sequential',
+      baselineOpsPerSecond: w1.raw,
+      extra: latency(w1.gate),
+    },
+    {
+      name: 'gate, memory, wire JSON input, c=64',
+      opsPerSecond: w64.gate.opsPerSecond,
+      baselineName: 'raw Ed25519 verify, thread pool c=64',
+      baselineOpsPerSecond: w64.raw,
+      extra: latency(w64.gate),
+    },
   ];
 
   if (!(await reachable(REDIS_URL))) {
@@ -194,7 +230,8 @@ export async function run(): Promise<void> {
     return;
   }
   const { createClient } = await import('@redis/client');
-  const { RedisAgentRegistry, RedisReplayStore, RedisRevocationStore } = await import('../src/stores/redis/index.js');
+  const { RedisAgentRegistry, RedisReplayStore, RedisRevocationStore } =
+    await import('../src/stores/redis/index.js');
   const client = createClient({ url: REDIS_URL, disableOfflineQueue: true });
   client.on('error', () => undefined);
   await client.connect();
@@ -215,15 +252,40 @@ export async function run(): Promise<void> {
     const r64 = await compare(corpus, redisStores, PACKETS, 64, 3);
     const mem64 = await compare(corpus, memoryStores, PACKETS, 64, 3);
     rows.push(
-      { name: 'gate, Redis stores, c=1', opsPerSecond: r1.gate.opsPerSecond, baselineName: 'raw Ed25519 verify, sequential', baselineOpsPerSecond: r1.raw, extra: latency(r1.gate) },
-      { name: 'gate, Redis stores, c=16', opsPerSecond: r16.gate.opsPerSecond, baselineName: 'raw Ed25519 verify, thread pool c=16', baselineOpsPerSecond: r16.raw, extra: latency(r16.gate) },
-      { name: 'gate, Redis stores, c=64', opsPerSecond: r64.gate.opsPerSecond, baselineName: 'raw Ed25519 verify, thread pool c=64', baselineOpsPerSecond: r64.raw, extra: latency(r64.gate) },
-      { name: 'gate, Redis stores, c=64', opsPerSecond: r64.gate.opsPerSecond, baselineName: 'gate, memory stores, c=64 (same run)', baselineOpsPerSecond: mem64.gate.opsPerSecond, target: 0.75 },
+      {
+        name: 'gate, Redis stores, c=1',
+        opsPerSecond: r1.gate.opsPerSecond,
+        baselineName: 'raw Ed25519 verify, sequential',
+        baselineOpsPerSecond: r1.raw,
+        extra: latency(r1.gate),
+      },
+      {
+        name: 'gate, Redis stores, c=16',
+        opsPerSecond: r16.gate.opsPerSecond,
+        baselineName: 'raw Ed25519 verify, thread pool c=16',
+        baselineOpsPerSecond: r16.raw,
+        extra: latency(r16.gate),
+      },
+      {
+        name: 'gate, Redis stores, c=64',
+        opsPerSecond: r64.gate.opsPerSecond,
+        baselineName: 'raw Ed25519 verify, thread pool c=64',
+        baselineOpsPerSecond: r64.raw,
+        extra: latency(r64.gate),
+      },
+      {
+        name: 'gate, Redis stores, c=64',
+        opsPerSecond: r64.gate.opsPerSecond,
+        baselineName: 'gate, memory stores, c=64 (same run)',
+        baselineOpsPerSecond: mem64.gate.opsPerSecond,
+        target: 0.75,
+      },
     );
   } finally {
     for (const prefix of prefixes) {
       const keys: string[] = [];
-      for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) keys.push(...batch);
+      for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
+        keys.push(...batch);
       for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
     }
     client.destroy();

@@ -93,7 +93,8 @@ export function createHumanApproval(
   options: CreateApprovalOptions = {},
 ): HumanApproval {
   const decision = options.decision ?? 'approved';
-  if (decision !== 'approved' && decision !== 'denied') throw new PayloadValidationError('decision: approved or denied');
+  if (decision !== 'approved' && decision !== 'denied')
+    throw new PayloadValidationError('decision: approved or denied');
   const issued = Timestamp.fromEpochMillis((options.now ?? Date.now)());
   let expires: Timestamp;
   if (options.ttlSeconds !== undefined) {
@@ -169,10 +170,12 @@ export function createApprovalVerifier(options: ApprovalVerifierOptions): HumanA
     throw new ConfigurationError('approval verifier needs an approver registry');
   }
   const required = options.required ?? 1;
-  if (!Number.isSafeInteger(required) || required < 1) throw new ConfigurationError('required must be an integer ≥ 1');
+  if (!Number.isSafeInteger(required) || required < 1)
+    throw new ConfigurationError('required must be an integer ≥ 1');
   const skewMs = (options.clockSkewSeconds ?? 30) * 1000;
   const maxLifetimeMs = (options.maxApprovalLifetimeSeconds ?? 86_400) * 1000;
-  if (!(skewMs >= 0) || !(maxLifetimeMs > 0)) throw new ConfigurationError('clock skew and lifetime must be positive');
+  if (!(skewMs >= 0) || !(maxLifetimeMs > 0))
+    throw new ConfigurationError('clock skew and lifetime must be positive');
   const now = options.now ?? Date.now;
 
   return async function verifyHumanApprovals(
@@ -194,7 +197,8 @@ export function createApprovalVerifier(options: ApprovalVerifierOptions): HumanA
       if (approval.expires.epochMillis - approval.issued.epochMillis > maxLifetimeMs) continue;
       const registered = await approvers.resolve(approval.approver_agent);
       if (registered === undefined || (await approvers.isRevoked(approval.approver_agent))) continue;
-      if (!verify(null, signedBytes(approval.fields), registered.publicKey.key, approval.signatureBytes)) continue;
+      if (!verify(null, signedBytes(approval.fields), registered.publicKey.key, approval.signatureBytes))
+        continue;
       if (approval.fields.decision === 'denied') return false;
       approvedBy.add(approval.approver_agent);
     }

@@ -81,11 +81,16 @@ const BYTES_PREVIEW = 16;
  * depth 4, bytes as a short hex preview; functions, symbols and class instances become a type tag.
  * The result is frozen, JSON-serializable and safe to log.
  */
-export function sanitizeDetails(details: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+export function sanitizeDetails(
+  details: Readonly<Record<string, unknown>>,
+): Readonly<Record<string, unknown>> {
   return sanitizeObject(details, 1);
 }
 
-function sanitizeObject(object: Readonly<Record<string, unknown>>, depth: number): Readonly<Record<string, unknown>> {
+function sanitizeObject(
+  object: Readonly<Record<string, unknown>>,
+  depth: number,
+): Readonly<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   let n = 0;
   for (const key in object) {
@@ -116,7 +121,11 @@ function sanitizeValue(value: unknown, depth: number): unknown {
   }
   if (value === null) return null;
   if (value instanceof Uint8Array) {
-    const hex = Buffer.from(value.buffer, value.byteOffset, Math.min(value.byteLength, BYTES_PREVIEW)).toString('hex');
+    const hex = Buffer.from(
+      value.buffer,
+      value.byteOffset,
+      Math.min(value.byteLength, BYTES_PREVIEW),
+    ).toString('hex');
     return `<${value.byteLength} bytes ${hex}${value.byteLength > BYTES_PREVIEW ? '…' : ''}>`;
   }
   if (value instanceof JsonFloat) return value.value;
@@ -152,7 +161,7 @@ export function createDecision(
     details?: Readonly<Record<string, unknown>>;
     execution_attestation?: unknown;
   } = { packet_id: packetId, decision };
-  if (reason !== undefined) out.reason = cut(String(reason), MAX_REASON_LENGTH);
+  if (reason !== undefined) out.reason = cut(reason, MAX_REASON_LENGTH);
   if (details !== undefined) out.details = sanitizeDetails(details);
   if (executionAttestation !== undefined) out.execution_attestation = executionAttestation;
   return Object.freeze(out);

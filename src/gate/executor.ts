@@ -43,7 +43,10 @@ export class TaskExecutor {
   readonly #revalidation: RevalidationCallOptions;
 
   constructor(options: ExecutorOptions) {
-    if (options?.middleware === undefined || typeof options.middleware.handleWithRevalidation !== 'function') {
+    if (
+      options?.middleware === undefined ||
+      typeof options.middleware.handleWithRevalidation !== 'function'
+    ) {
       throw new ConfigurationError('executor needs a TrustHandoffMiddleware');
     }
     if (options.attest !== undefined && typeof options.attest !== 'function') {
@@ -69,7 +72,10 @@ export class TaskExecutor {
     }
     let result: T;
     try {
-      result = await task(packet, watcher === undefined ? { signal: NEVER } : { signal: watcher.staleSignal, watcher });
+      result = await task(
+        packet,
+        watcher === undefined ? { signal: NEVER } : { signal: watcher.staleSignal, watcher },
+      );
     } catch (error) {
       throw new MiddlewareExecutionError('the task failed after its packet was accepted', { cause: error });
     } finally {
@@ -77,10 +83,15 @@ export class TaskExecutor {
     }
     if (watcher?.state.staleDetected === true) {
       return {
-        decision: createDecision(packet.packet_id, 'REJECT', watcher.state.staleReason ?? 'capability_stale', {
-          stale: true,
-          is_revocation_stale: watcher.state.isRevocationStale,
-        }),
+        decision: createDecision(
+          packet.packet_id,
+          'REJECT',
+          watcher.state.staleReason ?? 'capability_stale',
+          {
+            stale: true,
+            is_revocation_stale: watcher.state.isRevocationStale,
+          },
+        ),
       };
     }
     const attestation = this.#attest === undefined ? undefined : await this.#attest(packet, result);

@@ -54,7 +54,14 @@ export {
   type RevalidationState,
 } from './revalidation.js';
 export { revocationRevalidator, type RevocationRevalidatorOptions } from './revalidate-revocations.js';
-export { TaskExecutor, createExecutor, type ExecutorOptions, type ExecutionResult, type TaskContext, type TaskFunction } from './executor.js';
+export {
+  TaskExecutor,
+  createExecutor,
+  type ExecutorOptions,
+  type ExecutionResult,
+  type TaskContext,
+  type TaskFunction,
+} from './executor.js';
 export {
   createHumanApproval,
   createApprovalVerifier,

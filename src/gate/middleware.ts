@@ -20,7 +20,13 @@ import {
   type RevocationStore,
 } from '../stores/types.js';
 import type { JsonLimits } from '../wire/parse-json.js';
-import { HandoffContext, type AuditEventName, type GateStep, type StepRejection, type StepResult } from './context.js';
+import {
+  HandoffContext,
+  type AuditEventName,
+  type GateStep,
+  type StepRejection,
+  type StepResult,
+} from './context.js';
 import { REASONS, createDecision, type PacketDecision } from './decision.js';
 import { isParseFailure, parseGateInput, type GateInput, type GateParseOptions } from './parse.js';
 import { RevalidationWatcher } from './revalidation.js';
@@ -149,19 +155,25 @@ export class TrustHandoffMiddleware {
   #inFlight = 0;
 
   constructor(options: MiddlewareOptions) {
-    if (options === null || typeof options !== 'object') throw new ConfigurationError('middleware options are required');
+    if (options === null || typeof options !== 'object')
+      throw new ConfigurationError('middleware options are required');
     const { agentId } = options;
     if (typeof agentId !== 'string' || agentId === '') {
-      throw new ConfigurationError('agentId (the inbox owner the audience check compares to_agent with) is required');
+      throw new ConfigurationError(
+        'agentId (the inbox owner the audience check compares to_agent with) is required',
+      );
     }
     if (options.replayStore === undefined || typeof options.replayStore.checkAndStore !== 'function') {
-      throw new ConfigurationError('replayStore is required (e.g. new MemoryReplayStore() for a single instance)');
+      throw new ConfigurationError(
+        'replayStore is required (e.g. new MemoryReplayStore() for a single instance)',
+      );
     }
     if (options.registry !== undefined && options.insecureTrustSelfDeclaredKeys === true) {
       throw new ConfigurationError('pass either a registry or insecureTrustSelfDeclaredKeys, not both');
     }
     const timeoutMs = options.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new ConfigurationError('storeTimeoutMs must be > 0');
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0))
+      throw new ConfigurationError('storeTimeoutMs must be > 0');
     const maxLifetime = options.maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
     if (typeof maxLifetime !== 'number' || !(maxLifetime > 0)) {
       throw new ConfigurationError('maxLifetimeSeconds must be > 0');
@@ -183,7 +195,9 @@ export class TrustHandoffMiddleware {
     this.#revalidation = revalidation;
     const registry = options.registry === undefined ? undefined : guardRegistry(options.registry, timeoutMs);
     const revocations =
-      options.revocationStore === undefined ? undefined : guardRevocationStore(options.revocationStore, timeoutMs);
+      options.revocationStore === undefined
+        ? undefined
+        : guardRevocationStore(options.revocationStore, timeoutMs);
     const overlapSeconds = options.overlapWindowSeconds ?? DEFAULT_OVERLAP_WINDOW_SECONDS;
 
     this.validator = createPacketValidator({
@@ -191,16 +205,30 @@ export class TrustHandoffMiddleware {
       maxLifetimeSeconds: maxLifetime,
       events: this.#events,
       emitDecisionEvents: false,
-      ...(options.issuanceSkewSeconds === undefined ? {} : { issuanceSkewSeconds: options.issuanceSkewSeconds }),
+      ...(options.issuanceSkewSeconds === undefined
+        ? {}
+        : { issuanceSkewSeconds: options.issuanceSkewSeconds }),
       ...(options.expiryGraceSeconds === undefined ? {} : { expiryGraceSeconds: options.expiryGraceSeconds }),
-      ...(options.enforceDefaultTtlPolicy === undefined ? {} : { enforceDefaultTtlPolicy: options.enforceDefaultTtlPolicy }),
+      ...(options.enforceDefaultTtlPolicy === undefined
+        ? {}
+        : { enforceDefaultTtlPolicy: options.enforceDefaultTtlPolicy }),
       ...(options.ttlPolicy === undefined ? {} : { ttlPolicy: options.ttlPolicy }),
       ...(options.env === undefined ? {} : { env: options.env }),
-      ...(options.humanApproval === undefined ? {} : { humanApproval: guardApproval(options.humanApproval, timeoutMs) }),
-      ...(options.insecureLegacyContextHumanApproval === true ? { insecureLegacyContextHumanApproval: true } : {}),
+      ...(options.humanApproval === undefined
+        ? {}
+        : { humanApproval: guardApproval(options.humanApproval, timeoutMs) }),
+      ...(options.insecureLegacyContextHumanApproval === true
+        ? { insecureLegacyContextHumanApproval: true }
+        : {}),
       ...(options.overlapWindow === undefined
         ? {}
-        : { overlapWindow: guardOverlapWindow(options.overlapWindow, timeoutMs, REASONS.overlapWindowUnavailable) }),
+        : {
+            overlapWindow: guardOverlapWindow(
+              options.overlapWindow,
+              timeoutMs,
+              REASONS.overlapWindowUnavailable,
+            ),
+          }),
     });
 
     const steps: GateStep[] = [
@@ -215,7 +243,9 @@ export class TrustHandoffMiddleware {
       chainStep({
         agentId,
         ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
-        ...(options.rejectDelegationLoops === undefined ? {} : { rejectLoops: options.rejectDelegationLoops }),
+        ...(options.rejectDelegationLoops === undefined
+          ? {}
+          : { rejectLoops: options.rejectDelegationLoops }),
       }),
     ];
     if (registry !== undefined || revocations !== undefined) {
@@ -270,7 +300,10 @@ export class TrustHandoffMiddleware {
    * is configured (here or at construction). Rejects with ConfigurationError — before looking at the
    * packet — when an interval is set without a revalidate function.
    */
-  async handleWithRevalidation(input: GateInput, options: RevalidationCallOptions = {}): Promise<DecisionWithWatcher> {
+  async handleWithRevalidation(
+    input: GateInput,
+    options: RevalidationCallOptions = {},
+  ): Promise<DecisionWithWatcher> {
     const config: RevalidationConfig = { ...this.#revalidation, ...options };
     checkRevalidation(config);
     const decision = await this.handle(input);
@@ -310,8 +343,7 @@ export class TrustHandoffMiddleware {
     }
     const ctx = new HandoffContext(parsed, this.#now(), inFlight);
     const steps = this.#steps;
-    for (let i = 0; i < steps.length; i++) {
-      const step = steps[i]!;
+    for (const step of steps) {
       let result: StepResult;
       try {
         const out = step.check(ctx);
@@ -328,23 +360,39 @@ export class TrustHandoffMiddleware {
     const decision = createDecision(packet.packet_id, 'ACCEPT', REASONS.accepted);
     this.#lastAccepted.set(decision, packet);
     this.#emit('packet_accepted', packet, undefined);
-    if (this.#audit !== undefined) this.#sendAudit('handoff_accepted', packet, { reason: REASONS.accepted });
+    if (this.#audit !== undefined)
+      this.#sendAudit(this.#audit, 'handoff_accepted', packet, { reason: REASONS.accepted });
     return decision;
   }
 
-  #reject(packetId: string | null, packet: SignedTaskPacket | undefined, rejection: StepRejection): PacketDecision {
+  #reject(
+    packetId: string | null,
+    packet: SignedTaskPacket | undefined,
+    rejection: StepRejection,
+  ): PacketDecision {
     const decision = createDecision(packetId, 'REJECT', rejection.reason, rejection.details);
     this.#emit('packet_rejected', packet, decision.reason ?? rejection.reason, packetId);
     if (this.#audit !== undefined) {
-      this.#sendAudit(rejection.audit ?? 'handoff_rejected', packet, {
-        reason: decision.reason,
-        ...decision.details,
-      }, packetId);
+      this.#sendAudit(
+        this.#audit,
+        rejection.audit ?? 'handoff_rejected',
+        packet,
+        {
+          reason: decision.reason,
+          ...decision.details,
+        },
+        packetId,
+      );
     }
     return decision;
   }
 
-  #emit(type: string, packet: SignedTaskPacket | undefined, reason: string | undefined, packetId?: string | null): void {
+  #emit(
+    type: string,
+    packet: SignedTaskPacket | undefined,
+    reason: string | undefined,
+    packetId?: string | null,
+  ): void {
     try {
       const payload: Record<string, unknown> = {
         packet_id: packet?.packet_id ?? packetId ?? null,
@@ -362,6 +410,7 @@ export class TrustHandoffMiddleware {
   }
 
   #sendAudit(
+    audit: AuditCollector,
     event: AuditEventName,
     packet: SignedTaskPacket | undefined,
     details: Record<string, unknown>,
@@ -377,7 +426,7 @@ export class TrustHandoffMiddleware {
       details: Object.freeze(details),
     });
     try {
-      const out = this.#audit!(record);
+      const out = audit(record);
       if (out instanceof Promise) out.catch(ignore);
     } catch {
       // The reference's rule: audit must never break the trust decision path.
@@ -409,7 +458,8 @@ function checkRevalidation(config: RevalidationConfig): void {
     throw new ConfigurationError('revalidation with an interval needs a revalidate function');
   }
   const jitter = config.jitter;
-  if (jitter !== undefined && !(jitter >= 0 && jitter <= 1)) throw new ConfigurationError('jitter must be in [0, 1]');
+  if (jitter !== undefined && !(jitter >= 0 && jitter <= 1))
+    throw new ConfigurationError('jitter must be in [0, 1]');
 }
 
 // The approval hook may consult a networked approver registry: bound it, and name its failure.

@@ -34,12 +34,16 @@ export function parseGateInput(input: unknown, options: GateParseOptions): GateE
     const object = requireObject(raw, 'envelope');
     if (object['packet'] === undefined) throw fail('envelope.packet', 'is required');
     if (object['chain'] === undefined) throw fail('envelope.chain', 'is required');
-    const packet = packetFromJson(object['packet'], options.ttlPolicy === undefined ? {} : { ttlPolicy: options.ttlPolicy });
+    const packet = packetFromJson(
+      object['packet'],
+      options.ttlPolicy === undefined ? {} : { ttlPolicy: options.ttlPolicy },
+    );
     const chain = toChain(object['chain']);
     const approvals = object['approvals'];
     if (approvals === undefined || approvals === null) return Object.freeze({ packet, chain });
     if (!Array.isArray(approvals)) throw fail('envelope.approvals', 'must be a list');
-    if (approvals.length > (options.maxApprovals ?? 16)) throw fail('envelope.approvals', 'too many approvals');
+    if (approvals.length > (options.maxApprovals ?? 16))
+      throw fail('envelope.approvals', 'too many approvals');
     return Object.freeze({ packet, chain, approvals: Object.freeze([...(approvals as unknown[])]) });
   } catch (error) {
     return Object.freeze({
@@ -52,7 +56,7 @@ export function parseGateInput(input: unknown, options: GateParseOptions): GateE
 }
 
 export function isParseFailure(value: GateEnvelope | ParseFailure): value is ParseFailure {
-  return (value as ParseFailure).failed === true;
+  return (value as ParseFailure).failed;
 }
 
 function packetIdOf(raw: unknown): string | null {

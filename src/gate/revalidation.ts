@@ -86,11 +86,17 @@ export class RevalidationWatcher {
     if (typeof options.capabilityId !== 'string' || options.capabilityId === '') {
       throw new ConfigurationError('capabilityId must be a non-empty string');
     }
-    if (typeof options.revalidate !== 'function') throw new ConfigurationError('revalidate must be a function');
+    if (typeof options.revalidate !== 'function')
+      throw new ConfigurationError('revalidate must be a function');
     const jitter = options.jitter ?? DEFAULT_REVALIDATION_JITTER;
-    if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw new ConfigurationError('jitter must be in [0, 1]');
+    if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1))
+      throw new ConfigurationError('jitter must be in [0, 1]');
     const interval = options.intervalSeconds;
-    if (interval !== undefined && interval !== null && (typeof interval !== 'number' || Number.isNaN(interval))) {
+    if (
+      interval !== undefined &&
+      interval !== null &&
+      (typeof interval !== 'number' || Number.isNaN(interval))
+    ) {
       throw new ConfigurationError('intervalSeconds must be a number');
     }
     this.capabilityId = options.capabilityId;
@@ -179,7 +185,9 @@ export class RevalidationWatcher {
     if (this.#expiresAtMs !== null) delay = Math.min(delay, Math.max(0, this.#expiresAtMs - this.#now()));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.checkNow().then(() => this.#schedule(this.#nextDelayMs()));
+      void this.checkNow().then(() => {
+        this.#schedule(this.#nextDelayMs());
+      });
     }, delay);
     this.#timer.unref();
   }
@@ -200,7 +208,7 @@ export class RevalidationWatcher {
     }
     let result: boolean;
     try {
-      result = (await this.#bounded()) === true;
+      result = await this.#bounded();
     } catch (error) {
       if (error instanceof RevocationConsistencyError) {
         this.#record(false, error.message);
@@ -256,7 +264,12 @@ export class RevalidationWatcher {
 
   #markStale(reason: string, isRevocation: boolean): void {
     const cut = reason.length > 256 ? reason.slice(0, 256) : reason;
-    this.#state = Object.freeze({ ...this.#state, staleDetected: true, staleReason: cut, isRevocationStale: isRevocation });
+    this.#state = Object.freeze({
+      ...this.#state,
+      staleDetected: true,
+      staleReason: cut,
+      isRevocationStale: isRevocation,
+    });
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     try {

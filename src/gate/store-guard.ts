@@ -9,7 +9,13 @@ import { MemoryAgentRegistry } from '../stores/memory/agent-registry.js';
 import { MemoryOverlapWindow } from '../stores/memory/overlap-window.js';
 import { MemoryReplayStore } from '../stores/memory/replay-store.js';
 import { MemoryRevocationStore } from '../stores/memory/revocation-store.js';
-import type { AgentRegistry, OverlapWindow, RegisteredAgent, ReplayStore, RevocationStore } from '../stores/types.js';
+import type {
+  AgentRegistry,
+  OverlapWindow,
+  RegisteredAgent,
+  ReplayStore,
+  RevocationStore,
+} from '../stores/types.js';
 
 /** A gate-internal failure that maps to a fixed REJECT reason (never shown to callers as an error). */
 export class StepFailure extends Error {
@@ -61,26 +67,58 @@ function call<T>(fn: () => Promise<T>): Promise<T> {
 export function guardReplayStore(store: ReplayStore, timeoutMs: number): ReplayStore {
   if (isInProcess(store) || !(timeoutMs > 0) || timeoutMs === Infinity) return store;
   return {
-    checkAndStore: (key, ttlMs) => withDeadline(call(() => store.checkAndStore(key, ttlMs)), timeoutMs),
+    checkAndStore: (key, ttlMs) =>
+      withDeadline(
+        call(() => store.checkAndStore(key, ttlMs)),
+        timeoutMs,
+      ),
   };
 }
 
 export function guardRevocationStore(store: RevocationStore, timeoutMs: number): RevocationStore {
   if (isInProcess(store) || !(timeoutMs > 0) || timeoutMs === Infinity) return store;
   return {
-    revoke: (id) => withDeadline(call(() => store.revoke(id)), timeoutMs),
-    isRevoked: (id) => withDeadline(call(() => store.isRevoked(id)), timeoutMs),
+    revoke: (id) =>
+      withDeadline(
+        call(() => store.revoke(id)),
+        timeoutMs,
+      ),
+    isRevoked: (id) =>
+      withDeadline(
+        call(() => store.isRevoked(id)),
+        timeoutMs,
+      ),
   };
 }
 
 export function guardRegistry(registry: AgentRegistry, timeoutMs: number): AgentRegistry {
   if (isInProcess(registry) || !(timeoutMs > 0) || timeoutMs === Infinity) return registry;
   return {
-    register: (agentId, pem) => withDeadline(call(() => registry.register(agentId, pem)), timeoutMs),
-    resolve: (agentId) => withDeadline<RegisteredAgent | undefined>(call(() => registry.resolve(agentId)), timeoutMs),
-    isRegistered: (agentId) => withDeadline(call(() => registry.isRegistered(agentId)), timeoutMs),
-    revoke: (agentId) => withDeadline(call(() => registry.revoke(agentId)), timeoutMs),
-    isRevoked: (agentId) => withDeadline(call(() => registry.isRevoked(agentId)), timeoutMs),
+    register: (agentId, pem) =>
+      withDeadline(
+        call(() => registry.register(agentId, pem)),
+        timeoutMs,
+      ),
+    resolve: (agentId) =>
+      withDeadline<RegisteredAgent | undefined>(
+        call(() => registry.resolve(agentId)),
+        timeoutMs,
+      ),
+    isRegistered: (agentId) =>
+      withDeadline(
+        call(() => registry.isRegistered(agentId)),
+        timeoutMs,
+      ),
+    revoke: (agentId) =>
+      withDeadline(
+        call(() => registry.revoke(agentId)),
+        timeoutMs,
+      ),
+    isRevoked: (agentId) =>
+      withDeadline(
+        call(() => registry.isRevoked(agentId)),
+        timeoutMs,
+      ),
   };
 }
 

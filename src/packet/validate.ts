@@ -112,7 +112,11 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     0,
     300,
   );
-  const graceSeconds = clamp(options.expiryGraceSeconds ?? envNumber(env['TRUSTHANDOFF_EXPIRY_GRACE'], 0), 0, 60);
+  const graceSeconds = clamp(
+    options.expiryGraceSeconds ?? envNumber(env['TRUSTHANDOFF_EXPIRY_GRACE'], 0),
+    0,
+    60,
+  );
   const enforceDefaultTtl =
     options.enforceDefaultTtlPolicy ?? envFlag(env['TRUSTHANDOFF_ENFORCE_DEFAULT_TTL_POLICY']);
   const policy = options.ttlPolicy ?? DEFAULT_TTL_POLICY;
@@ -121,7 +125,10 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
   const maxLifetime = options.maxLifetimeSeconds;
   const emitDecisionEvents = options.emitDecisionEvents ?? true;
 
-  async function check(packet: SignedTaskPacket, context: ValidationContext): Promise<ValidationReason | undefined> {
+  async function check(
+    packet: SignedTaskPacket,
+    context: ValidationContext,
+  ): Promise<ValidationReason | undefined> {
     // 1. Key binding.
     if (options.registry !== undefined) {
       try {
@@ -151,7 +158,8 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     // 5. AI provenance.
     const ai = packet.ai_provenance;
     if (ai !== null) {
-      if (!isPlainObject(ai) || ai['source'] === undefined || ai['source'] === null) return 'invalid_ai_provenance';
+      if (!isPlainObject(ai) || ai['source'] === undefined || ai['source'] === null)
+        return 'invalid_ai_provenance';
       events.emit('ai_generated_payload', {
         packet_id: packet.packet_id,
         from_agent: packet.from_agent,
@@ -201,7 +209,8 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     }),
     async validate(packet, context = NO_CONTEXT) {
       const reason = await check(packet, context);
-      if (!emitDecisionEvents) return reason === undefined ? VALID : Object.freeze({ isValid: false, reason });
+      if (!emitDecisionEvents)
+        return reason === undefined ? VALID : Object.freeze({ isValid: false, reason });
       const payload = {
         packet_id: packet.packet_id,
         task_id: packet.task_id,
@@ -224,7 +233,10 @@ const VALID: ValidationResult = Object.freeze({ isValid: true });
 const NO_CONTEXT: ValidationContext = Object.freeze({});
 
 /** SPEC §4 `validate_packet` with a validator created for this call. */
-export function validatePacket(packet: SignedTaskPacket, options: ValidatorOptions = {}): Promise<ValidationResult> {
+export function validatePacket(
+  packet: SignedTaskPacket,
+  options: ValidatorOptions = {},
+): Promise<ValidationResult> {
   return createPacketValidator(options).validate(packet);
 }
 

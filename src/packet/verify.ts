@@ -7,13 +7,17 @@ import { packetSigningPayload } from './payload.js';
 import type { SignedTaskPacket } from './types.js';
 
 /** Why a signature check failed, for callers that report reasons (the gate does). */
-export type SignatureCheck = 'valid' | 'bad_signature' | 'malformed_signature' | 'invalid_public_key' | 'unencodable';
+export type SignatureCheck =
+  'valid' | 'bad_signature' | 'malformed_signature' | 'invalid_public_key' | 'unencodable';
 
 /**
  * Check the Ed25519 signature over the SPEC §2.1 bytes with `publicKey`, or with the packet's own
  * (self-reported!) `public_key` when none is given. Never throws.
  */
-export function checkPacketSignature(packet: SignedTaskPacket, publicKey?: ImportedPublicKey): SignatureCheck {
+export function checkPacketSignature(
+  packet: SignedTaskPacket,
+  publicKey?: ImportedPublicKey,
+): SignatureCheck {
   const signature = typeof packet.signature === 'string' ? decodeBase64(packet.signature, 128) : undefined;
   if (signature === undefined || signature.length !== 64) return 'malformed_signature';
   let key = publicKey;
@@ -38,7 +42,10 @@ export function checkPacketSignature(packet: SignedTaskPacket, publicKey?: Impor
  * the calling thread, so that concurrent verifications use every core. Costs a thread hop per call:
  * prefer the synchronous form when nothing else is in flight. Never rejects.
  */
-export function checkPacketSignatureAsync(packet: SignedTaskPacket, publicKey?: ImportedPublicKey): Promise<SignatureCheck> {
+export function checkPacketSignatureAsync(
+  packet: SignedTaskPacket,
+  publicKey?: ImportedPublicKey,
+): Promise<SignatureCheck> {
   const signature = typeof packet.signature === 'string' ? decodeBase64(packet.signature, 128) : undefined;
   if (signature === undefined || signature.length !== 64) return MALFORMED_SIGNATURE;
   let key = publicKey;
@@ -82,14 +89,20 @@ export interface VerifyPacketOptions {
  * (PublicKeyMismatchError `not_registered`) and equal `public_key` (`key_mismatch`); keys are compared
  * as raw key bytes, not PEM text. A wrong or malformed signature resolves to false.
  */
-export async function verifyPacket(packet: SignedTaskPacket, options: VerifyPacketOptions = {}): Promise<boolean> {
+export async function verifyPacket(
+  packet: SignedTaskPacket,
+  options: VerifyPacketOptions = {},
+): Promise<boolean> {
   if (options.registry === undefined) return verifyPacketSignature(packet);
   const registered = await resolveBoundKey(packet, options.registry);
   return checkPacketSignature(packet, registered) === 'valid';
 }
 
 /** The registered key of the packet's sender, checked to be the packet's key. Throws PublicKeyMismatchError. */
-export async function resolveBoundKey(packet: SignedTaskPacket, registry: AgentRegistry): Promise<ImportedPublicKey> {
+export async function resolveBoundKey(
+  packet: SignedTaskPacket,
+  registry: AgentRegistry,
+): Promise<ImportedPublicKey> {
   const agent = await registry.resolve(packet.from_agent);
   if (agent === undefined) throw new PublicKeyMismatchError(packet.from_agent, 'not_registered');
   let presented: ImportedPublicKey;
@@ -98,6 +111,7 @@ export async function resolveBoundKey(packet: SignedTaskPacket, registry: AgentR
   } catch {
     throw new PublicKeyMismatchError(packet.from_agent, 'key_mismatch');
   }
-  if (!presented.raw.equals(agent.publicKey.raw)) throw new PublicKeyMismatchError(packet.from_agent, 'key_mismatch');
+  if (!presented.raw.equals(agent.publicKey.raw))
+    throw new PublicKeyMismatchError(packet.from_agent, 'key_mismatch');
   return agent.publicKey;
 }

@@ -23,7 +23,10 @@ async function approvalFixture(required = 1) {
   await approvers.register('human:bob', bob.publicKeyPem);
   await approvers.register('human:carol', carol.publicKeyPem);
   const base = await fixture();
-  const f = await fixture({ humanApproval: createApprovalVerifier({ approvers, required, now: base.clock.now }), now: base.clock.now });
+  const f = await fixture({
+    humanApproval: createApprovalVerifier({ approvers, required, now: base.clock.now }),
+    now: base.clock.now,
+  });
   const review = { constraints: { requires_human_review: true } };
   const approve = (packet: ReturnType<typeof f.packet>, who: AgentIdentity, id: string, extra = {}) =>
     createHumanApproval(packet, who, { approverId: id, now: base.clock.now, ...extra });
@@ -51,7 +54,13 @@ describe('forged human approval', () => {
     const p = f.packet({ ...review, context: { human_approval: true } });
     expect((await f.gate.handle(createEnvelope(p))).reason).toBe('human_review_required');
     const legacy = await fixture({ insecureLegacyContextHumanApproval: true });
-    expect((await legacy.gate.handle(createEnvelope(legacy.packet({ ...review, context: { human_approval: true } })))).decision).toBe('ACCEPT');
+    expect(
+      (
+        await legacy.gate.handle(
+          createEnvelope(legacy.packet({ ...review, context: { human_approval: true } })),
+        )
+      ).decision,
+    ).toBe('ACCEPT');
   });
 
   it('rejects an approval signed by a key that is not a registered approver', async () => {
@@ -59,9 +68,13 @@ describe('forged human approval', () => {
     const p = f.packet(review);
     // Mallory claims to be alice: signature by the wrong key.
     const forged = approve(p, mallory, 'human:alice');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forged]))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forged]))).reason).toBe(
+      'human_review_required',
+    );
     const unknown = approve(p, mallory, 'human:mallory');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [unknown]))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [unknown]))).reason).toBe(
+      'human_review_required',
+    );
   });
 
   it('rejects an approval for another packet, or for this packet id with different content', async () => {
@@ -69,11 +82,15 @@ describe('forged human approval', () => {
     const p = f.packet(review);
     const other = f.packet(review);
     const forOther = approve(other, alice, 'human:alice');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forOther]))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forOther]))).reason).toBe(
+      'human_review_required',
+    );
     // Same packet id, different intent: the digest binds the approval to the signed content.
     const twin = f.packet({ ...review, packet_id: p.packet_id, intent: 'delete everything' });
     const forTwin = approve(twin, alice, 'human:alice');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forTwin]))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forTwin]))).reason).toBe(
+      'human_review_required',
+    );
   });
 
   it('rejects a tampered approval, an expired one, one from the future and a revoked approver', async () => {
@@ -81,15 +98,23 @@ describe('forged human approval', () => {
     const p = f.packet(review);
     const good = approve(p, alice, 'human:alice');
     const tampered: HumanApproval = { ...good, approver_agent: 'human:bob' };
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [tampered]))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [tampered]))).reason).toBe(
+      'human_review_required',
+    );
     const shortLived = approve(p, alice, 'human:alice', { ttlSeconds: 10 });
     clock.advance(11);
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [shortLived]))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [shortLived]))).reason).toBe(
+      'human_review_required',
+    );
     const future = approve(p, alice, 'human:alice', { now: () => clock.ms + 3_600_000, ttlSeconds: 60 });
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [future]))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [future]))).reason).toBe(
+      'human_review_required',
+    );
     await approvers.revoke('human:alice');
     const fresh = approve(p, alice, 'human:alice');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [fresh]))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [fresh]))).reason).toBe(
+      'human_review_required',
+    );
   });
 
   it('does not count the packet’s own sender as its approver', async () => {
@@ -97,13 +122,23 @@ describe('forged human approval', () => {
     await approvers.register(sender.agentId, sender.publicKeyPem);
     const p = f.packet(review);
     const self = approve(p, sender, sender.agentId);
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [self]))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [self]))).reason).toBe(
+      'human_review_required',
+    );
   });
 
   it('ignores malformed approval objects', async () => {
     const { f, review } = await approvalFixture();
     const p = f.packet(review);
-    const junk = [null, 1, 'approved', [], {}, { decision: 'approved' }, { ...createHumanApproval(p, alice), extra: 1 }];
+    const junk = [
+      null,
+      1,
+      'approved',
+      [],
+      {},
+      { decision: 'approved' },
+      { ...createHumanApproval(p, alice), extra: 1 },
+    ];
     const decision = await f.gate.handle({ ...createEnvelope(p), approvals: junk });
     expect(decision.reason).toBe('human_review_required');
   });
@@ -115,7 +150,9 @@ describe('M-of-N approvals', () => {
     const p = f.packet(review);
     const a1 = approve(p, alice, 'human:alice');
     const a2 = approve(p, alice, 'human:alice');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [a1, a2]))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [a1, a2]))).reason).toBe(
+      'human_review_required',
+    );
     const b = approve(p, bob, 'human:bob');
     expect((await f.gate.handle(attachApprovals(createEnvelope(p), [a1, b]))).decision).toBe('ACCEPT');
   });
@@ -128,7 +165,9 @@ describe('M-of-N approvals', () => {
       approve(p, bob, 'human:bob'),
       approve(p, carol, 'human:carol', { decision: 'denied' }),
     ];
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), approvals))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), approvals))).reason).toBe(
+      'human_review_required',
+    );
   });
 
   it('fails closed when the approver registry is down', async () => {
@@ -140,15 +179,24 @@ describe('M-of-N approvals', () => {
       isRevoked: () => Promise.reject(new Error('down')),
     };
     const clock = new Clock();
-    const f = await fixture({ humanApproval: createApprovalVerifier({ approvers: down, now: clock.now }), now: clock.now });
+    const f = await fixture({
+      humanApproval: createApprovalVerifier({ approvers: down, now: clock.now }),
+      now: clock.now,
+    });
     const p = f.packet({ constraints: { requires_human_review: true } });
-    const envelope = attachApprovals(createEnvelope(p), [createHumanApproval(p, alice, { approverId: 'human:alice', now: f.clock.now })]);
+    const envelope = attachApprovals(createEnvelope(p), [
+      createHumanApproval(p, alice, { approverId: 'human:alice', now: f.clock.now }),
+    ]);
     expect((await f.gate.handle(envelope)).reason).toBe('approval_check_unavailable');
   });
 
   it('refuses nonsensical configurations at construction', () => {
     const approvers = new MemoryAgentRegistry();
-    expect(() => createApprovalVerifier({ approvers, required: 0 })).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
-    expect(() => createApprovalVerifier({} as never)).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
+    expect(() => createApprovalVerifier({ approvers, required: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    );
+    expect(() => createApprovalVerifier({} as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    );
   });
 });

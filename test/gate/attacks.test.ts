@@ -18,7 +18,10 @@ import {
 } from '../../src/index.js';
 import { T0, at, fixture, mallory, receiver, sender } from './support.js';
 
-function withPacket(envelope: DelegationEnvelope, patch: Partial<Record<keyof SignedTaskPacket, unknown>>): DelegationEnvelope {
+function withPacket(
+  envelope: DelegationEnvelope,
+  patch: Partial<Record<keyof SignedTaskPacket, unknown>>,
+): DelegationEnvelope {
   return { packet: { ...envelope.packet, ...patch } as SignedTaskPacket, chain: envelope.chain };
 }
 
@@ -26,12 +29,18 @@ describe('nonce burn: a garbage packet carrying a victim’s nonce cannot get th
   it('accepts the real packet after an unsigned packet with the same sender and nonce was refused', async () => {
     const f = await fixture();
     const real = f.envelope({ nonce: 'victim-nonce' });
-    const garbage = withPacket(real, { intent: 'transfer all funds', signature: Buffer.alloc(64, 7).toString('base64') });
+    const garbage = withPacket(real, {
+      intent: 'transfer all funds',
+      signature: Buffer.alloc(64, 7).toString('base64'),
+    });
     expect(await f.gate.handle(garbage)).toMatchObject({ decision: 'REJECT', reason: 'Invalid signature' });
     // The attacker's own validly signed packet, claiming the victim as sender, is refused too.
     const impersonation = f.envelope({ nonce: 'victim-nonce', from_agent: sender.agentId }, mallory);
     expect((await f.gate.handle(impersonation)).decision).toBe('REJECT');
-    expect(await f.gate.handle(real)).toMatchObject({ decision: 'ACCEPT', reason: 'Packet verified and valid' });
+    expect(await f.gate.handle(real)).toMatchObject({
+      decision: 'ACCEPT',
+      reason: 'Packet verified and valid',
+    });
     expect(f.replayStore.size).toBe(1);
   });
 
@@ -76,7 +85,12 @@ describe('replay', () => {
     f.clock.advance(129);
     expect((await f.gate.handle(envelope)).reason).toBe('Replay detected');
     f.clock.advance(2);
-    expect(await f.replayStore.checkAndStore(`${sender.agentId.length}:${sender.agentId}:${envelope.packet.nonce}`, 1)).toBe(true);
+    expect(
+      await f.replayStore.checkAndStore(
+        `${sender.agentId.length}:${sender.agentId}:${envelope.packet.nonce}`,
+        1,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -93,7 +107,9 @@ describe('flooding the replay store with unsigned packets', () => {
     // Misaddressed, unregistered and expired packets are not remembered either.
     const stranger = AgentIdentity.generate();
     expect((await f.gate.handle(f.envelope({}, stranger))).reason).toBe('public_key_mismatch');
-    expect((await f.gate.handle(f.envelope({ to_agent: 'agent:someone-else' }))).reason).toBe('wrong_audience');
+    expect((await f.gate.handle(f.envelope({ to_agent: 'agent:someone-else' }))).reason).toBe(
+      'wrong_audience',
+    );
     expect(replayStore.size).toBe(1);
     expect((await f.gate.handle(live)).reason).toBe('Replay detected');
   });
@@ -103,9 +119,17 @@ describe('key substitution', () => {
   it('rejects a packet signed by another key than the sender’s registered one', async () => {
     const f = await fixture();
     // Mallory signs as the sender, with her own key in public_key: the signature itself is valid.
-    const forged = issueTaskPacket(mallory, { from_agent: sender.agentId, to_agent: receiver.agentId, intent: 'x', risk_level: 'read' }, { now: f.clock.now });
+    const forged = issueTaskPacket(
+      mallory,
+      { from_agent: sender.agentId, to_agent: receiver.agentId, intent: 'x', risk_level: 'read' },
+      { now: f.clock.now },
+    );
     const decision = await f.gate.handle(createEnvelope(forged));
-    expect(decision).toMatchObject({ decision: 'REJECT', reason: 'public_key_mismatch', details: { detail: 'key_mismatch' } });
+    expect(decision).toMatchObject({
+      decision: 'REJECT',
+      reason: 'public_key_mismatch',
+      details: { detail: 'key_mismatch' },
+    });
   });
 
   it('rejects the registered key in public_key over a signature by another key', async () => {
@@ -127,7 +151,9 @@ describe('key substitution', () => {
     const rotated = AgentIdentity.generate();
     await f.registry.register(sender.agentId, rotated.publicKeyPem);
     expect((await f.gate.handle(f.envelope())).reason).toBe('public_key_mismatch');
-    expect((await f.gate.handle(f.envelope({ from_agent: sender.agentId }, rotated))).decision).toBe('ACCEPT');
+    expect((await f.gate.handle(f.envelope({ from_agent: sender.agentId }, rotated))).decision).toBe(
+      'ACCEPT',
+    );
   });
 });
 
@@ -171,7 +197,9 @@ describe('chain truncation', () => {
     let chain = createChain(issueTaskPacket(a, { to_agent: b.agentId, intent: 'x' }));
     chain = extendChain(chain, issueTaskPacket(b, { to_agent: mallory.agentId, intent: 'x' }));
     const p = f.packet();
-    expect((await f.gate.handle(createEnvelope(p, extendChain(chain, p)))).reason).toBe('Delegation depth exceeded');
+    expect((await f.gate.handle(createEnvelope(p, extendChain(chain, p)))).reason).toBe(
+      'Delegation depth exceeded',
+    );
   });
 
   it('rejects a chain that does not end with this packet and sender, loops, and widening hops', async () => {
@@ -179,7 +207,9 @@ describe('chain truncation', () => {
     const p = f.packet();
     const other = f.packet();
     expect((await f.gate.handle(createEnvelope(p, createChain(other)))).reason).toBe('chain_mismatch');
-    expect((await f.gate.handle({ packet: p, chain: { packet_ids: [], agents: [], hops: [] } })).reason).toBe('chain_mismatch');
+    expect((await f.gate.handle({ packet: p, chain: { packet_ids: [], agents: [], hops: [] } })).reason).toBe(
+      'chain_mismatch',
+    );
     const loop = { packet_ids: ['x', p.packet_id], agents: [receiver.agentId, sender.agentId], hops: [] };
     expect((await f.gate.handle({ packet: p, chain: loop })).reason).toBe('delegation_loop_detected');
     const widened = {
@@ -187,7 +217,10 @@ describe('chain truncation', () => {
       agents: [sender.agentId],
       hops: [
         { agent_id: sender.agentId, delegated_permissions: { allowed_actions: ['read'], max_tool_calls: 1 } },
-        { agent_id: receiver.agentId, delegated_permissions: { allowed_actions: ['read', 'write'], max_tool_calls: 1 } },
+        {
+          agent_id: receiver.agentId,
+          delegated_permissions: { allowed_actions: ['read', 'write'], max_tool_calls: 1 },
+        },
       ],
     };
     expect((await f.gate.handle({ packet: p, chain: widened })).reason).toBe('delegation_chain_widened');
@@ -210,10 +243,14 @@ describe('revoked capability', () => {
     const a = f.envelope();
     await f.revocationStore.revoke(a.packet.packet_id);
     expect((await f.gate.handle(a)).reason).toBe('capability_revoked');
-    const token = Buffer.from(JSON.stringify({ capability_id: 'cap-1', parent_capability_id: 'cap-0' })).toString('base64url');
+    const token = Buffer.from(
+      JSON.stringify({ capability_id: 'cap-1', parent_capability_id: 'cap-0' }),
+    ).toString('base64url');
     await f.revocationStore.revoke('cap-0');
     expect((await f.gate.handle(f.envelope({ capability_token: token }))).reason).toBe('capability_revoked');
-    expect((await f.gate.handle(f.envelope({ capability_token: '%%%' }))).reason).toBe('malformed_capability_token');
+    expect((await f.gate.handle(f.envelope({ capability_token: '%%%' }))).reason).toBe(
+      'malformed_capability_token',
+    );
   });
 });
 
@@ -257,12 +294,18 @@ describe('time window', () => {
     const hour = f.packet({ risk_level: null, ttl_seconds: 3600 });
     expect((await f.gate.handle(createEnvelope(hour))).decision).toBe('ACCEPT');
     const strict = await fixture({ maxLifetimeSeconds: 60 });
-    expect((await strict.gate.handle(strict.envelope({ risk_level: 'write' }))).reason).toBe('lifetime_exceeds_maximum');
+    expect((await strict.gate.handle(strict.envelope({ risk_level: 'write' }))).reason).toBe(
+      'lifetime_exceeds_maximum',
+    );
   });
 
   it('rejects naive timestamps', async () => {
     const f = await fixture();
-    const naive = f.packet({ risk_level: null, issued_at: Timestamp.parse('2026-03-08T12:00:00'), expires_at: Timestamp.parse('2026-03-08T12:01:00') });
+    const naive = f.packet({
+      risk_level: null,
+      issued_at: Timestamp.parse('2026-03-08T12:00:00'),
+      expires_at: Timestamp.parse('2026-03-08T12:01:00'),
+    });
     expect((await f.gate.handle(createEnvelope(naive))).reason).toBe('naive_timestamp');
   });
 
@@ -270,7 +313,16 @@ describe('time window', () => {
     const f = await fixture();
     const wire = serializeEnvelope(f.envelope());
     const issued = /"issued_at": "([^"]+)"/.exec(wire)![1]!;
-    for (const bad of ['2026-13-08T12:00:00Z', '0000-01-01T00:00:00Z', '2026-02-30T12:00:00Z', '2026-03-08T24:00:00Z', '2026-03-08T12:00:00+25:00', '2026-03-08 12:00:00Z', '+275760-09-13T00:00:00Z', 'now']) {
+    for (const bad of [
+      '2026-13-08T12:00:00Z',
+      '0000-01-01T00:00:00Z',
+      '2026-02-30T12:00:00Z',
+      '2026-03-08T24:00:00Z',
+      '2026-03-08T12:00:00+25:00',
+      '2026-03-08 12:00:00Z',
+      '+275760-09-13T00:00:00Z',
+      'now',
+    ]) {
       const decision = await f.gate.handle(wire.replace(issued, bad));
       expect(decision, bad).toMatchObject({ decision: 'REJECT', reason: 'malformed_envelope' });
     }

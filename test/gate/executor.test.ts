@@ -6,7 +6,10 @@ import { fixture } from './support.js';
 describe('executor', () => {
   it('runs the task after ACCEPT and returns "Task executed" with the result and an attestation', async () => {
     const f = await fixture();
-    const executor = createExecutor({ middleware: f.gate, attest: (packet, result) => ({ packet_id: packet.packet_id, result }) });
+    const executor = createExecutor({
+      middleware: f.gate,
+      attest: (packet, result) => ({ packet_id: packet.packet_id, result }),
+    });
     const e = f.envelope({ intent: 'add' });
     const outcome = await executor.execute(e, (packet) => `${packet.intent} done`);
     expect(outcome.result).toBe('add done');
@@ -28,7 +31,7 @@ describe('executor', () => {
       ran = true;
     });
     expect(ran).toBe(false);
-    expect(outcome).toEqual({ decision: expect.objectContaining({ decision: 'REJECT', reason: 'Replay detected' }) });
+    expect(outcome.decision).toMatchObject({ decision: 'REJECT', reason: 'Replay detected' });
     expect('result' in outcome).toBe(false);
   });
 
@@ -36,7 +39,10 @@ describe('executor', () => {
     const f = await fixture();
     const executor = createExecutor({ middleware: f.gate });
     const cause = new Error('task broke');
-    await expect(executor.execute(f.envelope(), () => Promise.reject(cause))).rejects.toMatchObject({ code: 'ERR_MIDDLEWARE_EXECUTION', cause });
+    await expect(executor.execute(f.envelope(), () => Promise.reject(cause))).rejects.toMatchObject({
+      code: 'ERR_MIDDLEWARE_EXECUTION',
+      cause,
+    });
   });
 
   it('checks its options at construction', () => {

@@ -24,28 +24,70 @@ describe('construction', () => {
 
   it('refuses a middleware without a trust anchor', () => {
     expectConfigError(() => new TrustHandoffMiddleware({ agentId: receiver.agentId, replayStore }));
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: receiver.agentId, replayStore, insecureTrustSelfDeclaredKeys: false }));
+    expectConfigError(
+      () =>
+        new TrustHandoffMiddleware({
+          agentId: receiver.agentId,
+          replayStore,
+          insecureTrustSelfDeclaredKeys: false,
+        }),
+    );
   });
 
   it('allows self-declared keys only through the loudly named option, and then checks signatures with them', async () => {
     const f = await fixture({ registry: undefined, insecureTrustSelfDeclaredKeys: true } as never);
     expect((await f.gate.handle(f.envelope())).decision).toBe('ACCEPT');
     const tampered = f.envelope();
-    expect((await f.gate.handle({ ...tampered, packet: { ...tampered.packet, intent: 'other' } })).reason).toBe('Invalid signature');
+    expect(
+      (await f.gate.handle({ ...tampered, packet: { ...tampered.packet, intent: 'other' } })).reason,
+    ).toBe('Invalid signature');
   });
 
   it('requires the inbox owner, a replay store, and sane options', () => {
     expectConfigError(() => new TrustHandoffMiddleware({ registry, replayStore } as never));
     expectConfigError(() => new TrustHandoffMiddleware({ agentId: '', registry, replayStore }));
     expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry } as never));
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, insecureTrustSelfDeclaredKeys: true }));
+    expectConfigError(
+      () =>
+        new TrustHandoffMiddleware({
+          agentId: 'a',
+          registry,
+          replayStore,
+          insecureTrustSelfDeclaredKeys: true,
+        }),
+    );
     expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, maxDepth: 0 }));
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, maxLifetimeSeconds: 0 }));
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, storeTimeoutMs: -1 }));
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, signatureVerification: 'gpu' as never }));
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, extraSteps: [{} as never] }));
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, revalidation: { intervalSeconds: 1 } }));
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, replayRetentionMarginSeconds: -1 }));
+    expectConfigError(
+      () => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, maxLifetimeSeconds: 0 }),
+    );
+    expectConfigError(
+      () => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, storeTimeoutMs: -1 }),
+    );
+    expectConfigError(
+      () =>
+        new TrustHandoffMiddleware({
+          agentId: 'a',
+          registry,
+          replayStore,
+          signatureVerification: 'gpu' as never,
+        }),
+    );
+    expectConfigError(
+      () => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, extraSteps: [{} as never] }),
+    );
+    expectConfigError(
+      () =>
+        new TrustHandoffMiddleware({
+          agentId: 'a',
+          registry,
+          replayStore,
+          revalidation: { intervalSeconds: 1 },
+        }),
+    );
+    expectConfigError(
+      () =>
+        new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, replayRetentionMarginSeconds: -1 }),
+    );
   });
 
   it('runs the steps in the hardened order, replay last', () => {
@@ -55,7 +97,16 @@ describe('construction', () => {
       replayStore,
       extraSteps: [{ name: 'mine', check: () => undefined }],
     });
-    expect(gate.stepNames).toEqual(['audience', 'key-binding', 'signature', 'validation', 'chain', 'revocation', 'mine', 'replay']);
+    expect(gate.stepNames).toEqual([
+      'audience',
+      'key-binding',
+      'signature',
+      'validation',
+      'chain',
+      'revocation',
+      'mine',
+      'replay',
+    ]);
   });
 });
 
@@ -80,7 +131,9 @@ describe('decisions', () => {
     expect(details['bytes']).toMatch(/^<100 bytes abab/);
     expect(details['fn']).toBe('<function>');
     expect(Object.isFrozen(details['list'])).toBe(true);
-    expect(() => sanitizeDetails(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i])))).not.toThrow();
+    expect(() =>
+      sanitizeDetails(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]))),
+    ).not.toThrow();
   });
 
   it('cannot be modified after the gate returned them', async () => {
@@ -109,17 +162,35 @@ describe('audit collector and events', () => {
       'handoff_rejected',
       'handoff_rejected_invalid_packet',
     ]);
-    expect(records[0]).toMatchObject({ packet_id: e.packet.packet_id, from_agent: sender.agentId, to_agent: receiver.agentId, intent: 'summarize' });
+    expect(records[0]).toMatchObject({
+      packet_id: e.packet.packet_id,
+      from_agent: sender.agentId,
+      to_agent: receiver.agentId,
+      intent: 'summarize',
+    });
     expect(records[2]!.details).toMatchObject({ reason: 'Replay detected' });
-    expect(records[3]!.details).toMatchObject({ reason: 'expired', expires_at: old.packet.expires_at!.toCanonical() });
+    expect(records[3]!.details).toMatchObject({
+      reason: 'expired',
+      expires_at: old.packet.expires_at!.toCanonical(),
+    });
   });
 
   it('never lets a throwing or rejecting collector change the decision', async () => {
-    const throwing = await fixture({ audit: () => { throw new Error('collector down'); } });
+    const throwing = await fixture({
+      audit: () => {
+        throw new Error('collector down');
+      },
+    });
     expect((await throwing.gate.handle(throwing.envelope())).decision).toBe('ACCEPT');
     const rejecting = await fixture({ audit: () => Promise.reject(new Error('collector down')) });
     expect((await rejecting.gate.handle(rejecting.envelope())).decision).toBe('ACCEPT');
-    const brokenEvents = await fixture({ events: { emit: () => { throw new Error('bus down'); } } });
+    const brokenEvents = await fixture({
+      events: {
+        emit: () => {
+          throw new Error('bus down');
+        },
+      },
+    });
     expect((await brokenEvents.gate.handle(brokenEvents.envelope())).decision).toBe('ACCEPT');
   });
 
@@ -154,27 +225,39 @@ describe('custom steps', () => {
         },
         {
           name: 'async-boom',
-          check: async (ctx) => {
-            if (ctx.packet.intent === 'boom') throw new TypeError('bug');
-            return undefined;
+          check: (ctx) => {
+            if (ctx.packet.intent === 'boom') return Promise.reject(new TypeError('bug'));
+            return Promise.resolve(undefined);
           },
         },
       ],
     });
     const del = f.envelope({ intent: 'delete' });
     expect((await f.gate.handle(del)).reason).toBe('policy_denied:delete');
-    expect(await f.gate.handle(f.envelope({ intent: 'boom' }))).toMatchObject({ reason: 'gate_error', details: { step: 'async-boom', error: 'TypeError' } });
+    expect(await f.gate.handle(f.envelope({ intent: 'boom' }))).toMatchObject({
+      reason: 'gate_error',
+      details: { step: 'async-boom', error: 'TypeError' },
+    });
     expect(f.replayStore.size).toBe(0);
     expect(seen).toEqual([del.packet.packet_id, expect.any(String)]);
   });
 });
 
 describe('fail closed', () => {
-  const failingReplay: ReplayStore = { checkAndStore: () => Promise.reject(new StoreUnavailableError('down')) };
-  const throwingReplay: ReplayStore = { checkAndStore: () => { throw new Error('not connected'); } };
+  const failingReplay: ReplayStore = {
+    checkAndStore: () => Promise.reject(new StoreUnavailableError('down')),
+  };
+  const throwingReplay: ReplayStore = {
+    checkAndStore: () => {
+      throw new Error('not connected');
+    },
+  };
   const hangingReplay: ReplayStore = { checkAndStore: () => new Promise<boolean>(() => undefined) };
   const lyingReplay: ReplayStore = { checkAndStore: () => Promise.resolve('yes' as never) };
-  const failingRevocations: RevocationStore = { revoke: () => Promise.resolve(), isRevoked: () => Promise.reject(new Error('down')) };
+  const failingRevocations: RevocationStore = {
+    revoke: () => Promise.resolve(),
+    isRevoked: () => Promise.reject(new Error('down')),
+  };
 
   it.each([
     ['rejecting', failingReplay],
@@ -182,7 +265,10 @@ describe('fail closed', () => {
     ['hanging', hangingReplay],
   ])('rejects with replay_store_unavailable when the replay store is %s', async (_name, replayStore) => {
     const f = await fixture({ replayStore, storeTimeoutMs: 50 });
-    expect(await f.gate.handle(f.envelope())).toMatchObject({ decision: 'REJECT', reason: 'replay_store_unavailable' });
+    expect(await f.gate.handle(f.envelope())).toMatchObject({
+      decision: 'REJECT',
+      reason: 'replay_store_unavailable',
+    });
   });
 
   it('treats anything but a boolean true from the replay store as "seen"', async () => {
@@ -202,14 +288,19 @@ describe('fail closed', () => {
       revoke: () => Promise.resolve(),
       isRevoked: () => new Promise<boolean>(() => undefined),
     });
-    const g = await fixture({ registry: broken as never, storeTimeoutMs: 50 });
+    const g = await fixture({ registry: broken, storeTimeoutMs: 50 });
     expect((await g.gate.handle(g.envelope())).reason).toBe('revocation_store_unavailable');
-    const down = await fixture({ registry: { ...broken, resolve: () => Promise.reject(new Error('x')) } as never });
+    const down = await fixture({
+      registry: { ...broken, resolve: () => Promise.reject(new Error('x')) },
+    });
     expect((await down.gate.handle(down.envelope())).reason).toBe('registry_unavailable');
   });
 
   it('rejects with overlap_window_unavailable when the overlap window fails for an expired packet', async () => {
-    const overlapWindow = { register: () => Promise.resolve(), isValid: () => Promise.reject(new Error('down')) };
+    const overlapWindow = {
+      register: () => Promise.resolve(),
+      isValid: () => Promise.reject(new Error('down')),
+    };
     const f = await fixture({ overlapWindow });
     const e = f.envelope({ risk_level: 'write' });
     f.clock.advance(200);
@@ -218,16 +309,19 @@ describe('fail closed', () => {
 });
 
 describe('signature verification modes', () => {
-  it.each(['auto', 'threadpool', 'sync'] as const)('%s: same decisions, concurrently', async (signatureVerification) => {
-    const f = await fixture({ signatureVerification });
-    const good = Array.from({ length: 40 }, () => f.envelope());
-    const bad = Array.from({ length: 40 }, () => {
-      const e = f.envelope();
-      return { ...e, packet: { ...e.packet, intent: 'tampered' } };
-    });
-    const decisions = await Promise.all([...good, ...bad, ...good].map((e) => f.gate.handle(e)));
-    expect(decisions.slice(0, 40).every((d) => d.decision === 'ACCEPT')).toBe(true);
-    expect(decisions.slice(40, 80).every((d) => d.reason === 'Invalid signature')).toBe(true);
-    expect(decisions.slice(80).every((d) => d.reason === 'Replay detected')).toBe(true);
-  });
+  it.each(['auto', 'threadpool', 'sync'] as const)(
+    '%s: same decisions, concurrently',
+    async (signatureVerification) => {
+      const f = await fixture({ signatureVerification });
+      const good = Array.from({ length: 40 }, () => f.envelope());
+      const bad = Array.from({ length: 40 }, () => {
+        const e = f.envelope();
+        return { ...e, packet: { ...e.packet, intent: 'tampered' } };
+      });
+      const decisions = await Promise.all([...good, ...bad, ...good].map((e) => f.gate.handle(e)));
+      expect(decisions.slice(0, 40).every((d) => d.decision === 'ACCEPT')).toBe(true);
+      expect(decisions.slice(40, 80).every((d) => d.reason === 'Invalid signature')).toBe(true);
+      expect(decisions.slice(80).every((d) => d.reason === 'Replay detected')).toBe(true);
+    },
+  );
 });

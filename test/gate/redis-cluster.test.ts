@@ -90,12 +90,15 @@ describe.skipIf(!available)('gate cluster on Redis', () => {
     const senders = Array.from({ length: 8 }, () => AgentIdentity.generate());
     const registry = new RedisAgentRegistry({ client, keyPrefix: `${prefix}agent:` });
     for (const s of senders) await registry.register(s.agentId, s.publicKeyPem);
-    for (let i = 0; i < WORKERS; i++) verifiers.push(new Verifier(transpiled.path('test/gate/cluster/verifier.ts')));
+    for (let i = 0; i < WORKERS; i++)
+      verifiers.push(new Verifier(transpiled.path('test/gate/cluster/verifier.ts')));
     await Promise.all(verifiers.map((v) => v.init(prefix, receiver.agentId)));
     // Signing is spread over the verifier processes (both cores); the packets come back as wire text.
     const share = PACKETS / WORKERS;
     const wires = (
-      await Promise.all(verifiers.map((v, w) => v.sign(w * share, (w + 1) * share, senders, receiver.agentId)))
+      await Promise.all(
+        verifiers.map((v, w) => v.sign(w * share, (w + 1) * share, senders, receiver.agentId)),
+      )
     ).flat();
     expect(wires).toHaveLength(PACKETS);
 
@@ -130,6 +133,8 @@ describe.skipIf(!available)('gate cluster on Redis', () => {
     for (let k = 0; k < REPLAYS; k++) replayed[k % WORKERS]!.push(wires[(k * 7919) % PACKETS]!);
     const replayRows = (await Promise.all(verifiers.map((v, w) => v.handle(replayed[w]!)))).flat();
     expect(replayRows).toHaveLength(REPLAYS);
-    expect(replayRows.every(([, decision, reason]) => decision === 'REJECT' && reason === 'Replay detected')).toBe(true);
+    expect(
+      replayRows.every(([, decision, reason]) => decision === 'REJECT' && reason === 'Replay detected'),
+    ).toBe(true);
   }, 180_000);
 });

@@ -28,7 +28,11 @@ const HANG = 15_000;
 function within<T>(promise: Promise<T>): Promise<T> {
   return Promise.race([
     promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('gate did not decide: hung')), HANG).unref()),
+    new Promise<T>((_, reject) =>
+      setTimeout(() => {
+        reject(new Error('gate did not decide: hung'));
+      }, HANG).unref(),
+    ),
   ]);
 }
 
@@ -36,11 +40,16 @@ async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
   return port;
 }
 
-const packet = (): SignedTaskPacket => issueTaskPacket(sender, { to_agent: receiver.agentId, intent: 'x', risk_level: 'read' });
+const packet = (): SignedTaskPacket =>
+  issueTaskPacket(sender, { to_agent: receiver.agentId, intent: 'x', risk_level: 'read' });
 const envelope = (p: SignedTaskPacket) => createEnvelope(p, createChain(p));
 
 describe.skipIf(!available)('gate fails closed on Redis', () => {
@@ -70,8 +79,12 @@ describe.skipIf(!available)('gate fails closed on Redis', () => {
       registry,
       replayStore: new RedisReplayStore({ client, keyPrefix: `${prefix}closed:` }),
     });
-    const decisions = await within(Promise.all(Array.from({ length: 20 }, () => gate.handle(envelope(packet())))));
-    expect(decisions.every((d) => d.decision === 'REJECT' && d.reason === 'replay_store_unavailable')).toBe(true);
+    const decisions = await within(
+      Promise.all(Array.from({ length: 20 }, () => gate.handle(envelope(packet())))),
+    );
+    expect(decisions.every((d) => d.decision === 'REJECT' && d.reason === 'replay_store_unavailable')).toBe(
+      true,
+    );
     // With every store on the dead Redis, the first store consulted names the failure; never ACCEPT.
     const allRedis = new TrustHandoffMiddleware({
       agentId: receiver.agentId,
@@ -113,7 +126,15 @@ describe.skipIf(!available)('gate fails closed on Redis', () => {
 
     // Back.
     await proxy.start();
-    await vi.waitFor(async () => expect((await gate.handle(envelope(packet()))).decision).toBe('ACCEPT'), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(
+      async () => {
+        expect((await gate.handle(envelope(packet()))).decision).toBe('ACCEPT');
+      },
+      {
+        timeout: 10_000,
+        interval: 100,
+      },
+    );
     // A packet refused while Redis was away was not remembered: it is accepted now.
     const refused = seen[downFrom]![0];
     expect((await gate.handle(envelope(refused))).decision).toBe('ACCEPT');
@@ -121,15 +142,27 @@ describe.skipIf(!available)('gate fails closed on Redis', () => {
     // Stalled: the connection stays open but nothing comes back; the store's deadline decides.
     proxy.stall();
     const stalled = await run(10);
-    expect(stalled.every((d) => d.decision === 'REJECT' && d.reason === 'replay_store_unavailable')).toBe(true);
+    expect(stalled.every((d) => d.decision === 'REJECT' && d.reason === 'replay_store_unavailable')).toBe(
+      true,
+    );
     proxy.unstall();
-    await vi.waitFor(async () => expect((await gate.handle(envelope(packet()))).decision).toBe('ACCEPT'), { timeout: 10_000, interval: 100 });
+    await vi.waitFor(
+      async () => {
+        expect((await gate.handle(envelope(packet()))).decision).toBe('ACCEPT');
+      },
+      {
+        timeout: 10_000,
+        interval: 100,
+      },
+    );
 
     // The invariant over the whole run: every ACCEPT has its replay record on the server.
     const accepted = seen.filter(([, d]) => d.decision === 'ACCEPT');
     expect(accepted.length).toBeGreaterThanOrEqual(20);
     for (const [p] of accepted) expect(await hasReplayRecord(p, storePrefix)).toBe(true);
-    expect(seen.every(([, d]) => d.decision === 'ACCEPT' || d.reason === 'replay_store_unavailable')).toBe(true);
+    expect(seen.every(([, d]) => d.decision === 'ACCEPT' || d.reason === 'replay_store_unavailable')).toBe(
+      true,
+    );
     client.destroy();
     await proxy.stop();
   }, 60_000);

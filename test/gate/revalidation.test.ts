@@ -11,7 +11,9 @@ import {
 } from '../../src/index.js';
 import { T0, fixture } from './support.js';
 
-function watcher(options: Partial<RevalidationWatcherOptions> & { events?: EventBus } = {}): RevalidationWatcher {
+function watcher(
+  options: Partial<RevalidationWatcherOptions> & { events?: EventBus } = {},
+): RevalidationWatcher {
   return new RevalidationWatcher({
     capabilityId: 'cap-1',
     revalidate: () => true,
@@ -38,8 +40,18 @@ describe('revalidation watcher', () => {
   });
 
   it('checks options at construction', () => {
-    for (const bad of [{ jitter: -0.1 }, { jitter: 1.5 }, { jitter: Number.NaN }, { capabilityId: '' }, { revalidate: 1 as never }, { intervalSeconds: Number.NaN }, { expiresAt: 'soon' as never }]) {
-      expect(() => watcher(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
+    for (const bad of [
+      { jitter: -0.1 },
+      { jitter: 1.5 },
+      { jitter: Number.NaN },
+      { capabilityId: '' },
+      { revalidate: 1 as never },
+      { intervalSeconds: Number.NaN },
+      { expiresAt: 'soon' as never },
+    ]) {
+      expect(() => watcher(bad), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+      );
     }
   });
 
@@ -52,7 +64,14 @@ describe('revalidation watcher', () => {
     expect(calls).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(calls).toBe(2);
-    expect(w.state).toMatchObject({ staleDetected: false, lastResult: true, lastError: null, checks: 2, lastCheckedAt: T0 + 1200, elapsedSeconds: 1.2 });
+    expect(w.state).toMatchObject({
+      staleDetected: false,
+      lastResult: true,
+      lastError: null,
+      checks: 2,
+      lastCheckedAt: T0 + 1200,
+      elapsedSeconds: 1.2,
+    });
     await w.stop();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(calls).toBe(2);
@@ -64,26 +83,45 @@ describe('revalidation watcher', () => {
     const w = watcher({ events, revalidate: () => ++calls < 3 }).start();
     await vi.advanceTimersByTimeAsync(5000);
     expect(calls).toBe(3);
-    expect(w.state).toMatchObject({ staleDetected: true, staleReason: 'revalidation_failed', isRevocationStale: false });
+    expect(w.state).toMatchObject({
+      staleDetected: true,
+      staleReason: 'revalidation_failed',
+      isRevocationStale: false,
+    });
     expect(events.snapshot().filter((e) => e.event_type === 'capability_stale')).toEqual([
-      expect.objectContaining({ capability_id: 'cap-1', reason: 'revalidation_failed', is_revocation_stale: false, correlation_id: 'cap-1' }),
+      expect.objectContaining({
+        capability_id: 'cap-1',
+        reason: 'revalidation_failed',
+        is_revocation_stale: false,
+        correlation_id: 'cap-1',
+      }),
     ]);
     expect(w.staleSignal.aborted).toBe(true);
-    expect(() => w.raiseIfStale()).toThrow(expect.objectContaining({ code: 'ERR_STALE_CAPABILITY', reason: 'revalidation_failed' }));
+    expect(() => {
+      w.raiseIfStale();
+    }).toThrow(expect.objectContaining({ code: 'ERR_STALE_CAPABILITY', reason: 'revalidation_failed' }));
   });
 
   it('names the exception when revalidate throws', async () => {
-    const w = watcher({ revalidate: () => { throw new TypeError('store exploded'); } }).start();
+    const w = watcher({
+      revalidate: () => {
+        throw new TypeError('store exploded');
+      },
+    }).start();
     await vi.advanceTimersByTimeAsync(0);
     expect(w.state.staleReason).toBe('revalidation_exception:TypeError:store exploded');
     expect(w.state.lastError).toBe('store exploded');
   });
 
   it('marks revocation staleness from a RevocationConsistencyError', async () => {
-    const w = watcher({ revalidate: () => Promise.reject(new RevocationConsistencyError('cap-1', 'replicas disagree')) }).start();
+    const w = watcher({
+      revalidate: () => Promise.reject(new RevocationConsistencyError('cap-1', 'replicas disagree')),
+    }).start();
     await vi.advanceTimersByTimeAsync(0);
     expect(w.state.isRevocationStale).toBe(true);
-    expect(() => w.raiseIfStale()).toThrow(expect.objectContaining({ code: 'ERR_REVOCATION_CONSISTENCY' }));
+    expect(() => {
+      w.raiseIfStale();
+    }).toThrow(expect.objectContaining({ code: 'ERR_REVOCATION_CONSISTENCY' }));
   });
 
   it('goes stale when expires_at passes, at that moment rather than at the next check', async () => {
@@ -95,7 +133,10 @@ describe('revalidation watcher', () => {
   });
 
   it('treats a revalidate call that never answers as a failure', async () => {
-    const w = watcher({ revalidate: () => new Promise<boolean>(() => undefined), checkTimeoutMs: 300 }).start();
+    const w = watcher({
+      revalidate: () => new Promise<boolean>(() => undefined),
+      checkTimeoutMs: 300,
+    }).start();
     await vi.advanceTimersByTimeAsync(300);
     expect(w.state.staleReason).toMatch(/^revalidation_exception:TimeoutError:/);
   });
@@ -132,7 +173,11 @@ describe('revalidation watcher', () => {
   it('never keeps the process alive', async () => {
     vi.useRealTimers();
     const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    const w = watcher({ intervalSeconds: 30, revalidate: () => new Promise<boolean>(() => undefined), checkTimeoutMs: 60_000 }).start();
+    const w = watcher({
+      intervalSeconds: 30,
+      revalidate: () => new Promise<boolean>(() => undefined),
+      checkTimeoutMs: 60_000,
+    }).start();
     await new Promise((r) => setImmediate(r));
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
     expect(w.state.staleDetected).toBe(false);
@@ -145,23 +190,37 @@ describe('revoked capability mid-task', () => {
     const f = await fixture({ now: Date.now });
     const events = f.events;
     const revalidate = revocationRevalidator({ registry: f.registry, revocationStore: f.revocationStore });
-    const executor = createExecutor({ middleware: f.gate, revalidation: { intervalSeconds: 0.5, jitter: 0, revalidate } });
+    const executor = createExecutor({
+      middleware: f.gate,
+      revalidation: { intervalSeconds: 0.5, jitter: 0, revalidate },
+    });
     const packet = f.packet({ issued_at: Timestamp.fromEpochMillis(Date.now()) });
     let sawAbort = false;
-    const outcome = await executor.execute({ packet, chain: { packet_ids: [packet.packet_id], agents: [packet.from_agent], hops: [] } }, async (_p, { signal }) => {
-      await f.revocationStore.revoke(packet.packet_id);
-      await new Promise<void>((resolve) => {
-        signal.addEventListener('abort', () => {
-          sawAbort = true;
-          resolve();
+    const outcome = await executor.execute(
+      { packet, chain: { packet_ids: [packet.packet_id], agents: [packet.from_agent], hops: [] } },
+      async (_p, { signal }) => {
+        await f.revocationStore.revoke(packet.packet_id);
+        await new Promise<void>((resolve) => {
+          signal.addEventListener('abort', () => {
+            sawAbort = true;
+            resolve();
+          });
         });
-      });
-      return 'late result';
-    });
+        return 'late result';
+      },
+    );
     expect(sawAbort).toBe(true);
     expect(outcome.result).toBeUndefined();
-    expect(outcome.decision).toMatchObject({ decision: 'REJECT', reason: 'revalidation_failed', details: { stale: true } });
-    expect(events.snapshot().some((e) => e.event_type === 'capability_stale' && e['capability_id'] === packet.packet_id)).toBe(true);
+    expect(outcome.decision).toMatchObject({
+      decision: 'REJECT',
+      reason: 'revalidation_failed',
+      details: { stale: true },
+    });
+    expect(
+      events
+        .snapshot()
+        .some((e) => e.event_type === 'capability_stale' && e['capability_id'] === packet.packet_id),
+    ).toBe(true);
   });
 
   it('handleWithRevalidation returns a running watcher that notices agent revocation', async () => {
@@ -173,10 +232,17 @@ describe('revoked capability mid-task', () => {
       { intervalSeconds: 0.5, jitter: 0, revalidate },
     );
     expect(decision.decision).toBe('ACCEPT');
-    await vi.waitFor(() => expect(w!.state.checks).toBeGreaterThan(0));
+    await vi.waitFor(() => {
+      expect(w!.state.checks).toBeGreaterThan(0);
+    });
     expect(w!.isStale).toBe(false);
     await f.registry.revoke(packet.from_agent);
-    await vi.waitFor(() => expect(w!.isStale).toBe(true), { timeout: 3000 });
+    await vi.waitFor(
+      () => {
+        expect(w!.isStale).toBe(true);
+      },
+      { timeout: 3000 },
+    );
     await w!.stop();
   });
 
@@ -186,6 +252,8 @@ describe('revoked capability mid-task', () => {
     await f.gate.handle(e);
     const replay = await f.gate.handleWithRevalidation(e, { intervalSeconds: 1, revalidate: () => true });
     expect(replay.watcher).toBeUndefined();
-    await expect(f.gate.handleWithRevalidation(f.envelope(), { intervalSeconds: 1 })).rejects.toMatchObject({ code: 'ERR_CONFIGURATION' });
+    await expect(f.gate.handleWithRevalidation(f.envelope(), { intervalSeconds: 1 })).rejects.toMatchObject({
+      code: 'ERR_CONFIGURATION',
+    });
   });
 });

@@ -32,7 +32,11 @@ export function transpileForChildProcesses(entries: readonly string[]): Transpil
   const files = [...listTs(join(ROOT, 'src')), ...entries.map((e) => join(ROOT, e))];
   for (const file of files) {
     const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+      compilerOptions: {
+        module: ts.ModuleKind.ESNext,
+        target: ts.ScriptTarget.ES2022,
+        verbatimModuleSyntax: false,
+      },
       fileName: file,
     });
     const target = join(outDir, relative(ROOT, file)).replace(/\.ts$/, '.js');
@@ -42,6 +46,8 @@ export function transpileForChildProcesses(entries: readonly string[]): Transpil
   writeFileSync(join(outDir, 'package.json'), '{"type":"module"}');
   return {
     path: (projectFile) => join(outDir, projectFile).replace(/\.ts$/, '.js'),
-    remove: () => rmSync(outDir, { recursive: true, force: true }),
+    remove: () => {
+      rmSync(outDir, { recursive: true, force: true });
+    },
   };
 }

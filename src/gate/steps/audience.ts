@@ -13,7 +13,8 @@ export interface AudienceStepOptions {
 export function audienceStep(options: AudienceStepOptions): GateStep {
   const ids = [options.agentId, ...(options.alsoAccept ?? [])];
   for (const id of ids) {
-    if (typeof id !== 'string' || id === '') throw new ConfigurationError('audience: agentId must be a non-empty string');
+    if (typeof id !== 'string' || id === '')
+      throw new ConfigurationError('audience: agentId must be a non-empty string');
   }
   const primary = options.agentId;
   const accepted: ReadonlySet<string> = new Set(ids);

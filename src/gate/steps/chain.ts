@@ -33,7 +33,8 @@ const WIDENED = rejection(REASONS.chainWidened);
 
 export function chainStep(options: ChainStepOptions): GateStep {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DELEGATION_DEPTH;
-  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1) throw new ConfigurationError('maxDepth must be an integer ≥ 1');
+  if (!Number.isSafeInteger(maxDepth) || maxDepth < 1)
+    throw new ConfigurationError('maxDepth must be an integer ≥ 1');
   if (typeof options.agentId !== 'string' || options.agentId === '') {
     throw new ConfigurationError('chain step: agentId must be a non-empty string');
   }
@@ -66,10 +67,10 @@ export function chainStep(options: ChainStepOptions): GateStep {
           for (let j = i + 1; j < agents.length; j++) if (agents[j] === agent) return LOOP;
         }
       }
-      const hops = chain.hops;
-      if (hops.length > 0) {
+      const lastHop = chain.hops[chain.hops.length - 1];
+      if (lastHop !== undefined) {
         if (!isChainNarrowing(chain)) return WIDENED;
-        if (!isPermissionSubset(packet.permissions, hops[hops.length - 1]!.delegated_permissions)) return WIDENED;
+        if (!isPermissionSubset(packet.permissions, lastHop.delegated_permissions)) return WIDENED;
       }
       return undefined;
     },

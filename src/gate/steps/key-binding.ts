@@ -6,7 +6,13 @@
 import { ConfigurationError } from '../../errors.js';
 import { importPublicKeyPem, type ImportedPublicKey } from '../../identity/keys.js';
 import type { AgentRegistry, RegisteredAgent } from '../../stores/types.js';
-import { rejection, type GateStep, type HandoffContext, type StepRejection, type StepResult } from '../context.js';
+import {
+  rejection,
+  type GateStep,
+  type HandoffContext,
+  type StepRejection,
+  type StepResult,
+} from '../context.js';
 import { REASONS } from '../decision.js';
 
 export interface KeyBindingStepOptions {
@@ -56,7 +62,8 @@ export function keyBindingStep(options: KeyBindingStepOptions): GateStep {
       },
     };
   }
-  if (typeof registry.resolve !== 'function') throw new ConfigurationError('registry must implement AgentRegistry');
+  if (typeof registry.resolve !== 'function')
+    throw new ConfigurationError('registry must implement AgentRegistry');
   return {
     name: 'key-binding',
     async check(ctx: HandoffContext): Promise<StepResult> {

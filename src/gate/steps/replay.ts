@@ -37,7 +37,8 @@ export function replayKey(packet: Pick<SignedTaskPacket, 'from_agent' | 'nonce'>
 
 function seconds(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ConfigurationError(`${name} must be a number ≥ 0`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new ConfigurationError(`${name} must be a number ≥ 0`);
   return v * 1000;
 }
 
@@ -49,7 +50,11 @@ export function replayStep(options: ReplayStepOptions): GateStep {
   const now = options.now ?? Date.now;
   const graceMs = seconds('expiryGraceSeconds', options.expiryGraceSeconds, 0);
   const overlapMs = seconds('overlapSeconds', options.overlapSeconds, 0);
-  const marginMs = seconds('retentionMarginSeconds', options.retentionMarginSeconds, DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS);
+  const marginMs = seconds(
+    'retentionMarginSeconds',
+    options.retentionMarginSeconds,
+    DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS,
+  );
   const fallbackMs = seconds('fallbackRetentionSeconds', options.fallbackRetentionSeconds, 3600);
 
   return {
@@ -58,7 +63,8 @@ export function replayStep(options: ReplayStepOptions): GateStep {
       const packet = ctx.packet;
       const expiresAt = packet.expires_at;
       // An expired packet accepted through the overlap window stays remembered for a full window.
-      const remaining = expiresAt === null ? fallbackMs : Math.max(0, expiresAt.epochMillis + graceMs - now());
+      const remaining =
+        expiresAt === null ? fallbackMs : Math.max(0, expiresAt.epochMillis + graceMs - now());
       const ttlMs = Math.max(1, Math.ceil(remaining + overlapMs + marginMs));
       let pending: Promise<boolean>;
       try {
@@ -67,7 +73,7 @@ export function replayStep(options: ReplayStepOptions): GateStep {
         return Promise.resolve(UNAVAILABLE);
       }
       return pending.then(
-        (fresh) => (fresh === true ? undefined : REPLAY),
+        (fresh) => (fresh ? undefined : REPLAY),
         () => UNAVAILABLE,
       );
     },

@@ -40,7 +40,9 @@ export function capabilityTokenIds(token: string): readonly string[] | undefined
   }
   if (!isPlainObject(value) || typeof value['capability_id'] !== 'string') return undefined;
   const parent = value['parent_capability_id'];
-  return Object.freeze(typeof parent === 'string' ? [value['capability_id'], parent] : [value['capability_id']]);
+  return Object.freeze(
+    typeof parent === 'string' ? [value['capability_id'], parent] : [value['capability_id']],
+  );
 }
 
 export function revocationStep(options: RevocationStepOptions): GateStep {
@@ -53,7 +55,12 @@ export function revocationStep(options: RevocationStepOptions): GateStep {
   function idsOfToken(token: string): readonly string[] | undefined {
     if (tokenIds.has(token)) return tokenIds.get(token);
     const ids = capabilityTokenIds(token);
-    if (tokenIds.size >= TOKEN_CACHE_SIZE) tokenIds.delete(tokenIds.keys().next().value!);
+    if (tokenIds.size >= TOKEN_CACHE_SIZE) {
+      for (const oldest of tokenIds.keys()) {
+        tokenIds.delete(oldest);
+        break;
+      }
+    }
     tokenIds.set(token, ids);
     return ids;
   }
@@ -83,7 +90,8 @@ export function revocationStep(options: RevocationStepOptions): GateStep {
       let i = 0;
       if (registry !== undefined && results[i++] === true) return AGENT_REVOKED;
       for (; i < results.length; i++) {
-        if (results[i] === true) return { reason: REASONS.capabilityRevoked, details: { packet_id: packet.packet_id } };
+        if (results[i] === true)
+          return { reason: REASONS.capabilityRevoked, details: { packet_id: packet.packet_id } };
       }
       return undefined;
     },

@@ -49,7 +49,8 @@ export function signatureStep(options: SignatureStepOptions = {}): GateStep {
       const key = ctx.key;
       // Fail closed: a step list without key binding must not fall back to the self-declared key.
       if (key === undefined) return NO_KEY;
-      if (mode === 'sync' || (mode === 'auto' && ctx.inFlight <= 1)) return outcome(checkPacketSignature(ctx.packet, key));
+      if (mode === 'sync' || (mode === 'auto' && ctx.inFlight <= 1))
+        return outcome(checkPacketSignature(ctx.packet, key));
       return checkPacketSignatureAsync(ctx.packet, key).then(outcome);
     },
   };

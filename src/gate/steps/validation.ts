@@ -22,7 +22,9 @@ export function validationStep(options: ValidationStepOptions): GateStep {
     check(ctx: HandoffContext): Promise<StepResult> {
       const approvals = ctx.envelope.approvals;
       const pending =
-        approvals === undefined ? validator.validate(ctx.packet) : validator.validate(ctx.packet, { approvals });
+        approvals === undefined
+          ? validator.validate(ctx.packet)
+          : validator.validate(ctx.packet, { approvals });
       return pending.then((result: ValidationResult) => {
         if (result.isValid) return undefined;
         const packet = ctx.packet;

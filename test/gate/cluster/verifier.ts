@@ -4,8 +4,18 @@
  * and answers with the decisions. Run transpiled (see test/support/transpile.ts), never imported.
  */
 import { createClient } from '@redis/client';
-import { AgentIdentity, TrustHandoffMiddleware, createEnvelope, issueTaskPacket, serializeEnvelope } from '../../../src/index.js';
-import { RedisAgentRegistry, RedisReplayStore, RedisRevocationStore } from '../../../src/stores/redis/index.js';
+import {
+  AgentIdentity,
+  TrustHandoffMiddleware,
+  createEnvelope,
+  issueTaskPacket,
+  serializeEnvelope,
+} from '../../../src/index.js';
+import {
+  RedisAgentRegistry,
+  RedisReplayStore,
+  RedisRevocationStore,
+} from '../../../src/stores/redis/index.js';
 
 interface Init {
   readonly type: 'init';
@@ -39,9 +49,21 @@ process.on('message', (message: Message) => {
       await client.connect();
       gate = new TrustHandoffMiddleware({
         agentId: message.agentId,
-        registry: new RedisAgentRegistry({ client, keyPrefix: `${message.prefix}agent:`, commandTimeoutMs: 10_000 }),
-        replayStore: new RedisReplayStore({ client, keyPrefix: `${message.prefix}replay:`, commandTimeoutMs: 10_000 }),
-        revocationStore: new RedisRevocationStore({ client, keyPrefix: `${message.prefix}revocation:`, commandTimeoutMs: 10_000 }),
+        registry: new RedisAgentRegistry({
+          client,
+          keyPrefix: `${message.prefix}agent:`,
+          commandTimeoutMs: 10_000,
+        }),
+        replayStore: new RedisReplayStore({
+          client,
+          keyPrefix: `${message.prefix}replay:`,
+          commandTimeoutMs: 10_000,
+        }),
+        revocationStore: new RedisRevocationStore({
+          client,
+          keyPrefix: `${message.prefix}revocation:`,
+          commandTimeoutMs: 10_000,
+        }),
         storeTimeoutMs: 20_000,
       });
       process.send!({ type: 'ready', pid: process.pid });
@@ -49,13 +71,21 @@ process.on('message', (message: Message) => {
       const senders = message.senders.map((pem) => AgentIdentity.fromPrivateKeyPem(pem));
       const wires: string[] = [];
       for (let i = message.from; i < message.to; i++) {
-        const packet = issueTaskPacket(senders[i % senders.length]!, { to_agent: message.agentId, intent: `task ${i}`, risk_level: 'read' });
+        const packet = issueTaskPacket(senders[i % senders.length]!, {
+          to_agent: message.agentId,
+          intent: `task ${i}`,
+          risk_level: 'read',
+        });
         wires.push(serializeEnvelope(createEnvelope(packet), i % 2 === 0 ? 'reference' : 'compact'));
       }
       process.send!({ type: 'signed', from: message.from, wires });
     } else if (message.type === 'batch') {
       const decisions = await Promise.all(message.envelopes.map((e) => gate!.handle(e)));
-      process.send!({ type: 'decisions', batch: message.batch, decisions: decisions.map((d) => [d.packet_id, d.decision, d.reason]) });
+      process.send!({
+        type: 'decisions',
+        batch: message.batch,
+        decisions: decisions.map((d) => [d.packet_id, d.decision, d.reason]),
+      });
     } else {
       client?.destroy();
       process.exit(0);
