@@ -56,7 +56,7 @@ export function parseGateInput(input: unknown, options: GateParseOptions): GateE
 }
 
 export function isParseFailure(value: GateEnvelope | ParseFailure): value is ParseFailure {
-  return (value as ParseFailure).failed;
+  return (value as { readonly failed?: unknown }).failed === true;
 }
 
 function packetIdOf(raw: unknown): string | null {

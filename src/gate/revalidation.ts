@@ -208,7 +208,9 @@ export class RevalidationWatcher {
     }
     let result: boolean;
     try {
-      result = await this.#bounded();
+      // Only a real `true` keeps the capability fresh (a truthy 'no' must not).
+      const value: unknown = await this.#bounded();
+      result = value === true;
     } catch (error) {
       if (error instanceof RevocationConsistencyError) {
         this.#record(false, error.message);

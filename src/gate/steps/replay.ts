@@ -73,7 +73,8 @@ export function replayStep(options: ReplayStepOptions): GateStep {
         return Promise.resolve(UNAVAILABLE);
       }
       return pending.then(
-        (fresh) => (fresh ? undefined : REPLAY),
+        // Anything but a real `true` (a buggy store's 'OK', 1, …) counts as seen: fail closed.
+        (fresh: unknown) => (fresh === true ? undefined : REPLAY),
         () => UNAVAILABLE,
       );
     },
