@@ -12,15 +12,20 @@ export default tseslint.config(
     rules: {
       // A forgotten await on a store call is a security bug here, not a style issue.
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBigInt: true }],
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true }],
       '@typescript-eslint/no-unnecessary-condition': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      // With noUncheckedIndexedAccess, `!` after a bounds check is the honest way to index.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // Encoders and parsers match control characters on purpose.
+      'no-control-regex': 'off',
     },
   },
   {
-    files: ['test/**', 'bench/**', 'examples/**'],
+    files: ['test/**'],
     rules: {
-      '@typescript-eslint/no-non-null-assertion': 'off',
+      // Tests build hostile inputs on purpose: control characters, odd classes, loose casts.
+      '@typescript-eslint/no-extraneous-class': 'off',
     },
   },
 );

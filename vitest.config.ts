@@ -1,6 +1,13 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // Examples import the package by name, as users do; tests run them against the sources.
+    alias: [{ find: /^trusthandoff$/, replacement: src('index.ts') }],
+  },
   test: {
     include: ['test/**/*.test.ts'],
     // Integration suites talk to real servers; keep them generous but bounded.

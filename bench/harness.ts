@@ -21,7 +21,10 @@ export interface ComparisonRow {
 }
 
 /** Ops/second of a synchronous function, best of `rounds` rounds of about `roundMs` each. */
-export function measureSync(fn: () => void, options: { roundMs?: number; rounds?: number } = {}): Measurement {
+export function measureSync(
+  fn: () => void,
+  options: { roundMs?: number; rounds?: number } = {},
+): Measurement {
   const roundMs = options.roundMs ?? 300;
   const rounds = options.rounds ?? 5;
   for (let i = 0; i < 200; i++) fn(); // warm-up
@@ -93,11 +96,18 @@ export function printComparisons(title: string, rows: readonly ComparisonRow[]):
   console.log(`\n## ${title}`);
   for (const row of rows) {
     const ratio = row.opsPerSecond / row.baselineOpsPerSecond;
-    const verdict = row.target === undefined ? '' : ratio >= row.target ? `  PASS (target ${row.target})` : `  MISS (target ${row.target})`;
+    const verdict =
+      row.target === undefined
+        ? ''
+        : ratio >= row.target
+          ? `  PASS (target ${row.target})`
+          : `  MISS (target ${row.target})`;
     console.log(
       `${row.name.padEnd(44)} ${fmt(row.opsPerSecond).padStart(10)} ops/s | ${row.baselineName.padEnd(36)} ${fmt(
         row.baselineOpsPerSecond,
-      ).padStart(10)} ops/s | ratio ${ratio.toFixed(3)}${verdict}${row.extra === undefined ? '' : `  ${row.extra}`}`,
+      ).padStart(
+        10,
+      )} ops/s | ratio ${ratio.toFixed(3)}${verdict}${row.extra === undefined ? '' : `  ${row.extra}`}`,
     );
   }
 }

@@ -44,8 +44,25 @@ export function run(): void {
     () => rawVerify(null, bytes, identity.publicKey, signature),
   );
   printComparisons(`packets (${bytes.length}-byte canonical payload)`, [
-    { name: 'signPacket', opsPerSecond: signing.candidate, baselineName: 'raw Ed25519 sign (node:crypto)', baselineOpsPerSecond: signing.baseline, target: 0.9 },
-    { name: 'verifyPacketSignature', opsPerSecond: verifying.candidate, baselineName: 'raw Ed25519 verify (node:crypto)', baselineOpsPerSecond: verifying.baseline, target: 0.9 },
-    { name: 'parsePacket + verifyPacketSignature', opsPerSecond: parseVerify.candidate, baselineName: 'raw Ed25519 verify (node:crypto)', baselineOpsPerSecond: parseVerify.baseline },
+    {
+      name: 'signPacket',
+      opsPerSecond: signing.candidate,
+      baselineName: 'raw Ed25519 sign (node:crypto)',
+      baselineOpsPerSecond: signing.baseline,
+      target: 0.9,
+    },
+    {
+      name: 'verifyPacketSignature',
+      opsPerSecond: verifying.candidate,
+      baselineName: 'raw Ed25519 verify (node:crypto)',
+      baselineOpsPerSecond: verifying.baseline,
+      target: 0.9,
+    },
+    {
+      name: 'parsePacket + verifyPacketSignature',
+      opsPerSecond: parseVerify.candidate,
+      baselineName: 'raw Ed25519 verify (node:crypto)',
+      baselineOpsPerSecond: parseVerify.baseline,
+    },
   ]);
 }

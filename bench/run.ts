@@ -3,10 +3,14 @@
  * same bytes in the same run. Pass area names to run a subset: `npm run bench -- packet`.
  */
 import * as packet from './packet.bench.js';
+import * as stores from './stores.bench.js';
+import * as capability from './capability.bench.js';
 import * as gate from './gate.bench.js';
 
 const suites: Record<string, { run(): void | Promise<void> }> = {
   packet,
+  stores,
+  capability,
   gate,
 };
 

@@ -24,7 +24,8 @@ export type TrustHandoffErrorCode =
   | 'ERR_MIDDLEWARE_EXECUTION'
   | 'ERR_INVALID_KEY'
   | 'ERR_STORE_UNAVAILABLE'
-  | 'ERR_CONFIGURATION';
+  | 'ERR_CONFIGURATION'
+  | 'ERR_CAPABILITY_DERIVATION';
 
 export class TrustHandoffError extends Error {
   static readonly code: TrustHandoffErrorCode = 'ERR_TRUSTHANDOFF';
@@ -156,6 +157,29 @@ export function isTrustHandoffError(error: unknown): error is TrustHandoffError 
 
 // Identifiers in messages come from untrusted input; keep messages short and single-line.
 function truncate(value: string, max = 64): string {
-  const oneLine = String(value).replace(/[\u0000-\u001f\u007f]/g, '?');
+  const oneLine = value.replace(/[\u0000-\u001f\u007f]/g, '?');
   return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+
+/** Why a derivation was refused: the child would widen its parent's authority or not be its child. */
+export type CapabilityDerivationReason =
+  | 'issuer_not_parent_subject'
+  | 'parent_link_mismatch'
+  | 'actions_widened'
+  | 'budget_widened'
+  | 'budget_unlimited_under_limited'
+  | 'outlives_parent'
+  | 'constraints_widened'
+  | 'parent_expired';
+
+/** A capability derivation that would widen authority; nothing was signed. */
+export class CapabilityDerivationError extends CapabilityError {
+  static override readonly code: TrustHandoffErrorCode = 'ERR_CAPABILITY_DERIVATION';
+  override readonly code: TrustHandoffErrorCode = 'ERR_CAPABILITY_DERIVATION';
+  readonly reason: CapabilityDerivationReason;
+
+  constructor(reason: CapabilityDerivationReason) {
+    super(`capability derivation refused: ${reason}`);
+    this.reason = reason;
+  }
 }

@@ -8,4 +8,5 @@ export * from './identity/index.js';
 export * from './packet/index.js';
 export * from './stores/index.js';
 export * from './events/index.js';
+export * from './capability/index.js';
 export * from './gate/index.js';

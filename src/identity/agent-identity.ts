@@ -2,7 +2,12 @@ import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node
 import { inspect } from 'node:util';
 import { InvalidKeyError } from '../errors.js';
 import { agentIdFromPublicKeyPem } from './agent-id.js';
-import { describePublicKey, importPrivateKeyPem, importPrivateKeySeed, type ImportedPublicKey } from './keys.js';
+import {
+  describePublicKey,
+  importPrivateKeyPem,
+  importPrivateKeySeed,
+  type ImportedPublicKey,
+} from './keys.js';
 
 /**
  * An agent's Ed25519 key pair and the id derived from it. The private key never appears in
@@ -66,7 +71,6 @@ export class AgentIdentity {
   toJSON(): { agentId: string; publicKeyPem: string } {
     return { agentId: this.agentId, publicKeyPem: this.publicKeyPem };
   }
-
 }
 
 // Defined outside the class body: a computed method name is not allowed with isolatedDeclarations.

@@ -53,7 +53,11 @@ export function describePublicKey(key: KeyObject): ImportedPublicKey {
 
 /** Import a PKCS#8 PEM Ed25519 private key (not cached: private keys are imported once per identity). */
 export function importPrivateKeyPem(pem: string): KeyObject {
-  if (typeof pem !== 'string' || pem.length > MAX_PEM_LENGTH || !pem.includes('-----BEGIN PRIVATE KEY-----')) {
+  if (
+    typeof pem !== 'string' ||
+    pem.length > MAX_PEM_LENGTH ||
+    !pem.includes('-----BEGIN PRIVATE KEY-----')
+  ) {
     throw new InvalidKeyError('not a PKCS#8 PEM private key');
   }
   let key: KeyObject;
@@ -71,6 +75,7 @@ const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'he
 
 /** Import an Ed25519 private key from its 32-byte seed. */
 export function importPrivateKeySeed(seed: Uint8Array): KeyObject {
-  if (!(seed instanceof Uint8Array) || seed.length !== 32) throw new InvalidKeyError('an Ed25519 seed is 32 bytes');
+  if (!(seed instanceof Uint8Array) || seed.length !== 32)
+    throw new InvalidKeyError('an Ed25519 seed is 32 bytes');
   return createPrivateKey({ key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]), format: 'der', type: 'pkcs8' });
 }

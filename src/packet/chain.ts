@@ -1,4 +1,10 @@
-import type { DelegationChain, DelegationEnvelope, DelegationHop, Permissions, SignedTaskPacket } from './types.js';
+import type {
+  DelegationChain,
+  DelegationEnvelope,
+  DelegationHop,
+  Permissions,
+  SignedTaskPacket,
+} from './types.js';
 
 /** A chain for a packet that starts a delegation: one packet, its sender, no hops. */
 export function createChain(packet: SignedTaskPacket): DelegationChain {
@@ -10,7 +16,11 @@ export function createChain(packet: SignedTaskPacket): DelegationChain {
 }
 
 /** The chain one hop further: the packet's id and sender appended, and the hop if given. */
-export function extendChain(chain: DelegationChain, packet: SignedTaskPacket, hop?: DelegationHop): DelegationChain {
+export function extendChain(
+  chain: DelegationChain,
+  packet: SignedTaskPacket,
+  hop?: DelegationHop,
+): DelegationChain {
   return Object.freeze({
     packet_ids: Object.freeze([...chain.packet_ids, packet.packet_id]),
     agents: Object.freeze([...chain.agents, packet.from_agent]),
@@ -18,7 +28,10 @@ export function extendChain(chain: DelegationChain, packet: SignedTaskPacket, ho
   });
 }
 
-export function createEnvelope(packet: SignedTaskPacket, chain: DelegationChain = createChain(packet)): DelegationEnvelope {
+export function createEnvelope(
+  packet: SignedTaskPacket,
+  chain: DelegationChain = createChain(packet),
+): DelegationEnvelope {
   return Object.freeze({ packet, chain });
 }
 
@@ -47,7 +60,8 @@ export function isPermissionSubset(child: Permissions, parent: Permissions): boo
 /** SPEC §3: every hop's permissions are a subset of the previous hop's. */
 export function isChainNarrowing(chain: DelegationChain): boolean {
   for (let i = 1; i < chain.hops.length; i++) {
-    if (!isPermissionSubset(chain.hops[i]!.delegated_permissions, chain.hops[i - 1]!.delegated_permissions)) return false;
+    if (!isPermissionSubset(chain.hops[i]!.delegated_permissions, chain.hops[i - 1]!.delegated_permissions))
+      return false;
   }
   return true;
 }

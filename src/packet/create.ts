@@ -18,7 +18,14 @@ import {
   toProvenance,
 } from './fields.js';
 import { resolveTtl } from './ttl-policy.js';
-import { DEFAULT_TTL_POLICY, type Constraints, type Permissions, type Provenance, type TaskPacketDraft, type TtlPolicy } from './types.js';
+import {
+  DEFAULT_TTL_POLICY,
+  type Constraints,
+  type Permissions,
+  type Provenance,
+  type TaskPacketDraft,
+  type TtlPolicy,
+} from './types.js';
 
 /** What you give to build a packet; everything but the addressing and intent has a default. */
 export interface TaskPacketInput {
@@ -82,7 +89,8 @@ export function createTaskPacket(input: TaskPacketInput, options: CreatePacketOp
   const raw = requireObject(input, 'packet');
   rejectUnknownFields(raw, INPUT_FIELDS, 'packet');
   const ttlSeconds = optionalInteger(raw['ttl_seconds'], 'ttl_seconds');
-  if (ttlSeconds !== null && ttlSeconds <= 0) throw new PayloadValidationError('ttl_seconds: must be positive');
+  if (ttlSeconds !== null && ttlSeconds <= 0)
+    throw new PayloadValidationError('ttl_seconds: must be positive');
   const issuedAt =
     raw['issued_at'] === undefined
       ? Timestamp.fromEpochMillis((options.now ?? Date.now)())
@@ -103,7 +111,8 @@ export function createTaskPacket(input: TaskPacketInput, options: CreatePacketOp
     to_agent: requireString(raw['to_agent'], 'to_agent'),
     issued_at: issuedAt,
     expires_at: ttl.expires_at,
-    nonce: raw['nonce'] === undefined ? randomBytes(16).toString('hex') : requireString(raw['nonce'], 'nonce'),
+    nonce:
+      raw['nonce'] === undefined ? randomBytes(16).toString('hex') : requireString(raw['nonce'], 'nonce'),
     capability_token: optionalString(raw['capability_token'], 'capability_token'),
     intent: requireString(raw['intent'], 'intent'),
     task_type: optionalString(raw['task_type'], 'task_type'),

@@ -17,7 +17,11 @@ export function requireObject(value: unknown, field: string): Record<string, unk
   return value;
 }
 
-export function rejectUnknownFields(object: Record<string, unknown>, allowed: ReadonlySet<string>, field: string): void {
+export function rejectUnknownFields(
+  object: Record<string, unknown>,
+  allowed: ReadonlySet<string>,
+  field: string,
+): void {
   for (const key of Object.keys(object)) {
     if (!allowed.has(key)) throw fail(field, `unknown field ${JSON.stringify(key.slice(0, 64))}`);
   }
@@ -126,7 +130,10 @@ export function toChain(value: unknown): DelegationChain {
     const h = requireObject(hop, `chain.hops[${i}]`);
     return Object.freeze({
       agent_id: requireString(h['agent_id'], `chain.hops[${i}].agent_id`),
-      delegated_permissions: toPermissions(h['delegated_permissions'], `chain.hops[${i}].delegated_permissions`),
+      delegated_permissions: toPermissions(
+        h['delegated_permissions'],
+        `chain.hops[${i}].delegated_permissions`,
+      ),
     });
   });
   if (object['packet_ids'] === undefined) throw fail('chain.packet_ids', 'is required');

@@ -14,7 +14,7 @@ export {
 export { createTaskPacket, type TaskPacketInput, type CreatePacketOptions } from './create.js';
 export { resolveTtl, type ResolvedTtl } from './ttl-policy.js';
 export { signPacket, issueTaskPacket } from './sign.js';
-export { packetSigningPayload } from './payload.js';
+export { packetSigningPayload, packetSigningBytes } from './payload.js';
 export {
   verifyPacket,
   verifyPacketSignature,

@@ -34,7 +34,10 @@ export function signedTask<T extends object>(
   options: Pick<CreatePacketOptions, 'ttlPolicy'> = {},
 ): T {
   const policy = options.ttlPolicy ?? DEFAULT_TTL_POLICY;
-  const riskLevel = metadata.risk_level !== undefined && Object.hasOwn(policy, metadata.risk_level) ? metadata.risk_level : 'read';
+  const riskLevel =
+    metadata.risk_level !== undefined && Object.hasOwn(policy, metadata.risk_level)
+      ? metadata.risk_level
+      : 'read';
   metadataByTask.set(
     task,
     Object.freeze({

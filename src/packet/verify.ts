@@ -3,7 +3,7 @@ import { PublicKeyMismatchError } from '../errors.js';
 import { importPublicKeyPem, type ImportedPublicKey } from '../identity/keys.js';
 import type { AgentRegistry } from '../stores/types.js';
 import { decodeBase64 } from '../wire/base64.js';
-import { packetSigningPayload } from './payload.js';
+import { packetSigningBytes } from './payload.js';
 import type { SignedTaskPacket } from './types.js';
 
 /** Why a signature check failed, for callers that report reasons (the gate does). */
@@ -30,7 +30,7 @@ export function checkPacketSignature(
   }
   let payload: Buffer;
   try {
-    payload = Buffer.from(packetSigningPayload(packet), 'utf8');
+    payload = packetSigningBytes(packet);
   } catch {
     return 'unencodable';
   }
@@ -58,7 +58,7 @@ export function checkPacketSignatureAsync(
   }
   let payload: Buffer;
   try {
-    payload = Buffer.from(packetSigningPayload(packet), 'utf8');
+    payload = packetSigningBytes(packet);
   } catch {
     return UNENCODABLE;
   }

@@ -4,7 +4,6 @@
  */
 import { encodeJson } from '../wire/canonical.js';
 import { parseJson, type JsonLimits } from '../wire/parse-json.js';
-import type { JsonValue } from '../wire/json-value.js';
 import type { Timestamp } from '../wire/timestamp.js';
 import {
   fail,
@@ -46,7 +45,10 @@ export type WireForm = 'reference' | 'compact';
 const PACKET_FIELD_SET: ReadonlySet<string> = new Set(PACKET_FIELDS);
 
 /** A signed packet from parsed JSON. Throws PayloadValidationError; does not verify the signature. */
-export function packetFromJson(value: JsonValue | unknown, options: Pick<ParseOptions, 'ttlPolicy'> = {}): SignedTaskPacket {
+export function packetFromJson(
+  value: unknown,
+  options: Pick<ParseOptions, 'ttlPolicy'> = {},
+): SignedTaskPacket {
   const raw = requireObject(value, 'packet');
   rejectUnknownFields(raw, PACKET_FIELD_SET, 'packet');
   const signatureAlgo = requireString(raw['signature_algo'], 'signature_algo');

@@ -1,4 +1,11 @@
-export type { ReplayStore, RevocationStore, AgentRegistry, RegisteredAgent, OverlapWindow, CoordinationLock } from './types.js';
+export type {
+  ReplayStore,
+  RevocationStore,
+  AgentRegistry,
+  RegisteredAgent,
+  OverlapWindow,
+  CoordinationLock,
+} from './types.js';
 export { DEFAULT_OVERLAP_WINDOW_SECONDS } from './types.js';
 export { MemoryAgentRegistry } from './memory/agent-registry.js';
 export { MemoryOverlapWindow, type MemoryOverlapWindowOptions } from './memory/overlap-window.js';

@@ -14,7 +14,12 @@ export function decodeBase64(text: string, maxLength: number = 1 << 20): Buffer 
 
 /** base64url without padding; undefined when `text` is not exactly that. */
 export function decodeBase64Url(text: string, maxLength: number = 1 << 20): Buffer | undefined {
-  if (typeof text !== 'string' || text.length > maxLength || text.length % 4 === 1 || !URL_SAFE_UNPADDED.test(text)) {
+  if (
+    typeof text !== 'string' ||
+    text.length > maxLength ||
+    text.length % 4 === 1 ||
+    !URL_SAFE_UNPADDED.test(text)
+  ) {
     return undefined;
   }
   const bytes = Buffer.from(text, 'base64url');

@@ -132,7 +132,10 @@ function encodeValue(value: unknown, style: EncodeOptions, depth: number): strin
     if (item === undefined) continue;
     if (!first) out += style.itemSeparator;
     first = false;
-    out += (style.asciiOnly ? quoteAscii(key) : quoteRaw(key)) + style.keySeparator + encodeValue(item, style, depth + 1);
+    out +=
+      (style.asciiOnly ? quoteAscii(key) : quoteRaw(key)) +
+      style.keySeparator +
+      encodeValue(item, style, depth + 1);
   }
   return out + '}';
 }
@@ -157,10 +160,22 @@ const NEEDS_RAW_ESCAPE = /[\x00-\x1f"\\]/;
 
 /** Python `json.dumps(s)` with `ensure_ascii=True`. */
 export function quoteAscii(s: string): string {
-  if (!NEEDS_ASCII_ESCAPE.test(s)) return `"${s}"`;
-  let out = '"';
-  let start = 0;
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  if (n <= 64) {
+    // Short strings (ids, actions, keys) dominate; a plain loop beats a regex call on them.
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return escapeAscii(s, i);
+    }
+    return `"${s}"`;
+  }
+  return NEEDS_ASCII_ESCAPE.test(s) ? escapeAscii(s, 0) : `"${s}"`;
+}
+
+function escapeAscii(s: string, from: number): string {
+  let out = '"' + s.slice(0, from);
+  let start = from;
+  for (let i = from; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x20 && c <= 0x7e && c !== 0x22 && c !== 0x5c) continue;
     out += s.slice(start, i) + escapeCodeUnit(c);
@@ -171,7 +186,8 @@ export function quoteAscii(s: string): string {
 
 /** Python `json.dumps(s)` with `ensure_ascii=False`; lone surrogates cannot become UTF-8 and are refused. */
 function quoteRaw(s: string): string {
-  if (LONE_SURROGATE.test(s)) throw new CanonicalizationError('string with a lone surrogate has no UTF-8 form');
+  if (LONE_SURROGATE.test(s))
+    throw new CanonicalizationError('string with a lone surrogate has no UTF-8 form');
   if (!NEEDS_RAW_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   let start = 0;
@@ -205,15 +221,15 @@ function escapeCodeUnit(c: number): string {
   }
 }
 
-const SURROGATE = /[\ud800-\udfff]/;
-
-/** Sort strings by Unicode code point (Python's order), not by UTF-16 code unit (JS's default). */
+/**
+ * Sort strings by Unicode code point (Python's order), not by UTF-16 code unit (JS's default; the two
+ * differ when surrogates meet U+E000..U+FFFF). Already-sorted input (the common case) costs one pass.
+ */
 export function sortByCodePoint(keys: string[]): string[] {
-  for (const key of keys) {
-    if (SURROGATE.test(key)) return keys.sort(compareCodePoints);
+  for (let i = 1; i < keys.length; i++) {
+    if (compareCodePoints(keys[i - 1]!, keys[i]!) > 0) return keys.sort(compareCodePoints);
   }
-  // Without surrogates, UTF-16 order is code point order, and the native sort is fastest.
-  return keys.sort();
+  return keys;
 }
 
 export function compareCodePoints(a: string, b: string): number {

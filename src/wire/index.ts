@@ -1,4 +1,11 @@
-export { JsonFloat, isPlainObject, type JsonValue, type JsonObject, type JsonArray, type JsonPrimitive } from './json-value.js';
+export {
+  JsonFloat,
+  isPlainObject,
+  type JsonValue,
+  type JsonObject,
+  type JsonArray,
+  type JsonPrimitive,
+} from './json-value.js';
 export { parseJson, DEFAULT_JSON_LIMITS, type JsonLimits } from './parse-json.js';
 export {
   canonicalPacketJson,

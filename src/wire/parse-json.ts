@@ -298,9 +298,12 @@ class LosslessParser {
       const value = Number(literal);
       return value === 0 ? 0 : value;
     }
-    if (digits > this.maxIntegerDigits) throw this.fail(`integer longer than ${this.maxIntegerDigits} digits`);
+    if (digits > this.maxIntegerDigits)
+      throw this.fail(`integer longer than ${this.maxIntegerDigits} digits`);
     const big = BigInt(literal);
-    return big <= BigInt(Number.MAX_SAFE_INTEGER) && big >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(big) : big;
+    return big <= BigInt(Number.MAX_SAFE_INTEGER) && big >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(big)
+      : big;
   }
 
   private fail(what: string): PayloadValidationError {

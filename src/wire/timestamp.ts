@@ -20,6 +20,8 @@ export class Timestamp {
   readonly offsetMinutes: number | null;
   /** Seconds since the Unix epoch of the wall time minus its offset (a naive time is read as UTC). */
   readonly epochSeconds: number;
+  // Formatting is on the signing and verifying hot path; a frozen object may still fill private fields.
+  #canonical: string | undefined;
 
   private constructor(fields: {
     year: number;
@@ -98,7 +100,11 @@ export class Timestamp {
     return Timestamp.fromEpochMillis(date.getTime());
   }
 
-  private static fromLocalSeconds(localSeconds: number, microsecond: number, offsetMinutes: number | null): Timestamp {
+  private static fromLocalSeconds(
+    localSeconds: number,
+    microsecond: number,
+    offsetMinutes: number | null,
+  ): Timestamp {
     const days = Math.floor(localSeconds / SECONDS_PER_DAY);
     let rest = localSeconds - days * SECONDS_PER_DAY;
     const { year, month, day } = civilFromDays(days);
@@ -150,7 +156,7 @@ export class Timestamp {
 
   /** SPEC §2.1 form: `2026-03-08T12:00:00Z`, `…T12:00:00.123456+02:00`, naive without a suffix. */
   toCanonical(): string {
-    return `${this.datePart()}T${this.timePart()}${this.offsetPart('Z')}`;
+    return (this.#canonical ??= `${this.datePart()}T${this.timePart()}${this.offsetPart('Z')}`);
   }
 
   /** Python `isoformat()`: like {@link toCanonical} but `+00:00` for UTC (the reference's envelope form). */
@@ -219,7 +225,9 @@ function civilFromDays(z: number): { year: number; month: number; day: number } 
   const zz = z + 719_468;
   const era = Math.floor(zz / 146_097);
   const doe = zz - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;

@@ -98,7 +98,7 @@ describe.skipIf(!available)('gate fails closed on Redis', () => {
 
   it('never accepts without a replay record while Redis goes away and stalls mid-run, and recovers', async () => {
     const proxy = await TcpProxy.forUrl(REDIS_URL);
-    const client = makeClient(proxy.url, 50);
+    const client = makeClient(proxy.url);
     await client.connect();
     const storePrefix = `${prefix}proxy:replay:`;
     const gate = new TrustHandoffMiddleware({

@@ -22,7 +22,9 @@ import { VECTORS_TEXT, identityVector, vectors } from '../support/vectors.js';
 // The tampered packets are embedded as JSON objects in the vectors file; extract each one's exact text
 // so that its numbers are read losslessly.
 function tamperedPacketText(index: number): string {
-  const all = parseJson(VECTORS_TEXT, { maxBytes: 10_000_000 }) as { tampered_packets: { packet_model_dump_json: unknown }[] };
+  const all = parseJson(VECTORS_TEXT, { maxBytes: 10_000_000 }) as {
+    tampered_packets: { packet_model_dump_json: unknown }[];
+  };
   return JSON.stringify(all.tampered_packets[index]!.packet_model_dump_json);
 }
 

@@ -30,7 +30,11 @@ function memoryBackend(): StoreBackend {
     revocationStore: (namespace) => shared(revocation, namespace, () => new MemoryRevocationStore()),
     agentRegistry: (namespace) => shared(agents, namespace, () => new MemoryAgentRegistry()),
     overlapWindow: (namespace, windowSeconds) =>
-      shared(overlap, namespace, () => new MemoryOverlapWindow(windowSeconds === undefined ? {} : { windowSeconds })),
+      shared(
+        overlap,
+        namespace,
+        () => new MemoryOverlapWindow(windowSeconds === undefined ? {} : { windowSeconds }),
+      ),
     coordinationLock: (namespace) => {
       const first = locks.get(namespace);
       if (first === undefined) {
@@ -81,7 +85,11 @@ describe('MemoryReplayStore bounds', () => {
       fc.asyncProperty(
         fc.integer({ min: 1, max: 8 }),
         fc.array(
-          fc.tuple(fc.integer({ min: 0, max: 12 }), fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 120 })),
+          fc.tuple(
+            fc.integer({ min: 0, max: 12 }),
+            fc.integer({ min: 0, max: 300 }),
+            fc.integer({ min: 0, max: 120 }),
+          ),
           { maxLength: 200 },
         ),
         async (maxEntries, operations) => {
@@ -111,7 +119,9 @@ describe('MemoryReplayStore bounds', () => {
 
   it('refuses options that cannot make a bounded store', () => {
     for (const maxEntries of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expect(() => new MemoryReplayStore({ maxEntries })).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
+      expect(() => new MemoryReplayStore({ maxEntries })).toThrow(
+        expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+      );
     }
     expect(() => new MemoryReplayStore({ now: 5 as unknown as () => number })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
@@ -135,7 +145,9 @@ describe('MemoryOverlapWindow bounds', () => {
   });
 
   it('refuses a bad maxEntries', () => {
-    expect(() => new MemoryOverlapWindow({ maxEntries: 0 })).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
+    expect(() => new MemoryOverlapWindow({ maxEntries: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    );
   });
 });
 
@@ -152,8 +164,8 @@ describe('MemoryCoordinationLock', () => {
   });
 
   it('refuses a sharedWith that is not a memory lock', () => {
-    expect(() => new MemoryCoordinationLock({ sharedWith: {} as MemoryCoordinationLock })).toThrow(
-      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
-    );
+    expect(
+      () => new MemoryCoordinationLock({ sharedWith: Object.create(null) as MemoryCoordinationLock }),
+    ).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
   });
 });

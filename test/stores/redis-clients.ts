@@ -7,12 +7,15 @@ import { createClient, type RedisClientType } from '@redis/client';
 
 export type TestRedisClient = RedisClientType;
 
-/** A client as recommended for the stores: no offline queue, quick connect timeout, fast reconnect. */
-export function makeClient(url: string, reconnectMs = 50): TestRedisClient {
+/**
+ * A client as recommended for the stores: no offline queue, quick connect timeout, fast reconnect.
+ * `offlineQueue: true` keeps the client library's default (queue while reconnecting) instead.
+ */
+export function makeClient(url: string, options: { offlineQueue?: boolean } = {}): TestRedisClient {
   const client = createClient({
     url,
-    disableOfflineQueue: true,
-    socket: { connectTimeout: 1000, reconnectStrategy: () => reconnectMs },
+    disableOfflineQueue: options.offlineQueue !== true,
+    socket: { connectTimeout: 1000, reconnectStrategy: () => 50 },
   }) as TestRedisClient;
   // Connection errors surface through the stores; the listener keeps them from crashing the process.
   client.on('error', () => undefined);

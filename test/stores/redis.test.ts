@@ -37,17 +37,20 @@ afterAll(async () => {
 
 const backend: StoreBackend = {
   name: 'redis',
-  replayStore: (namespace) => new RedisReplayStore({ client: nextClient(), keyPrefix: `${prefix}${namespace}:replay:` }),
+  replayStore: (namespace) =>
+    new RedisReplayStore({ client: nextClient(), keyPrefix: `${prefix}${namespace}:replay:` }),
   revocationStore: (namespace) =>
     new RedisRevocationStore({ client: nextClient(), keyPrefix: `${prefix}${namespace}:revocation:` }),
-  agentRegistry: (namespace) => new RedisAgentRegistry({ client: nextClient(), keyPrefix: `${prefix}${namespace}:agent:` }),
+  agentRegistry: (namespace) =>
+    new RedisAgentRegistry({ client: nextClient(), keyPrefix: `${prefix}${namespace}:agent:` }),
   overlapWindow: (namespace, windowSeconds) =>
     new RedisOverlapWindow({
       client: nextClient(),
       keyPrefix: `${prefix}${namespace}:overlap:`,
       ...(windowSeconds === undefined ? {} : { windowSeconds }),
     }),
-  coordinationLock: (namespace) => new RedisCoordinationLock({ client: nextClient(), keyPrefix: `${prefix}${namespace}:lock:` }),
+  coordinationLock: (namespace) =>
+    new RedisCoordinationLock({ client: nextClient(), keyPrefix: `${prefix}${namespace}:lock:` }),
 };
 
 describe.skipIf(!available)('Redis stores', () => {
@@ -79,7 +82,10 @@ describe.skipIf(!available)('Redis stores', () => {
 
       await stores.agentRegistry.register(bob.agentId, bob.publicKeyPem);
       await stores.agentRegistry.revoke(bob.agentId);
-      expect(await client.hGetAll(`${ns}agent:${bob.agentId}`)).toEqual({ public_key_pem: bob.publicKeyPem, revoked: '1' });
+      expect(await client.hGetAll(`${ns}agent:${bob.agentId}`)).toEqual({
+        public_key_pem: bob.publicKeyPem,
+        revoked: '1',
+      });
       expect(await client.pTTL(`${ns}agent:${bob.agentId}`)).toBe(-1);
 
       await stores.overlapWindow.register('tok');
@@ -111,9 +117,11 @@ describe.skipIf(!available)('Redis stores', () => {
       const client = clients[0]!;
       const keyPrefix = `${prefix}corrupt:`;
       await client.hSet(`${keyPrefix}agent:evil`, 'public_key_pem', 'not a key');
-      await expect(new RedisAgentRegistry({ client, keyPrefix }).resolve('agent:evil')).rejects.toMatchObject({
-        code: 'ERR_STORE_UNAVAILABLE',
-      });
+      await expect(new RedisAgentRegistry({ client, keyPrefix }).resolve('agent:evil')).rejects.toMatchObject(
+        {
+          code: 'ERR_STORE_UNAVAILABLE',
+        },
+      );
     });
 
     it('a key of the wrong type fails closed with ERR_STORE_UNAVAILABLE', async () => {
@@ -141,7 +149,13 @@ describe.skipIf(!available)('Redis stores', () => {
         { client, keyPrefix: 5 },
         { client, keyPrefix: 'x'.repeat(300) },
       ];
-      for (const Store of [RedisReplayStore, RedisRevocationStore, RedisAgentRegistry, RedisOverlapWindow, RedisCoordinationLock]) {
+      for (const Store of [
+        RedisReplayStore,
+        RedisRevocationStore,
+        RedisAgentRegistry,
+        RedisOverlapWindow,
+        RedisCoordinationLock,
+      ]) {
         for (const options of bad) {
           expect(() => new Store(options as { client: RedisStoreClient })).toThrow(
             expect.objectContaining({ code: 'ERR_CONFIGURATION' }),

@@ -16,9 +16,15 @@ export function canReach(url: string, timeoutMs = 1000): Promise<boolean> {
       socket.destroy();
       resolve(ok);
     };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+    socket.setTimeout(timeoutMs, () => {
+      done(false);
+    });
+    socket.once('connect', () => {
+      done(true);
+    });
+    socket.once('error', () => {
+      done(false);
+    });
   });
 }
 
@@ -29,6 +35,7 @@ export function canReach(url: string, timeoutMs = 1000): Promise<boolean> {
 export async function redisAvailable(): Promise<boolean> {
   const reachable = await canReach(REDIS_URL);
   if (!reachable && IN_CI) throw new Error(`CI=true and Redis at ${REDIS_URL} is unreachable`);
-  if (!reachable) console.warn(`Redis at ${REDIS_URL} is unreachable: Redis suites are skipped (CI=true fails instead)`);
+  if (!reachable)
+    console.warn(`Redis at ${REDIS_URL} is unreachable: Redis suites are skipped (CI=true fails instead)`);
   return reachable;
 }

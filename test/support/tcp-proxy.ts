@@ -58,7 +58,9 @@ export class TcpProxy {
   /** Listen (again) on the proxy's port. */
   start(): Promise<void> {
     if (this.#server !== undefined) return Promise.resolve();
-    const server = createServer((client) => this.#accept(client));
+    const server = createServer((client) => {
+      this.#accept(client);
+    });
     this.#server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -81,7 +83,11 @@ export class TcpProxy {
     const server = this.#server;
     this.#server = undefined;
     if (server === undefined) return Promise.resolve();
-    return new Promise((resolve) => server.close(() => resolve()));
+    return new Promise((resolve) => {
+      server.close(() => {
+        resolve();
+      });
+    });
   }
 
   /** Hold all bytes, both ways, on current and new connections. */
@@ -114,8 +120,12 @@ export class TcpProxy {
     client.on('error', teardown).on('close', teardown);
     upstream.on('error', teardown).on('close', teardown);
     // Forward by hand (not pipe) so pause()/resume() alone decide whether bytes flow.
-    client.on('data', (chunk) => upstream.write(chunk));
-    upstream.on('data', (chunk) => client.write(chunk));
+    client.on('data', (chunk) => {
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk) => {
+      client.write(chunk);
+    });
     if (this.#stalled) {
       client.pause();
       upstream.pause();

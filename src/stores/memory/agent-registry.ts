@@ -18,7 +18,7 @@ export class MemoryAgentRegistry implements AgentRegistry {
       this.#agents.set(agentId, Object.freeze({ agentId, publicKeyPem, publicKey }));
       return Promise.resolve();
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 

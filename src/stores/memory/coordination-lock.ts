@@ -46,7 +46,7 @@ export class MemoryCoordinationLock implements CoordinationLock {
     try {
       lease = normaliseLeaseSeconds(ttlSeconds);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     const now = this.#table.now();
     const held = this.#table.leases.get(name);

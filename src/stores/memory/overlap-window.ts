@@ -43,7 +43,8 @@ export class MemoryOverlapWindow implements OverlapWindow {
     this.#dropExpired(now);
     this.#registeredAt.delete(tokenId);
     if (this.#registeredAt.size >= this.#maxEntries) {
-      this.#registeredAt.delete(this.#registeredAt.keys().next().value!);
+      const oldest = this.#registeredAt.keys().next();
+      if (oldest.done !== true) this.#registeredAt.delete(oldest.value);
     }
     this.#registeredAt.set(tokenId, now);
     return Promise.resolve();

@@ -30,7 +30,9 @@ export class MemoryReplayStore implements ReplayStore {
   constructor(options: MemoryReplayStoreOptions = {}) {
     const maxEntries = options.maxEntries ?? 1_000_000;
     if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_ENTRIES_LIMIT) {
-      throw new ConfigurationError(`MemoryReplayStore: maxEntries must be an integer in [1, ${MAX_ENTRIES_LIMIT}]`);
+      throw new ConfigurationError(
+        `MemoryReplayStore: maxEntries must be an integer in [1, ${MAX_ENTRIES_LIMIT}]`,
+      );
     }
     if (options.now !== undefined && typeof options.now !== 'function') {
       throw new ConfigurationError('MemoryReplayStore: now must be a function');
@@ -44,7 +46,7 @@ export class MemoryReplayStore implements ReplayStore {
     try {
       ttl = normaliseTtlMs(ttlMs);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     const now = this.#now();
     this.#evictExpired(now);
@@ -65,64 +67,75 @@ export class MemoryReplayStore implements ReplayStore {
   #evictExpired(now: number): void {
     const heap = this.#heap;
     while (heap.length > 0 && heap.peekExpiry() <= now) {
-      const [expiresAt, key] = heap.pop();
+      const { expiresAt, key } = heap.pop();
       // A key stored again after it expired has a newer heap entry; only the matching one evicts it.
       if (this.#expiresAt.get(key) === expiresAt) this.#expiresAt.delete(key);
     }
   }
 }
 
-/** A binary min-heap of (expiry, key), in two parallel arrays to keep it cheap for the GC. */
+/** A binary min-heap of (expiry, key) entries. */
 class ExpiryHeap {
-  readonly #expiry: number[] = [];
-  readonly #keys: string[] = [];
+  readonly #entries: HeapEntry[] = [];
 
   get length(): number {
-    return this.#expiry.length;
+    return this.#entries.length;
   }
 
   peekExpiry(): number {
-    return this.#expiry[0]!;
+    return this.#at(0).expiresAt;
   }
 
   push(expiresAt: number, key: string): void {
-    const expiry = this.#expiry;
-    const keys = this.#keys;
-    let i = expiry.length;
-    expiry.push(expiresAt);
-    keys.push(key);
+    const entries = this.#entries;
+    const entry: HeapEntry = { expiresAt, key };
+    let i = entries.length;
+    entries.push(entry);
     while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (expiry[parent]! <= expiresAt) break;
-      expiry[i] = expiry[parent]!;
-      keys[i] = keys[parent]!;
-      i = parent;
+      const parentIndex = (i - 1) >> 1;
+      const parent = this.#at(parentIndex);
+      if (parent.expiresAt <= expiresAt) break;
+      entries[i] = parent;
+      i = parentIndex;
     }
-    expiry[i] = expiresAt;
-    keys[i] = key;
+    entries[i] = entry;
   }
 
-  pop(): [number, string] {
-    const expiry = this.#expiry;
-    const keys = this.#keys;
-    const top: [number, string] = [expiry[0]!, keys[0]!];
-    const lastExpiry = expiry.pop()!;
-    const lastKey = keys.pop()!;
-    const n = expiry.length;
-    if (n === 0) return top;
+  pop(): HeapEntry {
+    const entries = this.#entries;
+    const top = this.#at(0);
+    const last = entries.pop();
+    const n = entries.length;
+    if (last === undefined || n === 0) return top;
     let i = 0;
     for (;;) {
       const left = 2 * i + 1;
       if (left >= n) break;
-      const right = left + 1;
-      const child = right < n && expiry[right]! < expiry[left]! ? right : left;
-      if (expiry[child]! >= lastExpiry) break;
-      expiry[i] = expiry[child]!;
-      keys[i] = keys[child]!;
-      i = child;
+      let child = this.#at(left);
+      let childIndex = left;
+      if (left + 1 < n) {
+        const right = this.#at(left + 1);
+        if (right.expiresAt < child.expiresAt) {
+          child = right;
+          childIndex = left + 1;
+        }
+      }
+      if (child.expiresAt >= last.expiresAt) break;
+      entries[i] = child;
+      i = childIndex;
     }
-    expiry[i] = lastExpiry;
-    keys[i] = lastKey;
+    entries[i] = last;
     return top;
   }
+
+  #at(index: number): HeapEntry {
+    const entry = this.#entries[index];
+    if (entry === undefined) throw new RangeError('expiry heap index out of range');
+    return entry;
+  }
+}
+
+interface HeapEntry {
+  readonly expiresAt: number;
+  readonly key: string;
 }

@@ -75,11 +75,15 @@ export class RedisCommandRunner {
     }
     const keyPrefix = options.keyPrefix ?? defaultPrefix;
     if (typeof keyPrefix !== 'string' || keyPrefix.length > MAX_KEY_PREFIX_LENGTH) {
-      throw new ConfigurationError(`${storeName}: keyPrefix must be a string of at most ${MAX_KEY_PREFIX_LENGTH} characters`);
+      throw new ConfigurationError(
+        `${storeName}: keyPrefix must be a string of at most ${MAX_KEY_PREFIX_LENGTH} characters`,
+      );
     }
     const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_COMMAND_TIMEOUT_MS) {
-      throw new ConfigurationError(`${storeName}: commandTimeoutMs must be an integer in [1, ${MAX_COMMAND_TIMEOUT_MS}]`);
+      throw new ConfigurationError(
+        `${storeName}: commandTimeoutMs must be an integer in [1, ${MAX_COMMAND_TIMEOUT_MS}]`,
+      );
     }
     this.client = client as RedisStoreClient;
     this.keyPrefix = keyPrefix;

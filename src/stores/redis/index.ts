@@ -3,7 +3,13 @@
  * and registry state. The caller creates, connects and closes the `@redis/client` client; nothing here
  * imports it, and the core entry point never imports this module.
  */
-import type { AgentRegistry, CoordinationLock, OverlapWindow, ReplayStore, RevocationStore } from '../types.js';
+import type {
+  AgentRegistry,
+  CoordinationLock,
+  OverlapWindow,
+  ReplayStore,
+  RevocationStore,
+} from '../types.js';
 import { ConfigurationError } from '../../errors.js';
 import { RedisAgentRegistry } from './agent-registry.js';
 import type { RedisStoreClient } from './client.js';
@@ -16,7 +22,11 @@ export { DEFAULT_COMMAND_TIMEOUT_MS, type RedisStoreClient, type RedisStoreOptio
 export { RedisReplayStore, DEFAULT_REPLAY_KEY_PREFIX } from './replay-store.js';
 export { RedisRevocationStore, DEFAULT_REVOCATION_KEY_PREFIX } from './revocation-store.js';
 export { RedisAgentRegistry, DEFAULT_AGENT_KEY_PREFIX } from './agent-registry.js';
-export { RedisOverlapWindow, DEFAULT_OVERLAP_KEY_PREFIX, type RedisOverlapWindowOptions } from './overlap-window.js';
+export {
+  RedisOverlapWindow,
+  DEFAULT_OVERLAP_KEY_PREFIX,
+  type RedisOverlapWindowOptions,
+} from './overlap-window.js';
 export { RedisCoordinationLock, DEFAULT_LOCK_KEY_PREFIX } from './coordination-lock.js';
 
 export interface CreateRedisStoresOptions {
@@ -47,7 +57,8 @@ export function createRedisStores(options: CreateRedisStoresOptions): RedisStore
     throw new ConfigurationError('createRedisStores needs options with a connected Redis client');
   }
   const namespace = options.keyPrefix ?? 'trusthandoff:';
-  if (typeof namespace !== 'string') throw new ConfigurationError('createRedisStores: keyPrefix must be a string');
+  if (typeof namespace !== 'string')
+    throw new ConfigurationError('createRedisStores: keyPrefix must be a string');
   const common = (kind: string) => ({
     client: options.client,
     keyPrefix: `${namespace}${kind}:`,

@@ -27,7 +27,9 @@ export class RedisOverlapWindow implements OverlapWindow {
   async register(tokenId: string): Promise<void> {
     const fullKey = this.#redis.keyPrefix + tokenId;
     const px = this.#windowMs;
-    const reply = await this.#redis.run((client) => client.set(fullKey, '1', { expiration: { type: 'PX', value: px } }));
+    const reply = await this.#redis.run((client) =>
+      client.set(fullKey, '1', { expiration: { type: 'PX', value: px } }),
+    );
     if (reply !== 'OK') throw unexpectedReply('SET PX');
   }
 

@@ -1,0 +1,114 @@
+/**
+ * Capabilities end to end: planner → researcher → writer. Run it through its test
+ * (test/capability/walkthrough.test.ts) or after `npm run build` with
+ * `node dist/examples/capability-walkthrough.js`. In your code, import from 'trusthandoff'.
+ */
+import {
+  AgentIdentity,
+  CapabilityDerivationError,
+  MemoryAgentRegistry,
+  MemoryReplayStore,
+  MemoryRevocationStore,
+  Timestamp,
+  createCapabilityEnvelopeVerifier,
+  createCapabilityExecutor,
+  createCapabilityTokenEnvelope,
+  decodeCapabilityToken,
+  deriveCapability,
+  denyFileWritePolicy,
+  encodeCapabilityToken,
+  issueCapability,
+  issueTaskPacket,
+  type CapabilityAuditEvent,
+} from 'trusthandoff';
+
+export async function capabilityWalkthrough(): Promise<Record<string, unknown>> {
+  const planner = AgentIdentity.generate();
+  const researcher = AgentIdentity.generate();
+  const writer = AgentIdentity.generate();
+
+  // 1. The planner (a trusted root) grants the researcher read/search/summarize, 10 tool calls, one hour.
+  const root = issueCapability(planner, {
+    subject_agent: researcher.agentId,
+    delegated_permissions: { allowed_actions: ['read', 'search', 'summarize'], max_tool_calls: 10 },
+    expires_at: Timestamp.fromEpochMillis(Date.now() + 3_600_000),
+  });
+  const rootToken = encodeCapabilityToken(root); // the reference's token format, byte for byte
+
+  // 2. The researcher passes part of it on to the writer, signing the child with its OWN key.
+  const child = deriveCapability(decodeCapabilityToken(rootToken), researcher, {
+    subject_agent: writer.agentId,
+    delegated_permissions: { allowed_actions: ['read'], max_tool_calls: 3 },
+  });
+
+  // Widening is refused before anything is signed.
+  let refused: string | undefined;
+  try {
+    deriveCapability(root, researcher, {
+      subject_agent: writer.agentId,
+      delegated_permissions: { allowed_actions: ['read', 'file_write'], max_tool_calls: 3 },
+    });
+  } catch (error) {
+    if (error instanceof CapabilityDerivationError) refused = error.reason; // 'actions_widened'
+  }
+
+  // 3. The writer's side: who may start chains, who holds which key, what is revoked, which policy.
+  const registry = new MemoryAgentRegistry();
+  for (const agent of [planner, researcher, writer])
+    await registry.register(agent.agentId, agent.publicKeyPem);
+  const revocations = new MemoryRevocationStore();
+  const audit: CapabilityAuditEvent[] = [];
+  const executor = createCapabilityExecutor({
+    trustedRoots: [planner.agentId],
+    registry,
+    revocations,
+    policy: denyFileWritePolicy,
+    auditHook: (event) => void audit.push(event),
+  });
+
+  // 4. The writer uses its own delegated authority: the chain root → child, presented by the writer.
+  const used = await executor.executeAuthorizedAction([root, child], 'read', () => ({ pages: 12 }), {
+    presenter: writer.agentId,
+    toolCallsUsed: 0,
+  });
+  const exhausted = await executor.executeAuthorizedAction([root, child], 'read', () => ({ pages: 12 }), {
+    presenter: writer.agentId,
+    toolCallsUsed: 3,
+  });
+
+  // 5. The researcher asks the writer to act on the researcher's authority: the token travels in a
+  //    signed packet, the packet's intent is the action, and the token's subject must be the sender.
+  const packet = issueTaskPacket(researcher, {
+    to_agent: writer.agentId,
+    intent: 'summarize',
+    capability_token: rootToken,
+  });
+  const viaPacket = await executor.executePacketAuthorizedAction(packet, () => 'summary written');
+
+  // 6. Revoking any link stops the chain at once.
+  await revocations.revoke(child.capability_id);
+  const afterRevocation = await executor.executeAuthorizedAction([root, child], 'read', () => 'never', {
+    presenter: writer.agentId,
+  });
+
+  // 7. A token envelope: fresh nonce and timestamp; accepted once, a replay is refused.
+  const envelopes = createCapabilityEnvelopeVerifier({
+    trustedRoots: [planner.agentId],
+    registry,
+    replay: new MemoryReplayStore(),
+  });
+  const envelope = createCapabilityTokenEnvelope(rootToken, { task: 'search_docs' });
+  const firstEnvelope = await envelopes.verify(envelope, { presenter: researcher.agentId });
+  const replayedEnvelope = await envelopes.verify(envelope, { presenter: researcher.agentId });
+
+  return {
+    refused,
+    used,
+    exhausted,
+    viaPacket,
+    afterRevocation,
+    audit,
+    firstEnvelope: firstEnvelope.valid,
+    replayedEnvelope: replayedEnvelope.reason,
+  };
+}

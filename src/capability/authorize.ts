@@ -1,0 +1,42 @@
+import type { DelegationCapability } from './types.js';
+
+/** Why an action is not authorized by a capability. */
+export type AuthorizationReason = 'action_not_allowed' | 'tool_budget_exhausted' | 'invalid_tool_calls_used';
+
+export interface AuthorizationResult {
+  readonly authorized: boolean;
+  readonly reason?: AuthorizationReason;
+}
+
+const AUTHORIZED: AuthorizationResult = Object.freeze({ authorized: true });
+
+/**
+ * SPEC §6: `action` is in the capability's `allowed_actions`, and `toolCallsUsed < max_tool_calls` when
+ * a budget is set. In a verified chain every budget is at most its parent's, so the leaf's decides.
+ * `toolCallsUsed` must be a non-negative integer (a negative count would stretch the budget).
+ */
+export function authorizeAction(
+  capability: DelegationCapability,
+  action: string,
+  toolCallsUsed = 0,
+): AuthorizationResult {
+  if (!Number.isSafeInteger(toolCallsUsed) || toolCallsUsed < 0) {
+    return Object.freeze({ authorized: false, reason: 'invalid_tool_calls_used' });
+  }
+  if (typeof action !== 'string' || !capability.delegated_permissions.allowed_actions.includes(action)) {
+    return Object.freeze({ authorized: false, reason: 'action_not_allowed' });
+  }
+  const budget = capability.delegated_permissions.max_tool_calls;
+  if (budget !== null && toolCallsUsed >= budget)
+    return Object.freeze({ authorized: false, reason: 'tool_budget_exhausted' });
+  return AUTHORIZED;
+}
+
+/** The reference's `is_action_authorized`. */
+export function isActionAuthorized(
+  capability: DelegationCapability,
+  action: string,
+  toolCallsUsed = 0,
+): boolean {
+  return authorizeAction(capability, action, toolCallsUsed).authorized;
+}

@@ -1,0 +1,49 @@
+import { verify } from 'node:crypto';
+import { importPublicKeyPem, type ImportedPublicKey } from '../identity/keys.js';
+import { decodeBase64 } from '../wire/base64.js';
+import { capabilitySigningBytes } from './payload.js';
+import type { DelegationCapability } from './types.js';
+
+/** Why a capability signature check failed. */
+export type CapabilitySignatureCheck =
+  | 'valid'
+  | 'bad_signature'
+  | 'malformed_signature'
+  | 'invalid_public_key'
+  | 'unsupported_signature_algo'
+  | 'unencodable';
+
+/**
+ * Check the Ed25519 signature over the SPEC §2.3 bytes with `publicKey`, or with the capability's own
+ * (self-reported!) `public_key` when none is given. Never throws. A valid signature proves only that
+ * the holder of that key signed; binding the key to `issuer_agent` is the chain verifier's job.
+ */
+export function checkCapabilitySignature(
+  capability: DelegationCapability,
+  publicKey?: ImportedPublicKey,
+): CapabilitySignatureCheck {
+  if (capability.signature_algo !== 'Ed25519') return 'unsupported_signature_algo';
+  const signature =
+    typeof capability.signature === 'string' ? decodeBase64(capability.signature, 128) : undefined;
+  if (signature === undefined || signature.length !== 64) return 'malformed_signature';
+  let key = publicKey;
+  if (key === undefined) {
+    try {
+      key = importPublicKeyPem(capability.public_key);
+    } catch {
+      return 'invalid_public_key';
+    }
+  }
+  let payload: Buffer;
+  try {
+    payload = capabilitySigningBytes(capability);
+  } catch {
+    return 'unencodable';
+  }
+  return verify(null, payload, key.key, signature) ? 'valid' : 'bad_signature';
+}
+
+/** Signature check against the capability's self-reported key. Prefer `verifyCapabilityChain`. */
+export function verifyCapabilitySignature(capability: DelegationCapability): boolean {
+  return checkCapabilitySignature(capability) === 'valid';
+}

@@ -1,0 +1,101 @@
+/**
+ * Packets built in TypeScript with random unicode, random numbers (bigints beyond 2^53, tiny and huge
+ * doubles, integral floats) and nesting survive serialize → parse → verify in both wire forms.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  AgentIdentity,
+  createEnvelope,
+  createTaskPacket,
+  packetSigningPayload,
+  parseEnvelope,
+  parsePacket,
+  serializeEnvelope,
+  serializePacket,
+  signPacket,
+  verifyPacketSignature,
+} from '../../src/index.js';
+import { anyString, jsonObject, jsonValue } from '../support/arbitraries.js';
+
+const identity = AgentIdentity.generate();
+
+const packetInput = fc.record({
+  to_agent: anyString,
+  intent: anyString,
+  context: jsonObject(),
+  goal: fc.option(anyString, { nil: null }),
+  task_type: fc.option(anyString, { nil: null }),
+  memory_refs: fc.array(anyString, { maxLength: 3 }),
+  allowed_actions: fc.array(anyString, { maxLength: 3 }),
+  max_tool_calls: fc.option(fc.nat(), { nil: null }),
+  ai_provenance: fc.option(jsonValue(), { nil: null }),
+  offsetMinutes: fc.option(fc.integer({ min: -1439, max: 1439 }), { nil: null }),
+  micro: fc.integer({ min: 0, max: 999_999 }),
+  ttl: fc.option(fc.integer({ min: 1, max: 10_000_000 }), { nil: null }),
+  risk: fc.option(fc.constantFrom('read', 'write'), { nil: null }),
+});
+
+function isoWithOffset(offsetMinutes: number | null, micro: number): string {
+  const base = `2026-03-08T12:00:00.${String(micro).padStart(6, '0')}`;
+  if (offsetMinutes === null) return `${base}Z`;
+  const abs = Math.abs(offsetMinutes);
+  return `${base}${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
+describe('packet round trip (property)', () => {
+  it('sign → serialize (both forms) → parse → verify, with identical canonical bytes', () => {
+    fc.assert(
+      fc.property(packetInput, (input) => {
+        const draft = createTaskPacket({
+          from_agent: identity.agentId,
+          to_agent: input.to_agent,
+          intent: input.intent,
+          context: input.context,
+          goal: input.goal,
+          task_type: input.task_type,
+          memory_refs: input.memory_refs,
+          permissions: { allowed_actions: input.allowed_actions, max_tool_calls: input.max_tool_calls },
+          ai_provenance: input.ai_provenance,
+          issued_at: isoWithOffset(input.offsetMinutes, input.micro),
+          ttl_seconds: input.ttl,
+          risk_level: input.risk,
+        });
+        const signed = signPacket(draft, identity);
+        const expected = packetSigningPayload(signed);
+        expect(verifyPacketSignature(signed)).toBe(true);
+
+        for (const form of ['reference', 'compact'] as const) {
+          const viaEnvelope = parseEnvelope(serializeEnvelope(createEnvelope(signed), form)).packet;
+          expect(packetSigningPayload(viaEnvelope)).toBe(expected);
+          expect(verifyPacketSignature(viaEnvelope)).toBe(true);
+          const viaPacket = parsePacket(serializePacket(signed, form));
+          expect(packetSigningPayload(viaPacket)).toBe(expected);
+          expect(verifyPacketSignature(viaPacket)).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('any change to a signed field breaks verification', () => {
+    fc.assert(
+      fc.property(jsonObject(), anyString, (context, extra) => {
+        const signed = signPacket(
+          createTaskPacket({
+            from_agent: identity.agentId,
+            to_agent: 'agent:b',
+            intent: 'x',
+            context: context,
+          }),
+          identity,
+        );
+        expect(verifyPacketSignature({ ...signed, context: { ...context, ['\u0000' + extra]: 1 } })).toBe(
+          false,
+        );
+        expect(verifyPacketSignature({ ...signed, intent: signed.intent + (extra || '!') })).toBe(false);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
