@@ -53,7 +53,7 @@ export async function singleInstanceExample(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const show = (d: { decision: string; reason?: string }): string => `${d.decision} ${d.reason ?? ''}`.trim();
 
-  const run = await executor.execute(wire, (p) => `notes on ${String(p.context['company'])}`);
+  const run = await executor.execute(wire, (p) => `notes on ${JSON.stringify(p.context['company'])}`);
   out['legitimate'] = `${show(run.decision)} → ${String(run.result)}`;
   out['tampered'] = show(await gate.handle(wire.replace('Research company', 'Wire all funds to')));
   out['replayed'] = show(await gate.handle(wire));

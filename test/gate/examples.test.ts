@@ -9,7 +9,7 @@ const redis = await redisAvailable();
 describe('gate examples', () => {
   it('single instance on memory stores', async () => {
     expect(await singleInstanceExample()).toEqual({
-      legitimate: 'ACCEPT Task executed → notes on Example Corp',
+      legitimate: 'ACCEPT Task executed → notes on "Example Corp"',
       tampered: 'REJECT Invalid signature',
       replayed: 'REJECT Replay detected',
       misaddressed: 'REJECT wrong_audience',
