@@ -6,7 +6,10 @@ const src = (path: string): string => fileURLToPath(new URL(`./src/${path}`, imp
 export default defineConfig({
   resolve: {
     // Examples import the package by name, as users do; tests run them against the sources.
-    alias: [{ find: /^trusthandoff$/, replacement: src('index.ts') }],
+    alias: [
+      { find: /^trusthandoff$/, replacement: src('index.ts') },
+      { find: /^trusthandoff\/redis$/, replacement: src('stores/redis/index.ts') },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts'],

@@ -6,12 +6,14 @@ import * as packet from './packet.bench.js';
 import * as stores from './stores.bench.js';
 import * as capability from './capability.bench.js';
 import * as attestation from './attestation.bench.js';
+import * as gate from './gate.bench.js';
 
 const suites: Record<string, { run(): void | Promise<void> }> = {
   packet,
   stores,
   capability,
   attestation,
+  gate,
 };
 
 const wanted = process.argv.slice(2);

@@ -10,3 +10,4 @@ export * from './stores/index.js';
 export * from './events/index.js';
 export * from './capability/index.js';
 export * from './attestation/index.js';
+export * from './gate/index.js';

@@ -19,6 +19,7 @@ export {
   verifyPacket,
   verifyPacketSignature,
   checkPacketSignature,
+  checkPacketSignatureAsync,
   resolveBoundKey,
   type SignatureCheck,
   type VerifyPacketOptions,
@@ -49,5 +50,6 @@ export {
   type ValidationReason,
   type PacketValidator,
   type HumanApprovalCheck,
+  type ValidationContext,
 } from './validate.js';
 export { signedTask, getTaskMetadata, packetFromTask, type TaskMetadata } from './task.js';

@@ -28,8 +28,20 @@ export interface ValidationResult {
   readonly reason?: ValidationReason;
 }
 
+/**
+ * What travels next to a packet but is not part of it (it cannot be: it is produced after signing),
+ * handed to the validator's hooks. The gate fills it from the envelope.
+ */
+export interface ValidationContext {
+  /** Signed human approvals carried next to the packet (e.g. the envelope's `approvals`). Untrusted. */
+  readonly approvals?: readonly unknown[];
+}
+
 /** Decides whether a packet that requires human review has been approved. */
-export type HumanApprovalCheck = (packet: SignedTaskPacket | TaskPacketDraft) => boolean | Promise<boolean>;
+export type HumanApprovalCheck = (
+  packet: SignedTaskPacket | TaskPacketDraft,
+  context: ValidationContext,
+) => boolean | Promise<boolean>;
 
 export interface ValidatorOptions {
   /** Trust anchor for step 1 (key binding). */
@@ -61,10 +73,15 @@ export interface ValidatorOptions {
   readonly events?: EventEmitter;
   /** Environment to read the variables from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Emit `packet_accepted` / `packet_rejected` (default true). The gate turns this off and emits them
+   * itself for its final decision, since a packet valid here may still be rejected later (replay).
+   */
+  readonly emitDecisionEvents?: boolean;
 }
 
 export interface PacketValidator {
-  validate(packet: SignedTaskPacket): Promise<ValidationResult>;
+  validate(packet: SignedTaskPacket, context?: ValidationContext): Promise<ValidationResult>;
   /** The settings in force after reading the environment and clamping. */
   readonly settings: {
     readonly issuanceSkewSeconds: number;
@@ -106,8 +123,12 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
   const now = options.now ?? Date.now;
   const events = options.events ?? getDefaultEventBus();
   const maxLifetime = options.maxLifetimeSeconds;
+  const emitDecisionEvents = options.emitDecisionEvents ?? true;
 
-  async function check(packet: SignedTaskPacket): Promise<ValidationReason | undefined> {
+  async function check(
+    packet: SignedTaskPacket,
+    context: ValidationContext,
+  ): Promise<ValidationReason | undefined> {
     // 1. Key binding.
     if (options.registry !== undefined) {
       try {
@@ -128,7 +149,7 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     // 4. Human review.
     if (packet.constraints?.requires_human_review === true) {
       let approved = false;
-      if (options.humanApproval !== undefined) approved = await options.humanApproval(packet);
+      if (options.humanApproval !== undefined) approved = await options.humanApproval(packet, context);
       if (!approved && options.insecureLegacyContextHumanApproval === true) {
         approved = isTruthy(packet.context['human_approval']);
       }
@@ -186,8 +207,10 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
       enforceDefaultTtlPolicy: enforceDefaultTtl,
       maxLifetimeSeconds: maxLifetime,
     }),
-    async validate(packet) {
-      const reason = await check(packet);
+    async validate(packet, context = NO_CONTEXT) {
+      const reason = await check(packet, context);
+      if (!emitDecisionEvents)
+        return reason === undefined ? VALID : Object.freeze({ isValid: false, reason });
       const payload = {
         packet_id: packet.packet_id,
         task_id: packet.task_id,
@@ -207,6 +230,7 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
 }
 
 const VALID: ValidationResult = Object.freeze({ isValid: true });
+const NO_CONTEXT: ValidationContext = Object.freeze({});
 
 /** SPEC §4 `validate_packet` with a validator created for this call. */
 export function validatePacket(

@@ -1,0 +1,110 @@
+/**
+ * The executor (SPEC §4): run a task function only after the gate said ACCEPT, and return
+ * `(decision "Task executed", result)`. When the middleware has revalidation configured, the task
+ * runs under a watcher: it receives the watcher's `staleSignal` (aborted the moment the packet is
+ * revoked or expires), and a task that finishes after its packet went stale yields REJECT with the
+ * stale reason and no result — its output was produced without authority.
+ */
+import { ConfigurationError, MiddlewareExecutionError } from '../errors.js';
+import type { SignedTaskPacket } from '../packet/types.js';
+import { REASONS, createDecision, type PacketDecision } from './decision.js';
+import type { GateInput } from './parse.js';
+import type { RevalidationCallOptions, TrustHandoffMiddleware } from './middleware.js';
+import type { RevalidationWatcher } from './revalidation.js';
+
+export interface TaskContext {
+  /** Aborted when the packet goes stale under revalidation (never aborted without it). */
+  readonly signal: AbortSignal;
+  readonly watcher?: RevalidationWatcher;
+}
+
+export type TaskFunction<T> = (packet: SignedTaskPacket, context: TaskContext) => T | Promise<T>;
+
+export interface ExecutionResult<T> {
+  readonly decision: PacketDecision;
+  /** Present only when the task ran and its packet was still good when it finished. */
+  readonly result?: T;
+}
+
+export interface ExecutorOptions {
+  readonly middleware: TrustHandoffMiddleware;
+  /**
+   * Sign the outcome (e.g. with the attestation module); the return value is carried as the decision's
+   * `execution_attestation`. Called only for a result that is returned.
+   */
+  readonly attest?: (packet: SignedTaskPacket, result: unknown) => unknown;
+  /** Revalidation for every task (merged over the middleware's own configuration). */
+  readonly revalidation?: RevalidationCallOptions;
+}
+
+export class TaskExecutor {
+  readonly #middleware: TrustHandoffMiddleware;
+  readonly #attest: ((packet: SignedTaskPacket, result: unknown) => unknown) | undefined;
+  readonly #revalidation: RevalidationCallOptions;
+
+  constructor(options: ExecutorOptions) {
+    if (
+      options?.middleware === undefined ||
+      typeof options.middleware.handleWithRevalidation !== 'function'
+    ) {
+      throw new ConfigurationError('executor needs a TrustHandoffMiddleware');
+    }
+    if (options.attest !== undefined && typeof options.attest !== 'function') {
+      throw new ConfigurationError('attest must be a function');
+    }
+    this.#middleware = options.middleware;
+    this.#attest = options.attest;
+    this.#revalidation = options.revalidation ?? {};
+  }
+
+  /**
+   * Decide on `input`; after ACCEPT run `task`. A task that throws rejects with
+   * MiddlewareExecutionError (the packet was accepted and its nonce is spent; the cause is attached).
+   */
+  async execute<T>(input: GateInput, task: TaskFunction<T>): Promise<ExecutionResult<T>> {
+    if (typeof task !== 'function') throw new ConfigurationError('task must be a function');
+    const { decision, watcher } = await this.#middleware.handleWithRevalidation(input, this.#revalidation);
+    if (decision.decision !== 'ACCEPT') return { decision };
+    const packet = this.#middleware.acceptedPacket(decision);
+    if (packet === undefined) {
+      await watcher?.stop();
+      return { decision: createDecision(decision.packet_id, 'REJECT', REASONS.gateError) };
+    }
+    let result: T;
+    try {
+      result = await task(
+        packet,
+        watcher === undefined ? { signal: NEVER } : { signal: watcher.staleSignal, watcher },
+      );
+    } catch (error) {
+      throw new MiddlewareExecutionError('the task failed after its packet was accepted', { cause: error });
+    } finally {
+      await watcher?.stop();
+    }
+    if (watcher?.state.staleDetected === true) {
+      return {
+        decision: createDecision(
+          packet.packet_id,
+          'REJECT',
+          watcher.state.staleReason ?? 'capability_stale',
+          {
+            stale: true,
+            is_revocation_stale: watcher.state.isRevocationStale,
+          },
+        ),
+      };
+    }
+    const attestation = this.#attest === undefined ? undefined : await this.#attest(packet, result);
+    return {
+      decision: createDecision(packet.packet_id, 'ACCEPT', REASONS.taskExecuted, undefined, attestation),
+      result,
+    };
+  }
+}
+
+/** Same as `new TaskExecutor(options)`. */
+export function createExecutor(options: ExecutorOptions): TaskExecutor {
+  return new TaskExecutor(options);
+}
+
+const NEVER: AbortSignal = new AbortController().signal;

@@ -1,0 +1,75 @@
+export {
+  TrustHandoffMiddleware,
+  createMiddleware,
+  DEFAULT_MAX_LIFETIME_SECONDS,
+  DEFAULT_STORE_TIMEOUT_MS,
+  type MiddlewareOptions,
+  type AuditRecord,
+  type AuditCollector,
+  type RevalidationConfig,
+  type RevalidationCallOptions,
+  type DecisionWithWatcher,
+} from './middleware.js';
+export {
+  REASONS,
+  type ReasonStrings,
+  MAX_REASON_LENGTH,
+  createDecision,
+  sanitizeDetails,
+  type PacketDecision,
+  type DecisionKind,
+} from './decision.js';
+export {
+  HandoffContext,
+  rejection,
+  type GateEnvelope,
+  type GateStep,
+  type StepRejection,
+  type StepResult,
+  type AuditEventName,
+} from './context.js';
+export { parseGateInput, type GateInput, type GateParseOptions, type ParseFailure } from './parse.js';
+export { audienceStep, type AudienceStepOptions } from './steps/audience.js';
+export { keyBindingStep, type KeyBindingStepOptions } from './steps/key-binding.js';
+export { signatureStep, type SignatureStepOptions, type SignatureVerification } from './steps/signature.js';
+export { validationStep, type ValidationStepOptions } from './steps/validation.js';
+export { chainStep, DEFAULT_MAX_DELEGATION_DEPTH, type ChainStepOptions } from './steps/chain.js';
+export {
+  revocationStep,
+  capabilityTokenIds,
+  packetRevocationIds,
+  type RevocationStepOptions,
+} from './steps/revocation.js';
+export {
+  replayStep,
+  replayKey,
+  DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS,
+  type ReplayStepOptions,
+} from './steps/replay.js';
+export {
+  RevalidationWatcher,
+  MIN_REVALIDATION_INTERVAL_SECONDS,
+  DEFAULT_REVALIDATION_JITTER,
+  type RevalidationWatcherOptions,
+  type RevalidationState,
+} from './revalidation.js';
+export { revocationRevalidator, type RevocationRevalidatorOptions } from './revalidate-revocations.js';
+export {
+  TaskExecutor,
+  createExecutor,
+  type ExecutorOptions,
+  type ExecutionResult,
+  type TaskContext,
+  type TaskFunction,
+} from './executor.js';
+export {
+  createHumanApproval,
+  createApprovalVerifier,
+  attachApprovals,
+  serializeGateEnvelope,
+  packetDigest,
+  type HumanApproval,
+  type ApprovalDecision,
+  type CreateApprovalOptions,
+  type ApprovalVerifierOptions,
+} from './approvals.js';

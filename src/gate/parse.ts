@@ -1,0 +1,70 @@
+/**
+ * Turning whatever `handle` was given into a typed envelope. Wire input (string or bytes) goes through
+ * the bounded lossless parser; an object is re-checked field by field, since a caller's object is no
+ * more trustworthy than bytes. Never throws: failures come back as a value.
+ */
+import { isTrustHandoffError } from '../errors.js';
+import { fail, requireObject, toChain } from '../packet/fields.js';
+import type { TtlPolicy } from '../packet/types.js';
+import { packetFromJson } from '../packet/wire.js';
+import { isPlainObject } from '../wire/json-value.js';
+import { parseJson, type JsonLimits } from '../wire/parse-json.js';
+import type { GateEnvelope } from './context.js';
+
+export interface GateParseOptions {
+  readonly limits?: Partial<JsonLimits>;
+  readonly ttlPolicy?: TtlPolicy;
+  /** Most approvals an envelope may carry (default 16). */
+  readonly maxApprovals?: number;
+}
+
+export type GateInput = GateEnvelope | string | Uint8Array;
+
+export interface ParseFailure {
+  readonly failed: true;
+  readonly packetId: string | null;
+  readonly error: string;
+  readonly message: string;
+}
+
+export function parseGateInput(input: unknown, options: GateParseOptions): GateEnvelope | ParseFailure {
+  let raw: unknown = input;
+  try {
+    if (typeof input === 'string' || input instanceof Uint8Array) raw = parseJson(input, options.limits);
+    const object = requireObject(raw, 'envelope');
+    if (object['packet'] === undefined) throw fail('envelope.packet', 'is required');
+    if (object['chain'] === undefined) throw fail('envelope.chain', 'is required');
+    const packet = packetFromJson(
+      object['packet'],
+      options.ttlPolicy === undefined ? {} : { ttlPolicy: options.ttlPolicy },
+    );
+    const chain = toChain(object['chain']);
+    const approvals = object['approvals'];
+    if (approvals === undefined || approvals === null) return Object.freeze({ packet, chain });
+    if (!Array.isArray(approvals)) throw fail('envelope.approvals', 'must be a list');
+    if (approvals.length > (options.maxApprovals ?? 16))
+      throw fail('envelope.approvals', 'too many approvals');
+    return Object.freeze({ packet, chain, approvals: Object.freeze([...(approvals as unknown[])]) });
+  } catch (error) {
+    return Object.freeze({
+      failed: true,
+      packetId: packetIdOf(raw),
+      error: isTrustHandoffError(error) ? error.code : 'ERR_PAYLOAD_VALIDATION',
+      message: isTrustHandoffError(error) ? error.message : 'unreadable envelope',
+    });
+  }
+}
+
+export function isParseFailure(value: GateEnvelope | ParseFailure): value is ParseFailure {
+  return (value as { readonly failed?: unknown }).failed === true;
+}
+
+function packetIdOf(raw: unknown): string | null {
+  try {
+    if (!isPlainObject(raw) || !isPlainObject(raw['packet'])) return null;
+    const id = raw['packet']['packet_id'];
+    return typeof id === 'string' ? id : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * SPEC §7.3: the sender's key comes from a trust anchor (the agent registry), never from the packet.
+ * `packet.public_key` must equal the registered key (compared as raw key bytes). Trusting the
+ * self-declared key instead is possible only through a deliberately alarming option name.
+ */
+import { ConfigurationError } from '../../errors.js';
+import { importPublicKeyPem, type ImportedPublicKey } from '../../identity/keys.js';
+import type { AgentRegistry, RegisteredAgent } from '../../stores/types.js';
+import {
+  rejection,
+  type GateStep,
+  type HandoffContext,
+  type StepRejection,
+  type StepResult,
+} from '../context.js';
+import { REASONS } from '../decision.js';
+
+export interface KeyBindingStepOptions {
+  /** The trust anchor. Required unless {@link insecureTrustSelfDeclaredKeys} is set. */
+  readonly registry?: AgentRegistry;
+  /**
+   * INSECURE: believe `packet.public_key`. Anyone can then sign as anyone; the signature only proves
+   * the packet was not modified in transit. For demos and migrations only.
+   */
+  readonly insecureTrustSelfDeclaredKeys?: boolean;
+}
+
+const NOT_REGISTERED: StepRejection = Object.freeze({
+  reason: REASONS.publicKeyMismatch,
+  details: Object.freeze({ detail: 'not_registered' }),
+  audit: 'handoff_rejected_invalid_signature',
+});
+const KEY_MISMATCH: StepRejection = Object.freeze({
+  reason: REASONS.publicKeyMismatch,
+  details: Object.freeze({ detail: 'key_mismatch' }),
+  audit: 'handoff_rejected_invalid_signature',
+});
+const SELF_DECLARED_INVALID: StepRejection = Object.freeze({
+  reason: REASONS.invalidSignature,
+  details: Object.freeze({ check: 'invalid_public_key' }),
+  audit: 'handoff_rejected_invalid_signature',
+});
+const REGISTRY_UNAVAILABLE: StepRejection = rejection(REASONS.registryUnavailable);
+
+export function keyBindingStep(options: KeyBindingStepOptions): GateStep {
+  const registry = options.registry;
+  if (registry === undefined) {
+    if (options.insecureTrustSelfDeclaredKeys !== true) {
+      throw new ConfigurationError(
+        'a gate needs a trust anchor: pass `registry`, or set `insecureTrustSelfDeclaredKeys: true` to believe self-declared keys',
+      );
+    }
+    return {
+      name: 'key-binding(self-declared, insecure)',
+      check(ctx: HandoffContext): StepResult {
+        try {
+          ctx.key = importPublicKeyPem(ctx.packet.public_key);
+          return undefined;
+        } catch {
+          return SELF_DECLARED_INVALID;
+        }
+      },
+    };
+  }
+  if (typeof registry.resolve !== 'function')
+    throw new ConfigurationError('registry must implement AgentRegistry');
+  return {
+    name: 'key-binding',
+    async check(ctx: HandoffContext): Promise<StepResult> {
+      let agent: RegisteredAgent | undefined;
+      try {
+        agent = await registry.resolve(ctx.packet.from_agent);
+      } catch {
+        return REGISTRY_UNAVAILABLE;
+      }
+      if (agent === undefined) return NOT_REGISTERED;
+      const presented = ctx.packet.public_key;
+      if (presented !== agent.publicKeyPem) {
+        // Same key, different PEM text (line endings, say) is still the same key.
+        let imported: ImportedPublicKey;
+        try {
+          imported = importPublicKeyPem(presented);
+        } catch {
+          return KEY_MISMATCH;
+        }
+        if (!imported.raw.equals(agent.publicKey.raw)) return KEY_MISMATCH;
+      }
+      ctx.key = agent.publicKey;
+      return undefined;
+    },
+  };
+}

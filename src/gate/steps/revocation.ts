@@ -1,0 +1,106 @@
+/**
+ * Revocation (SPEC §5): the sender's agent must not be revoked in the registry (`agent_revoked`), and
+ * none of the packet's ids — its packet id (the id the revalidation watcher watches), and the
+ * capability id (and its parent) named by its capability token — may be in the revocation store
+ * (`capability_revoked`). The lookups run
+ * concurrently, so a networked store costs one round trip. A store error is
+ * `revocation_store_unavailable`: fail closed.
+ */
+import { ConfigurationError } from '../../errors.js';
+import type { SignedTaskPacket } from '../../packet/types.js';
+import type { AgentRegistry, RevocationStore } from '../../stores/types.js';
+import { decodeBase64Url } from '../../wire/base64.js';
+import { isPlainObject } from '../../wire/json-value.js';
+import { parseJson } from '../../wire/parse-json.js';
+import { rejection, type GateStep, type HandoffContext, type StepResult } from '../context.js';
+import { REASONS } from '../decision.js';
+
+export interface RevocationStepOptions {
+  /** Checked for `isRevoked(from_agent)`. */
+  readonly registry?: AgentRegistry;
+  /** Checked for the packet id and capability ids. */
+  readonly revocations?: RevocationStore;
+}
+
+const AGENT_REVOKED = rejection(REASONS.agentRevoked);
+const UNAVAILABLE = rejection(REASONS.revocationStoreUnavailable);
+const BAD_TOKEN = Object.freeze({ reason: REASONS.malformedCapabilityToken });
+const MAX_TOKEN_LENGTH = 65_536;
+const TOKEN_CACHE_SIZE = 1024;
+
+/** Ids named by a capability token, or undefined when the token cannot be read. */
+export function capabilityTokenIds(token: string): readonly string[] | undefined {
+  const bytes = decodeBase64Url(token, MAX_TOKEN_LENGTH);
+  if (bytes === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = parseJson(bytes, { maxBytes: MAX_TOKEN_LENGTH, maxDepth: 16 });
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(value) || typeof value['capability_id'] !== 'string') return undefined;
+  const parent = value['parent_capability_id'];
+  return Object.freeze(
+    typeof parent === 'string' ? [value['capability_id'], parent] : [value['capability_id']],
+  );
+}
+
+export function revocationStep(options: RevocationStepOptions): GateStep {
+  const { registry, revocations } = options;
+  if (registry === undefined && revocations === undefined) {
+    throw new ConfigurationError('revocation step needs a registry, a revocation store, or both');
+  }
+  // Tokens are reused by many packets; remember what each names (bounded, per gate).
+  const tokenIds = new Map<string, readonly string[] | undefined>();
+  function idsOfToken(token: string): readonly string[] | undefined {
+    if (tokenIds.has(token)) return tokenIds.get(token);
+    const ids = capabilityTokenIds(token);
+    if (tokenIds.size >= TOKEN_CACHE_SIZE) {
+      for (const oldest of tokenIds.keys()) {
+        tokenIds.delete(oldest);
+        break;
+      }
+    }
+    tokenIds.set(token, ids);
+    return ids;
+  }
+
+  return {
+    name: 'revocation',
+    async check(ctx: HandoffContext): Promise<StepResult> {
+      const packet = ctx.packet;
+      let capabilityIds: readonly string[] = [];
+      if (packet.capability_token !== null) {
+        const ids = idsOfToken(packet.capability_token);
+        if (ids === undefined) return BAD_TOKEN;
+        capabilityIds = ids;
+      }
+      const lookups: Promise<boolean>[] = [];
+      if (registry !== undefined) lookups.push(registry.isRevoked(packet.from_agent));
+      if (revocations !== undefined) {
+        lookups.push(revocations.isRevoked(packet.packet_id));
+        for (const id of capabilityIds) lookups.push(revocations.isRevoked(id));
+      }
+      let results: boolean[];
+      try {
+        results = await Promise.all(lookups);
+      } catch {
+        return UNAVAILABLE;
+      }
+      let i = 0;
+      if (registry !== undefined && results[i++] === true) return AGENT_REVOKED;
+      for (; i < results.length; i++) {
+        if (results[i] === true)
+          return { reason: REASONS.capabilityRevoked, details: { packet_id: packet.packet_id } };
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Every id of `packet` a revocation store is consulted for (packet id, capability ids). */
+export function packetRevocationIds(packet: SignedTaskPacket): readonly string[] {
+  const ids = [packet.packet_id];
+  if (packet.capability_token !== null) ids.push(...(capabilityTokenIds(packet.capability_token) ?? []));
+  return ids;
+}

@@ -1,0 +1,43 @@
+/**
+ * SPEC §4 validation (time window, issuance skew, human review, AI provenance, TTL policy, maximum
+ * lifetime, expiry with the overlap window), through the packet module's validator so the reasons are
+ * the reference's. Runs only after the signature verified: no time is spent on forged packets.
+ */
+import { ConfigurationError } from '../../errors.js';
+import type { PacketValidator, ValidationResult } from '../../packet/validate.js';
+import type { GateStep, HandoffContext, StepResult } from '../context.js';
+
+export interface ValidationStepOptions {
+  /** Built with `createPacketValidator` (the middleware builds one from its options). */
+  readonly validator: PacketValidator;
+}
+
+export function validationStep(options: ValidationStepOptions): GateStep {
+  const validator = options.validator;
+  if (validator === undefined || typeof validator.validate !== 'function') {
+    throw new ConfigurationError('validation step needs a validator (createPacketValidator)');
+  }
+  return {
+    name: 'validation',
+    check(ctx: HandoffContext): Promise<StepResult> {
+      const approvals = ctx.envelope.approvals;
+      const pending =
+        approvals === undefined
+          ? validator.validate(ctx.packet)
+          : validator.validate(ctx.packet, { approvals });
+      return pending.then((result: ValidationResult) => {
+        if (result.isValid) return undefined;
+        const packet = ctx.packet;
+        return {
+          reason: result.reason ?? 'Packet validation failed',
+          details: {
+            reason: result.reason ?? null,
+            issued_at: packet.issued_at.toCanonical(),
+            expires_at: packet.expires_at === null ? null : packet.expires_at.toCanonical(),
+          },
+          audit: 'handoff_rejected_invalid_packet',
+        };
+      });
+    },
+  };
+}

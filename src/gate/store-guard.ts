@@ -1,0 +1,137 @@
+/**
+ * Bounded store calls. A store that hangs must not hang the gate: every call to a store that talks to
+ * something outside the process gets a deadline, and a missed deadline is a StoreUnavailableError,
+ * which the steps turn into REJECT (fail closed). In-process memory stores answer synchronously and
+ * are used as they are, which keeps a timer off their hot path.
+ */
+import { StoreUnavailableError } from '../errors.js';
+import { MemoryAgentRegistry } from '../stores/memory/agent-registry.js';
+import { MemoryOverlapWindow } from '../stores/memory/overlap-window.js';
+import { MemoryReplayStore } from '../stores/memory/replay-store.js';
+import { MemoryRevocationStore } from '../stores/memory/revocation-store.js';
+import type {
+  AgentRegistry,
+  OverlapWindow,
+  RegisteredAgent,
+  ReplayStore,
+  RevocationStore,
+} from '../stores/types.js';
+
+/** A gate-internal failure that maps to a fixed REJECT reason (never shown to callers as an error). */
+export class StepFailure extends Error {
+  readonly reason: string;
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.reason = reason;
+  }
+}
+
+function isInProcess(store: unknown): boolean {
+  return (
+    store instanceof MemoryReplayStore ||
+    store instanceof MemoryRevocationStore ||
+    store instanceof MemoryAgentRegistry ||
+    store instanceof MemoryOverlapWindow
+  );
+}
+
+/** `promise`, or a StoreUnavailableError once `timeoutMs` passed. */
+export function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new StoreUnavailableError(`store call did not finish within ${timeoutMs} ms`));
+    }, timeoutMs);
+    timer.unref();
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new StoreUnavailableError('store call failed'));
+      },
+    );
+  });
+}
+
+// A store method may also throw synchronously (a bug, or a client that is not connected).
+function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return fn();
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new StoreUnavailableError('store call failed'));
+  }
+}
+
+export function guardReplayStore(store: ReplayStore, timeoutMs: number): ReplayStore {
+  if (isInProcess(store) || !(timeoutMs > 0) || timeoutMs === Infinity) return store;
+  return {
+    checkAndStore: (key, ttlMs) =>
+      withDeadline(
+        call(() => store.checkAndStore(key, ttlMs)),
+        timeoutMs,
+      ),
+  };
+}
+
+export function guardRevocationStore(store: RevocationStore, timeoutMs: number): RevocationStore {
+  if (isInProcess(store) || !(timeoutMs > 0) || timeoutMs === Infinity) return store;
+  return {
+    revoke: (id) =>
+      withDeadline(
+        call(() => store.revoke(id)),
+        timeoutMs,
+      ),
+    isRevoked: (id) =>
+      withDeadline(
+        call(() => store.isRevoked(id)),
+        timeoutMs,
+      ),
+  };
+}
+
+export function guardRegistry(registry: AgentRegistry, timeoutMs: number): AgentRegistry {
+  if (isInProcess(registry) || !(timeoutMs > 0) || timeoutMs === Infinity) return registry;
+  return {
+    register: (agentId, pem) =>
+      withDeadline(
+        call(() => registry.register(agentId, pem)),
+        timeoutMs,
+      ),
+    resolve: (agentId) =>
+      withDeadline<RegisteredAgent | undefined>(
+        call(() => registry.resolve(agentId)),
+        timeoutMs,
+      ),
+    isRegistered: (agentId) =>
+      withDeadline(
+        call(() => registry.isRegistered(agentId)),
+        timeoutMs,
+      ),
+    revoke: (agentId) =>
+      withDeadline(
+        call(() => registry.revoke(agentId)),
+        timeoutMs,
+      ),
+    isRevoked: (agentId) =>
+      withDeadline(
+        call(() => registry.isRevoked(agentId)),
+        timeoutMs,
+      ),
+  };
+}
+
+/** The overlap window as validation uses it: bounded, and a failure becomes a fixed reason. */
+export function guardOverlapWindow(window: OverlapWindow, timeoutMs: number, reason: string): OverlapWindow {
+  const unguarded = isInProcess(window) || !(timeoutMs > 0) || timeoutMs === Infinity;
+  return {
+    register: (tokenId) => window.register(tokenId),
+    isValid: (tokenId) => {
+      const pending = call(() => window.isValid(tokenId));
+      return (unguarded ? pending : withDeadline(pending, timeoutMs)).catch((error: unknown) => {
+        throw new StepFailure(reason, { cause: error });
+      });
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/** Signed human approvals: forged, misbound, expired or insufficient approvals never pass review. */
+import { describe, expect, it } from 'vitest';
+import {
+  AgentIdentity,
+  MemoryAgentRegistry,
+  attachApprovals,
+  createApprovalVerifier,
+  createEnvelope,
+  createHumanApproval,
+  parseEnvelope,
+  serializeGateEnvelope,
+  type HumanApproval,
+} from '../../src/index.js';
+import { Clock, fixture, mallory, sender } from './support.js';
+
+const alice = AgentIdentity.generate();
+const bob = AgentIdentity.generate();
+const carol = AgentIdentity.generate();
+
+async function approvalFixture(required = 1) {
+  const approvers = new MemoryAgentRegistry();
+  await approvers.register('human:alice', alice.publicKeyPem);
+  await approvers.register('human:bob', bob.publicKeyPem);
+  await approvers.register('human:carol', carol.publicKeyPem);
+  const base = await fixture();
+  const f = await fixture({
+    humanApproval: createApprovalVerifier({ approvers, required, now: base.clock.now }),
+    now: base.clock.now,
+  });
+  const review = { constraints: { requires_human_review: true } };
+  const approve = (packet: ReturnType<typeof f.packet>, who: AgentIdentity, id: string, extra = {}) =>
+    createHumanApproval(packet, who, { approverId: id, now: base.clock.now, ...extra });
+  return { f, approvers, review, approve, clock: base.clock };
+}
+
+describe('forged human approval', () => {
+  it('rejects a packet that requires review and carries no approval', async () => {
+    const { f, review } = await approvalFixture();
+    expect((await f.gate.handle(createEnvelope(f.packet(review)))).reason).toBe('human_review_required');
+  });
+
+  it('accepts a packet with a valid approval, also through the wire', async () => {
+    const { f, review, approve } = await approvalFixture();
+    const p = f.packet(review);
+    const envelope = attachApprovals(createEnvelope(p), [approve(p, alice, 'human:alice')]);
+    const wire = serializeGateEnvelope(envelope);
+    // The reference (and parseEnvelope) ignore the extra envelope field.
+    expect(parseEnvelope(wire).packet.packet_id).toBe(p.packet_id);
+    expect((await f.gate.handle(wire)).decision).toBe('ACCEPT');
+  });
+
+  it('ignores the legacy context.human_approval flag unless explicitly enabled', async () => {
+    const { f, review } = await approvalFixture();
+    const p = f.packet({ ...review, context: { human_approval: true } });
+    expect((await f.gate.handle(createEnvelope(p))).reason).toBe('human_review_required');
+    const legacy = await fixture({ insecureLegacyContextHumanApproval: true });
+    expect(
+      (
+        await legacy.gate.handle(
+          createEnvelope(legacy.packet({ ...review, context: { human_approval: true } })),
+        )
+      ).decision,
+    ).toBe('ACCEPT');
+  });
+
+  it('rejects an approval signed by a key that is not a registered approver', async () => {
+    const { f, review, approve } = await approvalFixture();
+    const p = f.packet(review);
+    // Mallory claims to be alice: signature by the wrong key.
+    const forged = approve(p, mallory, 'human:alice');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forged]))).reason).toBe(
+      'human_review_required',
+    );
+    const unknown = approve(p, mallory, 'human:mallory');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [unknown]))).reason).toBe(
+      'human_review_required',
+    );
+  });
+
+  it('rejects an approval for another packet, or for this packet id with different content', async () => {
+    const { f, review, approve } = await approvalFixture();
+    const p = f.packet(review);
+    const other = f.packet(review);
+    const forOther = approve(other, alice, 'human:alice');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forOther]))).reason).toBe(
+      'human_review_required',
+    );
+    // Same packet id, different intent: the digest binds the approval to the signed content.
+    const twin = f.packet({ ...review, packet_id: p.packet_id, intent: 'delete everything' });
+    const forTwin = approve(twin, alice, 'human:alice');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forTwin]))).reason).toBe(
+      'human_review_required',
+    );
+  });
+
+  it('rejects a tampered approval, an expired one, one from the future and a revoked approver', async () => {
+    const { f, review, approve, approvers, clock } = await approvalFixture();
+    const p = f.packet(review);
+    const good = approve(p, alice, 'human:alice');
+    const tampered: HumanApproval = { ...good, approver_agent: 'human:bob' };
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [tampered]))).reason).toBe(
+      'human_review_required',
+    );
+    const shortLived = approve(p, alice, 'human:alice', { ttlSeconds: 10 });
+    clock.advance(11);
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [shortLived]))).reason).toBe(
+      'human_review_required',
+    );
+    const future = approve(p, alice, 'human:alice', { now: () => clock.ms + 3_600_000, ttlSeconds: 60 });
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [future]))).reason).toBe(
+      'human_review_required',
+    );
+    await approvers.revoke('human:alice');
+    const fresh = approve(p, alice, 'human:alice');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [fresh]))).reason).toBe(
+      'human_review_required',
+    );
+  });
+
+  it('does not count the packet’s own sender as its approver', async () => {
+    const { f, review, approvers, approve } = await approvalFixture();
+    await approvers.register(sender.agentId, sender.publicKeyPem);
+    const p = f.packet(review);
+    const self = approve(p, sender, sender.agentId);
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [self]))).reason).toBe(
+      'human_review_required',
+    );
+  });
+
+  it('ignores malformed approval objects', async () => {
+    const { f, review } = await approvalFixture();
+    const p = f.packet(review);
+    const junk = [
+      null,
+      1,
+      'approved',
+      [],
+      {},
+      { decision: 'approved' },
+      { ...createHumanApproval(p, alice), extra: 1 },
+    ];
+    const decision = await f.gate.handle({ ...createEnvelope(p), approvals: junk });
+    expect(decision.reason).toBe('human_review_required');
+  });
+});
+
+describe('M-of-N approvals', () => {
+  it('needs M distinct approvers; the same approver twice counts once', async () => {
+    const { f, review, approve } = await approvalFixture(2);
+    const p = f.packet(review);
+    const a1 = approve(p, alice, 'human:alice');
+    const a2 = approve(p, alice, 'human:alice');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [a1, a2]))).reason).toBe(
+      'human_review_required',
+    );
+    const b = approve(p, bob, 'human:bob');
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [a1, b]))).decision).toBe('ACCEPT');
+  });
+
+  it('lets one valid denial veto', async () => {
+    const { f, review, approve } = await approvalFixture(2);
+    const p = f.packet(review);
+    const approvals = [
+      approve(p, alice, 'human:alice'),
+      approve(p, bob, 'human:bob'),
+      approve(p, carol, 'human:carol', { decision: 'denied' }),
+    ];
+    expect((await f.gate.handle(attachApprovals(createEnvelope(p), approvals))).reason).toBe(
+      'human_review_required',
+    );
+  });
+
+  it('fails closed when the approver registry is down', async () => {
+    const down = {
+      register: () => Promise.reject(new Error('down')),
+      resolve: () => Promise.reject(new Error('down')),
+      isRegistered: () => Promise.reject(new Error('down')),
+      revoke: () => Promise.reject(new Error('down')),
+      isRevoked: () => Promise.reject(new Error('down')),
+    };
+    const clock = new Clock();
+    const f = await fixture({
+      humanApproval: createApprovalVerifier({ approvers: down, now: clock.now }),
+      now: clock.now,
+    });
+    const p = f.packet({ constraints: { requires_human_review: true } });
+    const envelope = attachApprovals(createEnvelope(p), [
+      createHumanApproval(p, alice, { approverId: 'human:alice', now: f.clock.now }),
+    ]);
+    expect((await f.gate.handle(envelope)).reason).toBe('approval_check_unavailable');
+  });
+
+  it('refuses nonsensical configurations at construction', () => {
+    const approvers = new MemoryAgentRegistry();
+    expect(() => createApprovalVerifier({ approvers, required: 0 })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    );
+    expect(() => createApprovalVerifier({} as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    );
+  });
+});

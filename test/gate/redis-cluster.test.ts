@@ -1,0 +1,140 @@
+/**
+ * Shared state across processes: four verifier processes, each with its own Redis connection, receive
+ * 20,000 distinct valid packets — every packet delivered to two of them at the same time — and then
+ * 2,000 replays. Every packet must be accepted exactly once across the cluster; every replay rejected.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentIdentity } from '../../src/index.js';
+import { RedisAgentRegistry } from '../../src/stores/redis/index.js';
+import { REDIS_URL, redisAvailable } from '../support/services.js';
+import { transpileForChildProcesses, type Transpiled } from '../support/transpile.js';
+import { deleteKeys, makeClient, runPrefix, type TestRedisClient } from '../stores/redis-clients.js';
+
+const available = await redisAvailable();
+const PACKETS = 20_000;
+const REPLAYS = 2_000;
+const WORKERS = 4;
+const BATCH = 500;
+
+type Row = [packetId: string | null, decision: string, reason: string | undefined];
+
+class Verifier {
+  readonly #child: ChildProcess;
+  readonly #pending = new Map<number, (rows: Row[]) => void>();
+  #next = 0;
+
+  constructor(script: string) {
+    this.#child = fork(script, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#child.on('message', (m: { type: string; batch?: number; decisions?: Row[]; wires?: string[] }) => {
+      if (m.type === 'signed') {
+        this.#signed?.(m.wires!);
+      } else if (m.type === 'decisions') {
+        this.#pending.get(m.batch!)!(m.decisions!);
+        this.#pending.delete(m.batch!);
+      } else if (m.type === 'ready') this.#pending.get(-1)?.([]);
+    });
+  }
+
+  init(prefix: string, agentId: string): Promise<unknown> {
+    return new Promise((resolve) => {
+      this.#pending.set(-1, resolve);
+      this.#child.send({ type: 'init', redisUrl: REDIS_URL, prefix, agentId });
+    });
+  }
+
+  #signed: ((wires: string[]) => void) | undefined;
+
+  sign(from: number, to: number, senders: readonly AgentIdentity[], agentId: string): Promise<string[]> {
+    return new Promise((resolve) => {
+      this.#signed = resolve;
+      this.#child.send({ type: 'sign', from, to, senders: senders.map((s) => s.privateKeyPem), agentId });
+    });
+  }
+
+  handle(envelopes: string[]): Promise<Row[]> {
+    const batch = this.#next++;
+    return new Promise((resolve) => {
+      this.#pending.set(batch, resolve);
+      this.#child.send({ type: 'batch', batch, envelopes });
+    });
+  }
+
+  stop(): void {
+    if (this.#child.connected) this.#child.send({ type: 'exit' });
+    setTimeout(() => this.#child.kill(), 2000).unref();
+  }
+}
+
+describe.skipIf(!available)('gate cluster on Redis', () => {
+  const prefix = runPrefix();
+  let transpiled: Transpiled;
+  let client: TestRedisClient;
+  const verifiers: Verifier[] = [];
+
+  beforeAll(async () => {
+    transpiled = transpileForChildProcesses(['test/gate/cluster/verifier.ts']);
+    client = makeClient(REDIS_URL);
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    for (const v of verifiers) v.stop();
+    if (client?.isReady) await deleteKeys(client, prefix);
+    await client?.close();
+    transpiled?.remove();
+  });
+
+  it('accepts each of 20,000 packets exactly once when two verifiers get it at the same time, and rejects 2,000 replays', async () => {
+    const receiver = AgentIdentity.generate();
+    const senders = Array.from({ length: 8 }, () => AgentIdentity.generate());
+    const registry = new RedisAgentRegistry({ client, keyPrefix: `${prefix}agent:` });
+    for (const s of senders) await registry.register(s.agentId, s.publicKeyPem);
+    for (let i = 0; i < WORKERS; i++)
+      verifiers.push(new Verifier(transpiled.path('test/gate/cluster/verifier.ts')));
+    await Promise.all(verifiers.map((v) => v.init(prefix, receiver.agentId)));
+    // Signing is spread over the verifier processes (both cores); the packets come back as wire text.
+    const share = PACKETS / WORKERS;
+    const wires = (
+      await Promise.all(
+        verifiers.map((v, w) => v.sign(w * share, (w + 1) * share, senders, receiver.agentId)),
+      )
+    ).flat();
+    expect(wires).toHaveLength(PACKETS);
+
+    // Packet i goes to verifiers i % 4 and one other, in the same round, so both race on Redis.
+    const plan: number[][] = Array.from({ length: WORKERS }, () => []);
+    for (let i = 0; i < PACKETS; i++) {
+      const first = i % WORKERS;
+      plan[first]!.push(i);
+      plan[(first + 1 + (Math.floor(i / WORKERS) % (WORKERS - 1))) % WORKERS]!.push(i);
+    }
+    const accepted = new Map<string, number>();
+    const reasons = new Map<string, number>();
+    const record = (rows: Row[]): void => {
+      for (const [id, decision, reason] of rows) {
+        if (decision === 'ACCEPT') accepted.set(id!, (accepted.get(id!) ?? 0) + 1);
+        else reasons.set(reason ?? '', (reasons.get(reason ?? '') ?? 0) + 1);
+      }
+    };
+    const rounds = Math.max(...plan.map((p) => Math.ceil(p.length / BATCH)));
+    for (let r = 0; r < rounds; r++) {
+      const results = await Promise.all(
+        verifiers.map((v, w) => v.handle(plan[w]!.slice(r * BATCH, (r + 1) * BATCH).map((i) => wires[i]!))),
+      );
+      for (const rows of results) record(rows);
+    }
+    expect(accepted.size).toBe(PACKETS);
+    expect([...accepted.values()].every((n) => n === 1)).toBe(true);
+    expect(Object.fromEntries(reasons)).toEqual({ 'Replay detected': PACKETS });
+
+    // Replays: already accepted packets, to any verifier.
+    const replayed: string[][] = Array.from({ length: WORKERS }, () => []);
+    for (let k = 0; k < REPLAYS; k++) replayed[k % WORKERS]!.push(wires[(k * 7919) % PACKETS]!);
+    const replayRows = (await Promise.all(verifiers.map((v, w) => v.handle(replayed[w]!)))).flat();
+    expect(replayRows).toHaveLength(REPLAYS);
+    expect(
+      replayRows.every(([, decision, reason]) => decision === 'REJECT' && reason === 'Replay detected'),
+    ).toBe(true);
+  }, 180_000);
+});
