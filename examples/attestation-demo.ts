@@ -13,7 +13,7 @@ import {
   verifyNodeOutput,
   wrapNode,
   type NodeOutputVerdict,
-} from '../src/index.js';
+} from 'trusthandoff';
 
 export interface DemoOutcome {
   readonly legit: NodeOutputVerdict;

@@ -1,40 +1,44 @@
 /**
- * `npm run demo`: a planner delegates to a researcher on in-memory defaults. A legitimate packet is
- * accepted, a tampered copy is rejected, a replay of the legitimate packet is rejected.
+ * `npm run demo`: a planner delegates to a researcher on in-memory defaults, through the handoff gate,
+ * and the researcher answers with an attested result.
+ *   - a legitimate packet is accepted and executed; a tampered copy, a replay and a misaddressed packet
+ *     are rejected;
+ *   - the attested result is accepted once; a tampered result and a replayed result are rejected.
  */
 import {
   AgentIdentity,
+  AttestationReplayTracker,
   MemoryAgentRegistry,
   MemoryReplayStore,
   createEnvelope,
-  createPacketValidator,
+  createExecutor,
+  createMiddleware,
   issueTaskPacket,
-  parseEnvelope,
   serializeEnvelope,
-  verifyPacket,
-  type SignedTaskPacket,
+  serializeNodeOutput,
+  verifyNodeOutput,
+  wrapNode,
+  type PacketDecision,
 } from 'trusthandoff';
 
 const planner = AgentIdentity.generate();
 const researcher = AgentIdentity.generate();
-const registry = new MemoryAgentRegistry();
+const registry = new MemoryAgentRegistry(); // the trust anchor: registered out of band
 await registry.register(planner.agentId, planner.publicKeyPem);
-const replay = new MemoryReplayStore();
-const validator = createPacketValidator({ registry });
+await registry.register(researcher.agentId, researcher.publicKeyPem);
 
-/** Verify, validate, and only then remember the nonce (SPEC §7.1). */
-async function receive(wire: string): Promise<string> {
-  const packet: SignedTaskPacket = parseEnvelope(wire).packet;
-  if (packet.to_agent !== researcher.agentId) return 'REJECT wrong_audience';
-  if (!(await verifyPacket(packet, { registry }))) return 'REJECT Invalid signature';
-  const validation = await validator.validate(packet);
-  if (!validation.isValid) return `REJECT ${validation.reason ?? ''}`;
-  const ttlMs = packet.expires_at!.epochMillis - Date.now();
-  if (!(await replay.checkAndStore(`${packet.from_agent}\u0000${packet.nonce}`, ttlMs)))
-    return 'REJECT Replay detected';
-  return 'ACCEPT Packet verified and valid';
-}
+const gate = createMiddleware({
+  agentId: researcher.agentId,
+  registry,
+  replayStore: new MemoryReplayStore(),
+});
+const executor = createExecutor({ middleware: gate });
+const show = (d: PacketDecision): string => `${d.decision} ${d.reason ?? ''}`;
 
+console.log(`planner    ${planner.agentId}`);
+console.log(`researcher ${researcher.agentId}\n`);
+
+// 1. The planner signs a task for the researcher; it travels as the reference's envelope JSON.
 const packet = issueTaskPacket(planner, {
   to_agent: researcher.agentId,
   intent: 'Research company background',
@@ -43,10 +47,42 @@ const packet = issueTaskPacket(planner, {
   risk_level: 'read',
 });
 const wire = serializeEnvelope(createEnvelope(packet));
-const tampered = wire.replace('Research company background', 'Transfer all funds');
 
-console.log(`planner    ${planner.agentId}`);
-console.log(`researcher ${researcher.agentId}\n`);
-console.log(`legitimate packet  → ${await receive(wire)}`);
-console.log(`tampered packet    → ${await receive(tampered)}`);
-console.log(`replayed packet    → ${await receive(wire)}`);
+// 2. The researcher's gate decides before anything runs; the task is an attested node.
+const research = wrapNode(
+  (task: { packet_id: string; company: string }) => ({ company: task.company, founded: 1999 }),
+  {
+    identity: researcher,
+  },
+);
+const run = await executor.execute(wire, (p) =>
+  research({ packet_id: p.packet_id, company: 'Example Corp' }),
+);
+console.log('handoff');
+console.log(`  legitimate packet   → ${show(run.decision)}`);
+console.log(
+  `  tampered packet     → ${show(await gate.handle(wire.replace('Research company', 'Transfer all funds of')))}`,
+);
+console.log(`  replayed packet     → ${show(await gate.handle(wire))}`);
+const misaddressed = issueTaskPacket(planner, {
+  to_agent: 'agent:someone-else',
+  intent: 'x',
+  risk_level: 'read',
+});
+console.log(`  misaddressed packet → ${show(await gate.handle(createEnvelope(misaddressed)))}`);
+
+// 3. The planner checks the attested result against the researcher's key, once.
+if (run.result === undefined) throw new Error('the legitimate task did not run');
+const output = serializeNodeOutput(run.result);
+const replay = new AttestationReplayTracker({ store: new MemoryReplayStore() });
+const check = async (received: string): Promise<string> => {
+  const verdict = await verifyNodeOutput(received, researcher.publicKeyPem, {
+    replay,
+    expectedPacketId: packet.packet_id,
+  });
+  return verdict.valid ? 'ACCEPTED' : `REJECTED ${verdict.reason}`;
+};
+console.log('\nresult');
+console.log(`  attested result     → ${await check(output)}   ${JSON.stringify(run.result.result)}`);
+console.log(`  tampered result     → ${await check(output.replace('1999', '2021'))}`);
+console.log(`  replayed result     → ${await check(output)}`);
