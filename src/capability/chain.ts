@@ -21,6 +21,7 @@ import { Timestamp } from '../wire/timestamp.js';
 import { checkCapabilityDerivation, type DerivationCheckReason } from './derive.js';
 import type { DelegationCapability } from './types.js';
 import { checkCapabilitySignature } from './verify.js';
+import { resolveClockTolerance } from '../settings.js';
 
 /** Why a chain failed. Stable strings: match on them, never on messages. */
 export type CapabilityChainReason =
@@ -148,16 +149,6 @@ export interface CapabilityChainVerifier {
 
 export const DEFAULT_MAX_CHAIN_LENGTH = 16;
 
-function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, value));
-}
-
-function envNumber(raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  return Number.isFinite(value) ? value : fallback;
-}
-
 function resolveTrustedRoots(
   roots: readonly TrustedRoot[] | undefined,
 ): Map<string, ImportedPublicKey | null> {
@@ -200,15 +191,9 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
   if (typeof options !== 'object' || options === null) throw new ConfigurationError('options are required');
   const trustedRoots = resolveTrustedRoots(options.trustedRoots);
   const env = options.env ?? process.env;
-  const skewSeconds = clamp(
-    options.issuanceSkewSeconds ?? envNumber(env['TRUSTHANDOFF_ISSUANCE_SKEW'], 30),
-    0,
-    300,
-  );
-  const graceSeconds = clamp(
-    options.expiryGraceSeconds ?? envNumber(env['TRUSTHANDOFF_EXPIRY_GRACE'], 0),
-    0,
-    60,
+  const { issuanceSkewSeconds: skewSeconds, expiryGraceSeconds: graceSeconds } = resolveClockTolerance(
+    options,
+    env,
   );
   const maxChainLength = options.maxChainLength ?? DEFAULT_MAX_CHAIN_LENGTH;
   if (!Number.isSafeInteger(maxChainLength) || maxChainLength < 1) {

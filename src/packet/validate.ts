@@ -7,6 +7,7 @@ import { PublicKeyMismatchError } from '../errors.js';
 import { getDefaultEventBus, type EventEmitter } from '../events/bus.js';
 import type { AgentRegistry, OverlapWindow } from '../stores/types.js';
 import { JsonFloat, isPlainObject } from '../wire/json-value.js';
+import { envFlag, resolveClockTolerance } from '../settings.js';
 import { resolveBoundKey } from './verify.js';
 import { DEFAULT_TTL_POLICY, type SignedTaskPacket, type TaskPacketDraft, type TtlPolicy } from './types.js';
 
@@ -91,31 +92,11 @@ export interface PacketValidator {
   };
 }
 
-function clamp(value: number, min: number, max: number): number {
-  return Math.min(max, Math.max(min, value));
-}
-
-function envNumber(raw: string | undefined, fallback: number): number {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  return Number.isFinite(value) ? value : fallback;
-}
-
-function envFlag(raw: string | undefined): boolean {
-  return raw !== undefined && ['1', 'true', 'yes'].includes(raw.trim().toLowerCase());
-}
-
 export function createPacketValidator(options: ValidatorOptions = {}): PacketValidator {
   const env = options.env ?? process.env;
-  const skewSeconds = clamp(
-    options.issuanceSkewSeconds ?? envNumber(env['TRUSTHANDOFF_ISSUANCE_SKEW'], 30),
-    0,
-    300,
-  );
-  const graceSeconds = clamp(
-    options.expiryGraceSeconds ?? envNumber(env['TRUSTHANDOFF_EXPIRY_GRACE'], 0),
-    0,
-    60,
+  const { issuanceSkewSeconds: skewSeconds, expiryGraceSeconds: graceSeconds } = resolveClockTolerance(
+    options,
+    env,
   );
   const enforceDefaultTtl =
     options.enforceDefaultTtlPolicy ?? envFlag(env['TRUSTHANDOFF_ENFORCE_DEFAULT_TTL_POLICY']);
