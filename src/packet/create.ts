@@ -3,21 +3,13 @@ import { PayloadValidationError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../wire/json-value.js';
 import { Timestamp } from '../wire/timestamp.js';
 import {
+  buildPacketFields,
   optionalInteger,
-  optionalString,
-  optionalTimestamp,
   rejectUnknownFields,
   requireObject,
   requireString,
   requireTimestamp,
-  stringList,
-  toConstraints,
-  toContext,
-  toJsonValueOrNull,
-  toPermissions,
-  toProvenance,
 } from './fields.js';
-import { resolveTtl } from './ttl-policy.js';
 import {
   DEFAULT_TTL_POLICY,
   type Constraints,
@@ -95,36 +87,19 @@ export function createTaskPacket(input: TaskPacketInput, options: CreatePacketOp
     raw['issued_at'] === undefined
       ? Timestamp.fromEpochMillis((options.now ?? Date.now)())
       : requireTimestamp(raw['issued_at'], 'issued_at');
-  const ttl = resolveTtl(
-    {
-      issued_at: issuedAt,
-      expires_at: optionalTimestamp(raw['expires_at'], 'expires_at'),
-      risk_level: optionalString(raw['risk_level'], 'risk_level'),
-      ttl_seconds: ttlSeconds,
-    },
-    options.ttlPolicy ?? DEFAULT_TTL_POLICY,
+  return Object.freeze(
+    buildPacketFields(
+      raw,
+      {
+        packet_id:
+          raw['packet_id'] === undefined ? randomUUID() : requireString(raw['packet_id'], 'packet_id'),
+        task_id: raw['task_id'] === undefined ? randomUUID() : requireString(raw['task_id'], 'task_id'),
+        nonce:
+          raw['nonce'] === undefined ? randomBytes(16).toString('hex') : requireString(raw['nonce'], 'nonce'),
+        issued_at: issuedAt,
+        ttl_seconds: ttlSeconds,
+      },
+      options.ttlPolicy ?? DEFAULT_TTL_POLICY,
+    ),
   );
-  return Object.freeze({
-    packet_id: raw['packet_id'] === undefined ? randomUUID() : requireString(raw['packet_id'], 'packet_id'),
-    task_id: raw['task_id'] === undefined ? randomUUID() : requireString(raw['task_id'], 'task_id'),
-    from_agent: requireString(raw['from_agent'], 'from_agent'),
-    to_agent: requireString(raw['to_agent'], 'to_agent'),
-    issued_at: issuedAt,
-    expires_at: ttl.expires_at,
-    nonce:
-      raw['nonce'] === undefined ? randomBytes(16).toString('hex') : requireString(raw['nonce'], 'nonce'),
-    capability_token: optionalString(raw['capability_token'], 'capability_token'),
-    intent: requireString(raw['intent'], 'intent'),
-    task_type: optionalString(raw['task_type'], 'task_type'),
-    goal: optionalString(raw['goal'], 'goal'),
-    context: toContext(raw['context']),
-    memory_refs: Object.freeze(stringList(raw['memory_refs'], 'memory_refs')),
-    permissions: toPermissions(raw['permissions'] ?? {}),
-    constraints: toConstraints(raw['constraints']),
-    provenance: toProvenance(raw['provenance']),
-    signature_algo: 'Ed25519',
-    risk_level: ttl.risk_level,
-    ttl_seconds: ttl.ttl_seconds,
-    ai_provenance: toJsonValueOrNull(raw['ai_provenance']),
-  });
 }

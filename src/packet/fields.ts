@@ -6,7 +6,16 @@
 import { PayloadValidationError } from '../errors.js';
 import { isPlainObject, type JsonObject, type JsonValue } from '../wire/json-value.js';
 import { Timestamp } from '../wire/timestamp.js';
-import type { Constraints, DelegationChain, DelegationHop, Permissions, Provenance } from './types.js';
+import { resolveTtl } from './ttl-policy.js';
+import type {
+  Constraints,
+  DelegationChain,
+  DelegationHop,
+  Permissions,
+  Provenance,
+  TaskPacketDraft,
+  TtlPolicy,
+} from './types.js';
 
 export function fail(field: string, what: string): PayloadValidationError {
   return new PayloadValidationError(`${field}: ${what}`);
@@ -143,4 +152,52 @@ export function toChain(value: unknown): DelegationChain {
     agents: Object.freeze(stringList(object['agents'], 'chain.agents')),
     hops: Object.freeze(hops),
   });
+}
+
+/**
+ * Every packet field but the identifiers the caller decides (ids, nonce, issue time, TTL), type-checked
+ * and with the TTL policy applied. One place for packets you create and packets you receive.
+ */
+export function buildPacketFields(
+  raw: Record<string, unknown>,
+  decided: {
+    readonly packet_id: string;
+    readonly task_id: string;
+    readonly nonce: string;
+    readonly issued_at: Timestamp;
+    readonly ttl_seconds: number | null;
+  },
+  ttlPolicy: TtlPolicy,
+): TaskPacketDraft {
+  const ttl = resolveTtl(
+    {
+      issued_at: decided.issued_at,
+      expires_at: optionalTimestamp(raw['expires_at'], 'expires_at'),
+      risk_level: optionalString(raw['risk_level'], 'risk_level'),
+      ttl_seconds: decided.ttl_seconds,
+    },
+    ttlPolicy,
+  );
+  return {
+    packet_id: decided.packet_id,
+    task_id: decided.task_id,
+    from_agent: requireString(raw['from_agent'], 'from_agent'),
+    to_agent: requireString(raw['to_agent'], 'to_agent'),
+    issued_at: decided.issued_at,
+    expires_at: ttl.expires_at,
+    nonce: decided.nonce,
+    capability_token: optionalString(raw['capability_token'], 'capability_token'),
+    intent: requireString(raw['intent'], 'intent'),
+    task_type: optionalString(raw['task_type'], 'task_type'),
+    goal: optionalString(raw['goal'], 'goal'),
+    context: toContext(raw['context']),
+    memory_refs: Object.freeze(stringList(raw['memory_refs'], 'memory_refs')),
+    permissions: toPermissions(raw['permissions'] ?? {}),
+    constraints: toConstraints(raw['constraints']),
+    provenance: toProvenance(raw['provenance']),
+    signature_algo: 'Ed25519',
+    risk_level: ttl.risk_level,
+    ttl_seconds: ttl.ttl_seconds,
+    ai_provenance: toJsonValueOrNull(raw['ai_provenance']),
+  };
 }

@@ -6,29 +6,22 @@ import { encodeJson } from '../wire/canonical.js';
 import { parseJson, type JsonLimits } from '../wire/parse-json.js';
 import type { Timestamp } from '../wire/timestamp.js';
 import {
+  buildPacketFields,
   fail,
   optionalInteger,
-  optionalString,
-  optionalTimestamp,
   rejectUnknownFields,
   requireObject,
   requireString,
   requireTimestamp,
-  stringList,
   toChain,
-  toConstraints,
-  toContext,
-  toJsonValueOrNull,
-  toPermissions,
-  toProvenance,
 } from './fields.js';
-import { resolveTtl } from './ttl-policy.js';
 import {
   DEFAULT_TTL_POLICY,
   PACKET_FIELDS,
   type DelegationChain,
   type DelegationEnvelope,
   type SignedTaskPacket,
+  type TaskPacketDraft,
   type TtlPolicy,
 } from './types.js';
 
@@ -54,40 +47,20 @@ export function packetFromJson(
   const signatureAlgo = requireString(raw['signature_algo'], 'signature_algo');
   if (signatureAlgo !== 'Ed25519') throw fail('signature_algo', 'must be "Ed25519"');
   if (raw['permissions'] === undefined) throw fail('permissions', 'is required');
-  const issuedAt = requireTimestamp(raw['issued_at'], 'issued_at');
-  const ttl = resolveTtl(
+  const packet = buildPacketFields(
+    raw,
     {
-      issued_at: issuedAt,
-      expires_at: optionalTimestamp(raw['expires_at'], 'expires_at'),
-      risk_level: optionalString(raw['risk_level'], 'risk_level'),
+      packet_id: requireString(raw['packet_id'], 'packet_id'),
+      task_id: requireString(raw['task_id'], 'task_id'),
+      nonce: requireString(raw['nonce'], 'nonce'),
+      issued_at: requireTimestamp(raw['issued_at'], 'issued_at'),
       ttl_seconds: optionalInteger(raw['ttl_seconds'], 'ttl_seconds'),
     },
     options.ttlPolicy ?? DEFAULT_TTL_POLICY,
-  );
-  return Object.freeze({
-    packet_id: requireString(raw['packet_id'], 'packet_id'),
-    task_id: requireString(raw['task_id'], 'task_id'),
-    from_agent: requireString(raw['from_agent'], 'from_agent'),
-    to_agent: requireString(raw['to_agent'], 'to_agent'),
-    issued_at: issuedAt,
-    expires_at: ttl.expires_at,
-    nonce: requireString(raw['nonce'], 'nonce'),
-    capability_token: optionalString(raw['capability_token'], 'capability_token'),
-    intent: requireString(raw['intent'], 'intent'),
-    task_type: optionalString(raw['task_type'], 'task_type'),
-    goal: optionalString(raw['goal'], 'goal'),
-    context: toContext(raw['context']),
-    memory_refs: Object.freeze(stringList(raw['memory_refs'], 'memory_refs')),
-    permissions: toPermissions(raw['permissions']),
-    constraints: toConstraints(raw['constraints']),
-    provenance: toProvenance(raw['provenance']),
-    signature_algo: 'Ed25519',
-    signature: requireString(raw['signature'], 'signature'),
-    public_key: requireString(raw['public_key'], 'public_key'),
-    risk_level: ttl.risk_level,
-    ttl_seconds: ttl.ttl_seconds,
-    ai_provenance: toJsonValueOrNull(raw['ai_provenance']),
-  });
+  ) as TaskPacketDraft & { signature: string; public_key: string };
+  packet.signature = requireString(raw['signature'], 'signature');
+  packet.public_key = requireString(raw['public_key'], 'public_key');
+  return Object.freeze(packet);
 }
 
 /** Parse a packet from wire JSON (either SPEC §2.2 form, or any valid JSON). */
