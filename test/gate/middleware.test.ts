@@ -319,9 +319,13 @@ describe('signature verification modes', () => {
         return { ...e, packet: { ...e.packet, intent: 'tampered' } };
       });
       const decisions = await Promise.all([...good, ...bad, ...good].map((e) => f.gate.handle(e)));
-      expect(decisions.slice(0, 40).every((d) => d.decision === 'ACCEPT')).toBe(true);
+      // Each good envelope is submitted twice at once: whichever copy reaches the replay store first
+      // wins (on the thread pool either may), so each packet is accepted exactly once.
+      for (let i = 0; i < 40; i++) {
+        const pair = [decisions[i]!, decisions[80 + i]!].map((d) => d.reason).sort();
+        expect(pair).toEqual(['Packet verified and valid', 'Replay detected']);
+      }
       expect(decisions.slice(40, 80).every((d) => d.reason === 'Invalid signature')).toBe(true);
-      expect(decisions.slice(80).every((d) => d.reason === 'Replay detected')).toBe(true);
     },
   );
 });
