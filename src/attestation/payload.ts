@@ -91,29 +91,27 @@ export function frameAttestation(
     (4 + 32) +
     (reasonHash === null ? 0 : 4 + 32);
   const out = Buffer.allocUnsafe(size);
-  const view = new DataView(out.buffer, out.byteOffset, size);
   out.set(DOMAIN_SEPARATOR, 0);
   let at = DOMAIN_SEPARATOR.length;
   out[at++] = VERSION;
-  at = writeText(out, view, at, packetId, packetIdLength);
-  at = writeHash(out, view, at, outcomeHash);
-  at = writeText(out, view, at, status, statusLength);
-  view.setUint32(at, 16);
-  view.setBigUint64(at + 4, nonce >> 64n);
-  view.setBigUint64(at + 12, nonce & UINT64_MASK);
-  at += 20;
-  view.setUint32(at, 8);
+  at = writeText(out, at, packetId, packetIdLength);
+  at = writeHash(out, at, outcomeHash);
+  at = writeText(out, at, status, statusLength);
+  at = writeLength(out, at, 16);
+  const view = new DataView(out.buffer, out.byteOffset + at, 16);
+  view.setBigUint64(0, nonce >> 64n);
+  view.setBigUint64(8, nonce & UINT64_MASK);
+  at = writeLength(out, at + 16, 8);
   // Two 32-bit halves of a safe integer: exact, and no BigInt per attestation.
-  view.setUint32(at + 4, Math.floor(timestampMs / TWO_TO_32));
-  view.setUint32(at + 8, timestampMs >>> 0);
-  at += 12;
+  at = writeUint32(out, at, Math.floor(timestampMs / TWO_TO_32));
+  at = writeUint32(out, at, timestampMs >>> 0);
   if (typeof fingerprint === 'string') {
-    at = writeHash(out, view, at, fingerprint);
+    at = writeHash(out, at, fingerprint);
   } else {
     out.set(fingerprint, at);
     at += 36;
   }
-  if (reasonHash !== null) writeHash(out, view, at, reasonHash);
+  if (reasonHash !== null) writeHash(out, at, reasonHash);
   return out;
 }
 
@@ -129,9 +127,18 @@ function utf8Length(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-function writeText(out: Buffer, view: DataView, at: number, text: string, length: number): number {
-  view.setUint32(at, length);
-  at += 4;
+function writeUint32(out: Buffer, at: number, value: number): number {
+  out[at] = value >>> 24;
+  out[at + 1] = value >>> 16;
+  out[at + 2] = value >>> 8;
+  out[at + 3] = value;
+  return at + 4;
+}
+
+const writeLength = writeUint32;
+
+function writeText(out: Buffer, at: number, text: string, length: number): number {
+  at = writeLength(out, at, length);
   if (length === text.length) {
     // Byte length equal to the code-unit count means every unit is ASCII (anything else takes ≥ 2 bytes).
     for (let i = 0; i < length; i++) out[at + i] = text.charCodeAt(i);
@@ -140,10 +147,10 @@ function writeText(out: Buffer, view: DataView, at: number, text: string, length
   return at + out.write(text, at, length, 'utf8');
 }
 
-function writeHash(out: Buffer, view: DataView, at: number, hex: string): number {
-  view.setUint32(at, 32);
-  out.write(hex, at + 4, 32, 'hex');
-  return at + 36;
+function writeHash(out: Buffer, at: number, hex: string): number {
+  at = writeLength(out, at, 32);
+  out.write(hex, at, 32, 'hex');
+  return at + 32;
 }
 
 const HEX_64 = /^[0-9a-f]{64}$/;
