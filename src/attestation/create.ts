@@ -5,8 +5,15 @@ import { randomFillSync } from 'node:crypto';
 import { AttestationError } from '../errors.js';
 import { encodeBase64Url } from '../wire/base64.js';
 import { outcomeCanonicalJson, sha256Hex } from './outcome.js';
-import { attestationSigningPayload } from './payload.js';
-import { checkAttestationFields } from './wire.js';
+import { frameAttestation, framedFingerprint } from './payload.js';
+import {
+  checkNonce,
+  checkPacketId,
+  checkSignedBy,
+  checkStatus,
+  checkTimestamp,
+  requireHex64,
+} from './wire.js';
 import type { AttestationSigner, AttestationStatus, ExecutionAttestation } from './types.js';
 
 export interface CreateAttestationOptions {
@@ -34,34 +41,78 @@ export interface CreateAttestationOptions {
  */
 export function createAttestation(options: CreateAttestationOptions): ExecutionAttestation {
   const { signer } = options;
+  const packetId = options.packetId;
+  const status = options.status ?? 'OK';
+  const outcomeHash = sha256Hex(outcomeCanonicalJson(options.result, 'result'));
   const reason = options.reason ?? null;
-  const fields = {
-    packet_id: options.packetId,
-    status: options.status ?? 'OK',
-    outcome_hash: sha256Hex(outcomeCanonicalJson(options.result, 'result')),
-    nonce: options.nonce ?? randomNonce(),
-    timestamp_ms: options.timestampMs ?? Date.now(),
-    signed_by: signer.agentId,
-    agent_pubkey_fingerprint: signer.fingerprint,
-    signature: PLACEHOLDER_SIGNATURE,
-    reason_hash: reason === null ? null : sha256Hex(outcomeCanonicalJson(reason, 'reason')),
-  };
-  // One validator for what we create and what we receive: a created attestation always parses.
-  checkAttestationFields(fields);
-  const signature = signer.sign(attestationSigningPayload(fields));
+  const reasonHash = reason === null ? null : sha256Hex(outcomeCanonicalJson(reason, 'reason'));
+  // The same field checks as on receipt (so a created attestation always parses), minus those its
+  // construction already guarantees: the hashes are SHA-256 hex, a drawn nonce is 128 bits, and the
+  // signature is checked below; the signer's fields are checked once per signer.
+  checkPacketId(packetId);
+  checkStatus(status);
+  const frame = signerFrame(signer);
+  const nonce = options.nonce ?? randomNonce();
+  if (options.nonce !== undefined) {
+    checkNonce(nonce);
+    if (typeof nonce !== 'bigint') throw new AttestationError('nonce must be an unsigned 128-bit integer');
+  }
+  const timestampMs = options.timestampMs ?? Date.now();
+  checkTimestamp(timestampMs);
+  const signature = signer.sign(
+    frameAttestation(packetId, outcomeHash, status, nonce, timestampMs, frame.fingerprintField, reasonHash),
+  );
   if (!(signature instanceof Uint8Array) || signature.length !== 64) {
     throw new AttestationError('signer did not return a 64-byte Ed25519 signature');
   }
-  fields.signature = encodeBase64Url(signature);
-  return Object.freeze(fields);
+  return Object.freeze({
+    packet_id: packetId,
+    status,
+    outcome_hash: outcomeHash,
+    nonce,
+    timestamp_ms: timestampMs,
+    signed_by: frame.agentId,
+    agent_pubkey_fingerprint: frame.fingerprint,
+    // base64url of 64 bytes is always 86 characters of the URL alphabet: the wire syntax holds.
+    signature: encodeBase64Url(signature),
+    reason_hash: reasonHash,
+  });
 }
 
-// Satisfies the signature syntax check while the real signature does not exist yet; never leaves this module.
-const PLACEHOLDER_SIGNATURE = 'A'.repeat(86);
+/** What a signer contributes to every attestation it signs, checked and framed once. */
+interface SignerFrame {
+  readonly agentId: string;
+  readonly fingerprint: string;
+  /** The fingerprint as framed: 4-byte length and 32 bytes. */
+  readonly fingerprintField: Buffer;
+}
+
+// Keyed by the signer object, so entries go with their signers. A signer whose agent id or fingerprint
+// changes (a custom signer may be mutable) is checked and framed again.
+const signerFrames = new WeakMap<AttestationSigner, SignerFrame>();
+
+function signerFrame(signer: AttestationSigner): SignerFrame {
+  const agentId = signer.agentId;
+  const fingerprint = signer.fingerprint;
+  const cached = signerFrames.get(signer);
+  if (cached !== undefined && cached.agentId === agentId && cached.fingerprint === fingerprint) return cached;
+  checkSignedBy(agentId);
+  requireHex64(fingerprint, 'agent_pubkey_fingerprint');
+  const frame: SignerFrame = Object.freeze({
+    agentId,
+    fingerprint,
+    fingerprintField: framedFingerprint(fingerprint),
+  });
+  signerFrames.set(signer, frame);
+  return frame;
+}
 
 // Random bytes are drawn 4 KiB at a time (as Node's own randomUUID does): one system call per 256
 // nonces instead of one each. The pool holds only unused randomness; each nonce's bytes are consumed once.
 const NONCE_POOL = Buffer.alloc(4096);
+// Read through a DataView: V8 reads 64-bit integers from it directly, Buffer#readBigUInt64BE assembles
+// each from two 32-bit halves with three BigInt operations.
+const NONCE_VIEW = new DataView(NONCE_POOL.buffer, NONCE_POOL.byteOffset, NONCE_POOL.length);
 let noncePoolOffset = NONCE_POOL.length;
 
 function randomNonce(): bigint {
@@ -69,8 +120,8 @@ function randomNonce(): bigint {
     randomFillSync(NONCE_POOL);
     noncePoolOffset = 0;
   }
-  const high = NONCE_POOL.readBigUInt64BE(noncePoolOffset);
-  const low = NONCE_POOL.readBigUInt64BE(noncePoolOffset + 8);
+  const high = NONCE_VIEW.getBigUint64(noncePoolOffset);
+  const low = NONCE_VIEW.getBigUint64(noncePoolOffset + 8);
   noncePoolOffset += 16;
   return (high << 64n) | low;
 }

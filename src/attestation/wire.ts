@@ -86,26 +86,9 @@ export function checkAttestationFields(value: unknown): asserts value is Checked
   for (const key in value) {
     if (!FIELD_SET.has(key)) throw fail('attestation', `unknown field ${JSON.stringify(key.slice(0, 64))}`);
   }
-  const packetId = value['packet_id'];
-  if (
-    typeof packetId !== 'string' ||
-    packetId.length === 0 ||
-    packetId.length > MAX_ATTESTATION_PACKET_ID_LENGTH
-  ) {
-    throw fail(
-      'packet_id',
-      `must be a non-empty string of at most ${MAX_ATTESTATION_PACKET_ID_LENGTH} characters`,
-    );
-  }
-  if (LONE_SURROGATE.test(packetId)) throw fail('packet_id', 'must be valid Unicode');
-  const status = value['status'];
-  if (typeof status !== 'string' || !STATUS_SET.has(status)) {
-    throw fail('status', `must be one of ${ATTESTATION_STATUSES.join(', ')}`);
-  }
-  const signedBy = value['signed_by'];
-  if (typeof signedBy !== 'string' || signedBy.length > MAX_SIGNED_BY_LENGTH) {
-    throw fail('signed_by', `must be a string of at most ${MAX_SIGNED_BY_LENGTH} characters`);
-  }
+  checkPacketId(value['packet_id']);
+  checkStatus(value['status']);
+  checkSignedBy(value['signed_by']);
   const signature = value['signature'];
   if (typeof signature !== 'string' || !SIGNATURE.test(signature)) {
     throw fail('signature', 'must be a 64-byte signature in base64url without padding');
@@ -120,7 +103,42 @@ export function checkAttestationFields(value: unknown): asserts value is Checked
   checkTimestamp(value['timestamp_ms']);
 }
 
-function checkNonce(value: unknown): void {
+/** `packet_id`: a non-empty string of at most 4096 code units, valid Unicode. */
+export function checkPacketId(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ATTESTATION_PACKET_ID_LENGTH) {
+    throw fail(
+      'packet_id',
+      `must be a non-empty string of at most ${MAX_ATTESTATION_PACKET_ID_LENGTH} characters`,
+    );
+  }
+  if (hasLoneSurrogate(value)) throw fail('packet_id', 'must be valid Unicode');
+}
+
+/** `status`: one of {@link ATTESTATION_STATUSES}. */
+export function checkStatus(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !STATUS_SET.has(value)) {
+    throw fail('status', `must be one of ${ATTESTATION_STATUSES.join(', ')}`);
+  }
+}
+
+/** `signed_by`: a string of at most 256 code units. */
+export function checkSignedBy(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value.length > MAX_SIGNED_BY_LENGTH) {
+    throw fail('signed_by', `must be a string of at most ${MAX_SIGNED_BY_LENGTH} characters`);
+  }
+}
+
+// Ids are short and surrogate-free in practice: one loop decides whether the regex is needed at all.
+function hasLoneSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return LONE_SURROGATE.test(text);
+  }
+  return false;
+}
+
+/** `nonce`: an unsigned 128-bit bigint, or a safe non-negative integer number. */
+export function checkNonce(value: unknown): void {
   if (typeof value === 'bigint') {
     if (value < 0n || value >= NONCE_LIMIT) throw fail('nonce', 'must be an unsigned 128-bit integer');
   } else if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
@@ -130,7 +148,8 @@ function checkNonce(value: unknown): void {
   }
 }
 
-function checkTimestamp(value: unknown): void {
+/** `timestamp_ms`: a safe integer, not before 2020-01-01. */
+export function checkTimestamp(value: unknown): void {
   // Timestamps beyond 2^53 ms (year 287,396) are valid 64-bit values but can never be fresh; refusing
   // them here keeps `timestamp_ms` a plain number.
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
@@ -143,7 +162,8 @@ function isHex64(value: unknown): value is string {
   return typeof value === 'string' && HEX_64.test(value);
 }
 
-function requireHex64(value: unknown, field: string): void {
+/** Throws {@link PayloadValidationError} unless `value` is 64 lowercase hex digits. */
+export function requireHex64(value: unknown, field: string): void {
   if (!isHex64(value)) throw fail(field, 'must be 64 lowercase hex digits');
 }
 

@@ -26,10 +26,15 @@ export function decodeBase64Url(text: string, maxLength: number = 1 << 20): Buff
   return bytes.toString('base64url') === text ? bytes : undefined;
 }
 
+// Signatures arrive as Buffers from node:crypto: encoded directly, without a second view on their bytes.
 export function encodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return Buffer.isBuffer(bytes)
+    ? bytes.toString('base64')
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
 export function encodeBase64Url(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
+  return Buffer.isBuffer(bytes)
+    ? bytes.toString('base64url')
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
 }

@@ -191,6 +191,20 @@ function escapeAscii(s: string, from: number): string {
 
 /** Python `json.dumps(s)` with `ensure_ascii=False`; lone surrogates cannot become UTF-8 and are refused. */
 function quoteRaw(s: string): string {
+  const n = s.length;
+  if (n <= 64) {
+    // Short strings (keys, ids, labels) dominate outcomes: one plain loop instead of two regex calls.
+    // Any surrogate, escape or control character takes the general path below.
+    let plain = true;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+        plain = false;
+        break;
+      }
+    }
+    if (plain) return `"${s}"`;
+  }
   if (LONE_SURROGATE.test(s))
     throw new CanonicalizationError('string with a lone surrogate has no UTF-8 form');
   if (!NEEDS_RAW_ESCAPE.test(s)) return `"${s}"`;
@@ -231,8 +245,27 @@ function escapeCodeUnit(c: number): string {
  * differ when surrogates meet U+E000..U+FFFF). Already-sorted input (the common case) costs one pass.
  */
 export function sortByCodePoint(keys: string[]): string[] {
-  for (let i = 1; i < keys.length; i++) {
-    if (compareCodePoints(keys[i - 1]!, keys[i]!) > 0) return keys.sort(compareCodePoints);
+  const n = keys.length;
+  for (let i = 1; i < n; i++) {
+    if (compareCodePoints(keys[i - 1]!, keys[i]!) > 0) {
+      // A few keys (the usual object) sort faster in place here than through Array#sort and a callback;
+      // keys are distinct, so both give the same order.
+      return n <= 16 ? insertionSort(keys, i) : keys.sort(compareCodePoints);
+    }
+  }
+  return keys;
+}
+
+/** Sort `keys` in place, knowing `keys[0..sortedUpTo)` is already in order. */
+function insertionSort(keys: string[], sortedUpTo: number): string[] {
+  for (let i = sortedUpTo; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareCodePoints(keys[j]!, key) > 0) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
   }
   return keys;
 }
