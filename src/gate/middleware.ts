@@ -283,16 +283,31 @@ export class TrustHandoffMiddleware {
   }
 
   /** Decide on an envelope (object, JSON text or UTF-8 bytes). Never throws; never rejects. */
-  async handle(input: GateInput): Promise<PacketDecision> {
+  handle(input: GateInput): Promise<PacketDecision> {
     const inFlight = ++this.#inFlight;
+    let out: PacketDecision | Promise<PacketDecision>;
     try {
-      return await this.#decide(input, inFlight);
+      out = this.#decide(input, inFlight);
     } catch {
       // #decide catches step errors itself; this is the last line of defence (a throwing getter…).
-      return createDecision(null, 'REJECT', REASONS.gateError);
-    } finally {
       this.#inFlight--;
+      return Promise.resolve(createDecision(null, 'REJECT', REASONS.gateError));
     }
+    if (!(out instanceof Promise)) {
+      // Every step answered synchronously (memory stores): no microtask was spent on the way.
+      this.#inFlight--;
+      return Promise.resolve(out);
+    }
+    return out.then(
+      (decision) => {
+        this.#inFlight--;
+        return decision;
+      },
+      () => {
+        this.#inFlight--;
+        return createDecision(null, 'REJECT', REASONS.gateError);
+      },
+    );
   }
 
   /**
@@ -333,7 +348,7 @@ export class TrustHandoffMiddleware {
   // Accepted decisions → their packets, without widening the public decision object.
   readonly #lastAccepted = new WeakMap<PacketDecision, SignedTaskPacket>();
 
-  async #decide(input: GateInput, inFlight: number): Promise<PacketDecision> {
+  #decide(input: GateInput, inFlight: number): PacketDecision | Promise<PacketDecision> {
     const parsed = parseGateInput(input, this.#parse);
     if (isParseFailure(parsed)) {
       return this.#reject(parsed.packetId, undefined, {
@@ -341,22 +356,44 @@ export class TrustHandoffMiddleware {
         details: { error: parsed.error, message: parsed.message },
       });
     }
-    const ctx = new HandoffContext(parsed, this.#now(), inFlight);
+    return this.#runSteps(new HandoffContext(parsed, this.#now(), inFlight), 0);
+  }
+
+  // Steps run synchronously for as long as they answer synchronously; the first promise switches the
+  // rest of this decision to the asynchronous path, so a memory-store gate never awaits.
+  #runSteps(ctx: HandoffContext, from: number): PacketDecision | Promise<PacketDecision> {
     const steps = this.#steps;
-    for (const step of steps) {
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i]!;
       let result: StepResult;
       try {
         const out = step.check(ctx);
-        result = isThenable(out) ? await out : out;
+        if (isThenable(out)) return this.#awaitStep(ctx, i, out);
+        result = out;
       } catch (error) {
-        result =
-          error instanceof StepFailure
-            ? { reason: error.reason }
-            : { reason: REASONS.gateError, details: { step: step.name, error: errorName(error) } };
+        result = stepFailure(step, error);
       }
       if (result !== undefined) return this.#reject(ctx.packet.packet_id, ctx.packet, result);
     }
-    const packet = ctx.packet;
+    return this.#accept(ctx.packet);
+  }
+
+  async #awaitStep(
+    ctx: HandoffContext,
+    index: number,
+    pending: Promise<StepResult>,
+  ): Promise<PacketDecision> {
+    let result: StepResult;
+    try {
+      result = await pending;
+    } catch (error) {
+      result = stepFailure(this.#steps[index]!, error);
+    }
+    if (result !== undefined) return this.#reject(ctx.packet.packet_id, ctx.packet, result);
+    return this.#runSteps(ctx, index + 1);
+  }
+
+  #accept(packet: SignedTaskPacket): PacketDecision {
     const decision = createDecision(packet.packet_id, 'ACCEPT', REASONS.accepted);
     this.#lastAccepted.set(decision, packet);
     this.#emit('packet_accepted', packet, undefined);
@@ -443,6 +480,12 @@ function ignore(): void {}
 
 function isThenable(value: StepResult | Promise<StepResult>): value is Promise<StepResult> {
   return value !== undefined && typeof (value as Partial<Promise<StepResult>>).then === 'function';
+}
+
+function stepFailure(step: GateStep, error: unknown): StepRejection {
+  return error instanceof StepFailure
+    ? { reason: error.reason }
+    : { reason: REASONS.gateError, details: { step: step.name, error: errorName(error) } };
 }
 
 function errorName(error: unknown): string {
