@@ -14,6 +14,8 @@ import type { SignedTaskPacket, TtlPolicy } from '../packet/types.js';
 import { createPacketValidator, type HumanApprovalCheck, type PacketValidator } from '../packet/validate.js';
 import {
   DEFAULT_OVERLAP_WINDOW_SECONDS,
+  isAdmissionCapable,
+  type AdmissionStore,
   type AgentRegistry,
   type OverlapWindow,
   type ReplayStore,
@@ -35,9 +37,11 @@ import {
   guardOverlapWindow,
   guardRegistry,
   guardReplayStore,
+  guardAdmissionStore,
   guardRevocationStore,
   withDeadline,
 } from './store-guard.js';
+import { admissionStep, bindingFirst } from './steps/admission.js';
 import { audienceStep } from './steps/audience.js';
 import { chainStep } from './steps/chain.js';
 import { keyBindingStep } from './steps/key-binding.js';
@@ -231,44 +235,69 @@ export class TrustHandoffMiddleware {
           }),
     });
 
-    const steps: GateStep[] = [
-      audienceStep({ agentId }),
-      keyBindingStep(
-        registry === undefined
-          ? { insecureTrustSelfDeclaredKeys: options.insecureTrustSelfDeclaredKeys === true }
-          : { registry },
-      ),
-      signatureStep({ verification: options.signatureVerification ?? 'auto' }),
-      validationStep({ validator: this.validator }),
-      chainStep({
-        agentId,
-        ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
-        ...(options.rejectDelegationLoops === undefined
-          ? {}
-          : { rejectLoops: options.rejectDelegationLoops }),
-      }),
-    ];
-    if (registry !== undefined || revocations !== undefined) {
+    const replayRetention = {
+      now: this.#now,
+      expiryGraceSeconds: this.validator.settings.expiryGraceSeconds,
+      overlapSeconds: options.overlapWindow === undefined ? 0 : overlapSeconds,
+      fallbackRetentionSeconds: maxLifetime,
+      ...(options.replayRetentionMarginSeconds === undefined
+        ? {}
+        : { retentionMarginSeconds: options.replayRetentionMarginSeconds }),
+    };
+    const signature = signatureStep({ verification: options.signatureVerification ?? 'auto' });
+    const validation = validationStep({ validator: this.validator });
+    const chain = chainStep({
+      agentId,
+      ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+      ...(options.rejectDelegationLoops === undefined ? {} : { rejectLoops: options.rejectDelegationLoops }),
+    });
+    // Extra steps may rely on the sender's key being the registered one, so they keep the per-store
+    // path, where key binding runs before them.
+    const admission =
+      registry !== undefined && (options.extraSteps ?? []).length === 0
+        ? findAdmissionStore(options.registry, options.replayStore, options.revocationStore)
+        : undefined;
+    const steps: GateStep[] = [audienceStep({ agentId })];
+    if (registry !== undefined && admission !== undefined) {
+      // One admission-store call decides key binding, revocation and replay (docs/gate.md,
+      // "Admission"); the signature is checked against the declared key first, and any local
+      // rejection asks the registry about the key binding, so reasons follow the hardened order.
+      const binding = keyBindingStep({ registry });
+      const declared = keyBindingStep({ insecureTrustSelfDeclaredKeys: true });
       steps.push(
-        revocationStep({
-          ...(registry === undefined ? {} : { registry }),
-          ...(revocations === undefined ? {} : { revocations }),
+        bindingFirst({ name: 'declared-key', check: (ctx) => declared.check(ctx) }, binding),
+        bindingFirst(signature, binding),
+        bindingFirst(validation, binding),
+        bindingFirst(chain, binding),
+        admissionStep({
+          admission: guardAdmissionStore(admission, timeoutMs),
+          binding,
+          checksRevocations: options.revocationStore !== undefined,
+          ...replayRetention,
         }),
       );
+    } else {
+      steps.push(
+        keyBindingStep(
+          registry === undefined
+            ? { insecureTrustSelfDeclaredKeys: options.insecureTrustSelfDeclaredKeys === true }
+            : { registry },
+        ),
+        signature,
+        validation,
+        chain,
+      );
+      if (registry !== undefined || revocations !== undefined) {
+        steps.push(
+          revocationStep({
+            ...(registry === undefined ? {} : { registry }),
+            ...(revocations === undefined ? {} : { revocations }),
+          }),
+        );
+      }
+      steps.push(...(options.extraSteps ?? []));
+      steps.push(replayStep({ store: guardReplayStore(options.replayStore, timeoutMs), ...replayRetention }));
     }
-    steps.push(...(options.extraSteps ?? []));
-    steps.push(
-      replayStep({
-        store: guardReplayStore(options.replayStore, timeoutMs),
-        now: this.#now,
-        expiryGraceSeconds: this.validator.settings.expiryGraceSeconds,
-        overlapSeconds: options.overlapWindow === undefined ? 0 : overlapSeconds,
-        fallbackRetentionSeconds: maxLifetime,
-        ...(options.replayRetentionMarginSeconds === undefined
-          ? {}
-          : { retentionMarginSeconds: options.replayRetentionMarginSeconds }),
-      }),
-    );
     this.#steps = Object.freeze(steps);
     this.#parse = Object.freeze({
       ...(options.limits === undefined ? {} : { limits: options.limits }),
@@ -480,6 +509,17 @@ function ignore(): void {}
 
 function isThenable(value: StepResult | Promise<StepResult>): value is Promise<StepResult> {
   return value !== undefined && typeof (value as Partial<Promise<StepResult>>).then === 'function';
+}
+
+function findAdmissionStore(
+  registry: AgentRegistry | undefined,
+  replayStore: ReplayStore,
+  revocationStore: RevocationStore | undefined,
+): AdmissionStore | undefined {
+  if (!isAdmissionCapable(registry)) return undefined;
+  return registry.admissionStore(
+    revocationStore === undefined ? { replayStore } : { replayStore, revocationStore },
+  );
 }
 
 function stepFailure(step: GateStep, error: unknown): StepRejection {

@@ -9,7 +9,10 @@ import { MemoryAgentRegistry } from '../stores/memory/agent-registry.js';
 import { MemoryOverlapWindow } from '../stores/memory/overlap-window.js';
 import { MemoryReplayStore } from '../stores/memory/replay-store.js';
 import { MemoryRevocationStore } from '../stores/memory/revocation-store.js';
+import { MemoryAdmissionStore } from '../stores/memory/admission-store.js';
 import type {
+  AdmissionStore,
+  AdmissionVerdict,
   AgentRegistry,
   OverlapWindow,
   RegisteredAgent,
@@ -24,6 +27,12 @@ export class StepFailure extends Error {
     super(reason, options);
     this.reason = reason;
   }
+}
+
+// A store that enforces a per-call deadline no longer than the gate's needs no second timer.
+function isSelfBounded(store: unknown, timeoutMs: number): boolean {
+  const own = (store as { readonly commandTimeoutMs?: unknown }).commandTimeoutMs;
+  return typeof own === 'number' && own > 0 && own <= timeoutMs;
 }
 
 function isInProcess(store: unknown): boolean {
@@ -62,6 +71,30 @@ function call<T>(fn: () => Promise<T>): Promise<T> {
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new StoreUnavailableError('store call failed'));
   }
+}
+
+/** The admission store, with the gate's deadline unless it answers synchronously or bounds itself. */
+export function guardAdmissionStore(store: AdmissionStore, timeoutMs: number): AdmissionStore {
+  if (
+    store instanceof MemoryAdmissionStore ||
+    isSelfBounded(store, timeoutMs) ||
+    !(timeoutMs > 0) ||
+    timeoutMs === Infinity
+  )
+    return store;
+  return {
+    admit: (request) => {
+      let out: AdmissionVerdict | Promise<AdmissionVerdict>;
+      try {
+        out = store.admit(request);
+      } catch (error) {
+        return Promise.reject(
+          error instanceof Error ? error : new StoreUnavailableError('store call failed'),
+        );
+      }
+      return typeof out === 'string' ? out : withDeadline(Promise.resolve(out), timeoutMs);
+    },
+  };
 }
 
 export function guardReplayStore(store: ReplayStore, timeoutMs: number): ReplayStore {
