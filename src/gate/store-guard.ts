@@ -2,7 +2,9 @@
  * Bounded store calls. A store that hangs must not hang the gate: every call to a store that talks to
  * something outside the process gets a deadline, and a missed deadline is a StoreUnavailableError,
  * which the steps turn into REJECT (fail closed). In-process memory stores answer synchronously and
- * are used as they are, which keeps a timer off their hot path.
+ * are used as they are, which keeps a timer off their hot path; so are stores that enforce a per-call
+ * deadline of their own no longer than the gate's (the Redis stores' `commandTimeoutMs`): one timer
+ * per call, not two.
  */
 import { StoreUnavailableError } from '../errors.js';
 import { MemoryAgentRegistry } from '../stores/memory/agent-registry.js';
@@ -98,7 +100,8 @@ export function guardAdmissionStore(store: AdmissionStore, timeoutMs: number): A
 }
 
 export function guardReplayStore(store: ReplayStore, timeoutMs: number): ReplayStore {
-  if (isInProcess(store) || !(timeoutMs > 0) || timeoutMs === Infinity) return store;
+  if (isInProcess(store) || isSelfBounded(store, timeoutMs) || !(timeoutMs > 0) || timeoutMs === Infinity)
+    return store;
   return {
     checkAndStore: (key, ttlMs) =>
       withDeadline(
@@ -109,7 +112,8 @@ export function guardReplayStore(store: ReplayStore, timeoutMs: number): ReplayS
 }
 
 export function guardRevocationStore(store: RevocationStore, timeoutMs: number): RevocationStore {
-  if (isInProcess(store) || !(timeoutMs > 0) || timeoutMs === Infinity) return store;
+  if (isInProcess(store) || isSelfBounded(store, timeoutMs) || !(timeoutMs > 0) || timeoutMs === Infinity)
+    return store;
   return {
     revoke: (id) =>
       withDeadline(
@@ -125,7 +129,13 @@ export function guardRevocationStore(store: RevocationStore, timeoutMs: number):
 }
 
 export function guardRegistry(registry: AgentRegistry, timeoutMs: number): AgentRegistry {
-  if (isInProcess(registry) || !(timeoutMs > 0) || timeoutMs === Infinity) return registry;
+  if (
+    isInProcess(registry) ||
+    isSelfBounded(registry, timeoutMs) ||
+    !(timeoutMs > 0) ||
+    timeoutMs === Infinity
+  )
+    return registry;
   return {
     register: (agentId, pem) =>
       withDeadline(
