@@ -314,18 +314,26 @@ export class TrustHandoffMiddleware {
   /** Decide on an envelope (object, JSON text or UTF-8 bytes). Never throws; never rejects. */
   handle(input: GateInput): Promise<PacketDecision> {
     const inFlight = ++this.#inFlight;
+    // Decide one microtask later, not inside this call: with memory stores a decision is otherwise
+    // synchronous end to end, so callers that start many requests at once would never be seen in
+    // flight together, and `auto` signature verification would stay on this thread instead of
+    // spreading over the thread pool.
+    return STARTED.then(() => this.#run(input, inFlight));
+  }
+
+  #run(input: GateInput, inFlight: number): PacketDecision | Promise<PacketDecision> {
     let out: PacketDecision | Promise<PacketDecision>;
     try {
       out = this.#decide(input, inFlight);
     } catch {
       // #decide catches step errors itself; this is the last line of defence (a throwing getter…).
       this.#inFlight--;
-      return Promise.resolve(createDecision(null, 'REJECT', REASONS.gateError));
+      return createDecision(null, 'REJECT', REASONS.gateError);
     }
     if (!(out instanceof Promise)) {
-      // Every step answered synchronously (memory stores): no microtask was spent on the way.
+      // Every step answered synchronously (memory stores): no further microtask on the way.
       this.#inFlight--;
-      return Promise.resolve(out);
+      return out;
     }
     return out.then(
       (decision) => {
@@ -499,6 +507,8 @@ export class TrustHandoffMiddleware {
     }
   }
 }
+
+const STARTED: Promise<void> = Promise.resolve();
 
 /** Same as `new TrustHandoffMiddleware(options)`. */
 export function createMiddleware(options: MiddlewareOptions): TrustHandoffMiddleware {

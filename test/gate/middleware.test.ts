@@ -319,9 +319,13 @@ describe('signature verification modes', () => {
         return { ...e, packet: { ...e.packet, intent: 'tampered' } };
       });
       const decisions = await Promise.all([...good, ...bad, ...good].map((e) => f.gate.handle(e)));
-      expect(decisions.slice(0, 40).every((d) => d.decision === 'ACCEPT')).toBe(true);
       expect(decisions.slice(40, 80).every((d) => d.reason === 'Invalid signature')).toBe(true);
-      expect(decisions.slice(80).every((d) => d.reason === 'Replay detected')).toBe(true);
+      // Thread-pool verifications may finish out of order, so either copy of a good envelope may be
+      // the one admitted; exactly one of the two is, and the other is a replay.
+      for (let i = 0; i < 40; i++) {
+        const reasons = [decisions[i]!.reason, decisions[80 + i]!.reason].sort();
+        expect(reasons).toEqual(['Packet verified and valid', 'Replay detected']);
+      }
     },
   );
 });
