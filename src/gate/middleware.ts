@@ -14,6 +14,8 @@ import type { SignedTaskPacket, TtlPolicy } from '../packet/types.js';
 import { createPacketValidator, type HumanApprovalCheck, type PacketValidator } from '../packet/validate.js';
 import {
   DEFAULT_OVERLAP_WINDOW_SECONDS,
+  isAdmissionCapable,
+  type AdmissionStore,
   type AgentRegistry,
   type OverlapWindow,
   type ReplayStore,
@@ -35,9 +37,11 @@ import {
   guardOverlapWindow,
   guardRegistry,
   guardReplayStore,
+  guardAdmissionStore,
   guardRevocationStore,
   withDeadline,
 } from './store-guard.js';
+import { admissionStep, bindingFirst } from './steps/admission.js';
 import { audienceStep } from './steps/audience.js';
 import { chainStep } from './steps/chain.js';
 import { keyBindingStep } from './steps/key-binding.js';
@@ -231,44 +235,69 @@ export class TrustHandoffMiddleware {
           }),
     });
 
-    const steps: GateStep[] = [
-      audienceStep({ agentId }),
-      keyBindingStep(
-        registry === undefined
-          ? { insecureTrustSelfDeclaredKeys: options.insecureTrustSelfDeclaredKeys === true }
-          : { registry },
-      ),
-      signatureStep({ verification: options.signatureVerification ?? 'auto' }),
-      validationStep({ validator: this.validator }),
-      chainStep({
-        agentId,
-        ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
-        ...(options.rejectDelegationLoops === undefined
-          ? {}
-          : { rejectLoops: options.rejectDelegationLoops }),
-      }),
-    ];
-    if (registry !== undefined || revocations !== undefined) {
+    const replayRetention = {
+      now: this.#now,
+      expiryGraceSeconds: this.validator.settings.expiryGraceSeconds,
+      overlapSeconds: options.overlapWindow === undefined ? 0 : overlapSeconds,
+      fallbackRetentionSeconds: maxLifetime,
+      ...(options.replayRetentionMarginSeconds === undefined
+        ? {}
+        : { retentionMarginSeconds: options.replayRetentionMarginSeconds }),
+    };
+    const signature = signatureStep({ verification: options.signatureVerification ?? 'auto' });
+    const validation = validationStep({ validator: this.validator });
+    const chain = chainStep({
+      agentId,
+      ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+      ...(options.rejectDelegationLoops === undefined ? {} : { rejectLoops: options.rejectDelegationLoops }),
+    });
+    // Extra steps may rely on the sender's key being the registered one, so they keep the per-store
+    // path, where key binding runs before them.
+    const admission =
+      registry !== undefined && (options.extraSteps ?? []).length === 0
+        ? findAdmissionStore(options.registry, options.replayStore, options.revocationStore)
+        : undefined;
+    const steps: GateStep[] = [audienceStep({ agentId })];
+    if (registry !== undefined && admission !== undefined) {
+      // One admission-store call decides key binding, revocation and replay (docs/gate.md,
+      // "Admission"); the signature is checked against the declared key first, and any local
+      // rejection asks the registry about the key binding, so reasons follow the hardened order.
+      const binding = keyBindingStep({ registry });
+      const declared = keyBindingStep({ insecureTrustSelfDeclaredKeys: true });
       steps.push(
-        revocationStep({
-          ...(registry === undefined ? {} : { registry }),
-          ...(revocations === undefined ? {} : { revocations }),
+        bindingFirst({ name: 'declared-key', check: (ctx) => declared.check(ctx) }, binding),
+        bindingFirst(signature, binding),
+        bindingFirst(validation, binding),
+        bindingFirst(chain, binding),
+        admissionStep({
+          admission: guardAdmissionStore(admission, timeoutMs),
+          binding,
+          checksRevocations: options.revocationStore !== undefined,
+          ...replayRetention,
         }),
       );
+    } else {
+      steps.push(
+        keyBindingStep(
+          registry === undefined
+            ? { insecureTrustSelfDeclaredKeys: options.insecureTrustSelfDeclaredKeys === true }
+            : { registry },
+        ),
+        signature,
+        validation,
+        chain,
+      );
+      if (registry !== undefined || revocations !== undefined) {
+        steps.push(
+          revocationStep({
+            ...(registry === undefined ? {} : { registry }),
+            ...(revocations === undefined ? {} : { revocations }),
+          }),
+        );
+      }
+      steps.push(...(options.extraSteps ?? []));
+      steps.push(replayStep({ store: guardReplayStore(options.replayStore, timeoutMs), ...replayRetention }));
     }
-    steps.push(...(options.extraSteps ?? []));
-    steps.push(
-      replayStep({
-        store: guardReplayStore(options.replayStore, timeoutMs),
-        now: this.#now,
-        expiryGraceSeconds: this.validator.settings.expiryGraceSeconds,
-        overlapSeconds: options.overlapWindow === undefined ? 0 : overlapSeconds,
-        fallbackRetentionSeconds: maxLifetime,
-        ...(options.replayRetentionMarginSeconds === undefined
-          ? {}
-          : { retentionMarginSeconds: options.replayRetentionMarginSeconds }),
-      }),
-    );
     this.#steps = Object.freeze(steps);
     this.#parse = Object.freeze({
       ...(options.limits === undefined ? {} : { limits: options.limits }),
@@ -283,16 +312,39 @@ export class TrustHandoffMiddleware {
   }
 
   /** Decide on an envelope (object, JSON text or UTF-8 bytes). Never throws; never rejects. */
-  async handle(input: GateInput): Promise<PacketDecision> {
+  handle(input: GateInput): Promise<PacketDecision> {
     const inFlight = ++this.#inFlight;
+    // Decide one microtask later, not inside this call: with memory stores a decision is otherwise
+    // synchronous end to end, so callers that start many requests at once would never be seen in
+    // flight together, and `auto` signature verification would stay on this thread instead of
+    // spreading over the thread pool.
+    return STARTED.then(() => this.#run(input, inFlight));
+  }
+
+  #run(input: GateInput, inFlight: number): PacketDecision | Promise<PacketDecision> {
+    let out: PacketDecision | Promise<PacketDecision>;
     try {
-      return await this.#decide(input, inFlight);
+      out = this.#decide(input, inFlight);
     } catch {
       // #decide catches step errors itself; this is the last line of defence (a throwing getter…).
-      return createDecision(null, 'REJECT', REASONS.gateError);
-    } finally {
       this.#inFlight--;
+      return createDecision(null, 'REJECT', REASONS.gateError);
     }
+    if (!(out instanceof Promise)) {
+      // Every step answered synchronously (memory stores): no further microtask on the way.
+      this.#inFlight--;
+      return out;
+    }
+    return out.then(
+      (decision) => {
+        this.#inFlight--;
+        return decision;
+      },
+      () => {
+        this.#inFlight--;
+        return createDecision(null, 'REJECT', REASONS.gateError);
+      },
+    );
   }
 
   /**
@@ -333,7 +385,7 @@ export class TrustHandoffMiddleware {
   // Accepted decisions → their packets, without widening the public decision object.
   readonly #lastAccepted = new WeakMap<PacketDecision, SignedTaskPacket>();
 
-  async #decide(input: GateInput, inFlight: number): Promise<PacketDecision> {
+  #decide(input: GateInput, inFlight: number): PacketDecision | Promise<PacketDecision> {
     const parsed = parseGateInput(input, this.#parse);
     if (isParseFailure(parsed)) {
       return this.#reject(parsed.packetId, undefined, {
@@ -341,22 +393,44 @@ export class TrustHandoffMiddleware {
         details: { error: parsed.error, message: parsed.message },
       });
     }
-    const ctx = new HandoffContext(parsed, this.#now(), inFlight);
+    return this.#runSteps(new HandoffContext(parsed, this.#now(), inFlight), 0);
+  }
+
+  // Steps run synchronously for as long as they answer synchronously; the first promise switches the
+  // rest of this decision to the asynchronous path, so a memory-store gate never awaits.
+  #runSteps(ctx: HandoffContext, from: number): PacketDecision | Promise<PacketDecision> {
     const steps = this.#steps;
-    for (const step of steps) {
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i]!;
       let result: StepResult;
       try {
         const out = step.check(ctx);
-        result = isThenable(out) ? await out : out;
+        if (isThenable(out)) return this.#awaitStep(ctx, i, out);
+        result = out;
       } catch (error) {
-        result =
-          error instanceof StepFailure
-            ? { reason: error.reason }
-            : { reason: REASONS.gateError, details: { step: step.name, error: errorName(error) } };
+        result = stepFailure(step, error);
       }
       if (result !== undefined) return this.#reject(ctx.packet.packet_id, ctx.packet, result);
     }
-    const packet = ctx.packet;
+    return this.#accept(ctx.packet);
+  }
+
+  async #awaitStep(
+    ctx: HandoffContext,
+    index: number,
+    pending: Promise<StepResult>,
+  ): Promise<PacketDecision> {
+    let result: StepResult;
+    try {
+      result = await pending;
+    } catch (error) {
+      result = stepFailure(this.#steps[index]!, error);
+    }
+    if (result !== undefined) return this.#reject(ctx.packet.packet_id, ctx.packet, result);
+    return this.#runSteps(ctx, index + 1);
+  }
+
+  #accept(packet: SignedTaskPacket): PacketDecision {
     const decision = createDecision(packet.packet_id, 'ACCEPT', REASONS.accepted);
     this.#lastAccepted.set(decision, packet);
     this.#emit('packet_accepted', packet, undefined);
@@ -434,6 +508,8 @@ export class TrustHandoffMiddleware {
   }
 }
 
+const STARTED: Promise<void> = Promise.resolve();
+
 /** Same as `new TrustHandoffMiddleware(options)`. */
 export function createMiddleware(options: MiddlewareOptions): TrustHandoffMiddleware {
   return new TrustHandoffMiddleware(options);
@@ -443,6 +519,23 @@ function ignore(): void {}
 
 function isThenable(value: StepResult | Promise<StepResult>): value is Promise<StepResult> {
   return value !== undefined && typeof (value as Partial<Promise<StepResult>>).then === 'function';
+}
+
+function findAdmissionStore(
+  registry: AgentRegistry | undefined,
+  replayStore: ReplayStore,
+  revocationStore: RevocationStore | undefined,
+): AdmissionStore | undefined {
+  if (!isAdmissionCapable(registry)) return undefined;
+  return registry.admissionStore(
+    revocationStore === undefined ? { replayStore } : { replayStore, revocationStore },
+  );
+}
+
+function stepFailure(step: GateStep, error: unknown): StepRejection {
+  return error instanceof StepFailure
+    ? { reason: error.reason }
+    : { reason: REASONS.gateError, details: { step: step.name, error: errorName(error) } };
 }
 
 function errorName(error: unknown): string {

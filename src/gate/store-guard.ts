@@ -2,14 +2,19 @@
  * Bounded store calls. A store that hangs must not hang the gate: every call to a store that talks to
  * something outside the process gets a deadline, and a missed deadline is a StoreUnavailableError,
  * which the steps turn into REJECT (fail closed). In-process memory stores answer synchronously and
- * are used as they are, which keeps a timer off their hot path.
+ * are used as they are, which keeps a timer off their hot path; so are stores that enforce a per-call
+ * deadline of their own no longer than the gate's (the Redis stores' `commandTimeoutMs`): one timer
+ * per call, not two.
  */
 import { StoreUnavailableError } from '../errors.js';
 import { MemoryAgentRegistry } from '../stores/memory/agent-registry.js';
 import { MemoryOverlapWindow } from '../stores/memory/overlap-window.js';
 import { MemoryReplayStore } from '../stores/memory/replay-store.js';
 import { MemoryRevocationStore } from '../stores/memory/revocation-store.js';
+import { MemoryAdmissionStore } from '../stores/memory/admission-store.js';
 import type {
+  AdmissionStore,
+  AdmissionVerdict,
   AgentRegistry,
   OverlapWindow,
   RegisteredAgent,
@@ -24,6 +29,12 @@ export class StepFailure extends Error {
     super(reason, options);
     this.reason = reason;
   }
+}
+
+// A store that enforces a per-call deadline no longer than the gate's needs no second timer.
+function isSelfBounded(store: unknown, timeoutMs: number): boolean {
+  const own = (store as { readonly commandTimeoutMs?: unknown }).commandTimeoutMs;
+  return typeof own === 'number' && own > 0 && own <= timeoutMs;
 }
 
 function isInProcess(store: unknown): boolean {
@@ -64,8 +75,33 @@ function call<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The admission store, with the gate's deadline unless it answers synchronously or bounds itself. */
+export function guardAdmissionStore(store: AdmissionStore, timeoutMs: number): AdmissionStore {
+  if (
+    store instanceof MemoryAdmissionStore ||
+    isSelfBounded(store, timeoutMs) ||
+    !(timeoutMs > 0) ||
+    timeoutMs === Infinity
+  )
+    return store;
+  return {
+    admit: (request) => {
+      let out: AdmissionVerdict | Promise<AdmissionVerdict>;
+      try {
+        out = store.admit(request);
+      } catch (error) {
+        return Promise.reject(
+          error instanceof Error ? error : new StoreUnavailableError('store call failed'),
+        );
+      }
+      return typeof out === 'string' ? out : withDeadline(Promise.resolve(out), timeoutMs);
+    },
+  };
+}
+
 export function guardReplayStore(store: ReplayStore, timeoutMs: number): ReplayStore {
-  if (isInProcess(store) || !(timeoutMs > 0) || timeoutMs === Infinity) return store;
+  if (isInProcess(store) || isSelfBounded(store, timeoutMs) || !(timeoutMs > 0) || timeoutMs === Infinity)
+    return store;
   return {
     checkAndStore: (key, ttlMs) =>
       withDeadline(
@@ -76,7 +112,8 @@ export function guardReplayStore(store: ReplayStore, timeoutMs: number): ReplayS
 }
 
 export function guardRevocationStore(store: RevocationStore, timeoutMs: number): RevocationStore {
-  if (isInProcess(store) || !(timeoutMs > 0) || timeoutMs === Infinity) return store;
+  if (isInProcess(store) || isSelfBounded(store, timeoutMs) || !(timeoutMs > 0) || timeoutMs === Infinity)
+    return store;
   return {
     revoke: (id) =>
       withDeadline(
@@ -92,7 +129,13 @@ export function guardRevocationStore(store: RevocationStore, timeoutMs: number):
 }
 
 export function guardRegistry(registry: AgentRegistry, timeoutMs: number): AgentRegistry {
-  if (isInProcess(registry) || !(timeoutMs > 0) || timeoutMs === Infinity) return registry;
+  if (
+    isInProcess(registry) ||
+    isSelfBounded(registry, timeoutMs) ||
+    !(timeoutMs > 0) ||
+    timeoutMs === Infinity
+  )
+    return registry;
   return {
     register: (agentId, pem) =>
       withDeadline(

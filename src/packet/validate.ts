@@ -8,6 +8,7 @@ import { getDefaultEventBus, type EventEmitter } from '../events/bus.js';
 import type { AgentRegistry, OverlapWindow } from '../stores/types.js';
 import { JsonFloat, isPlainObject } from '../wire/json-value.js';
 import { envFlag, resolveClockTolerance } from '../settings.js';
+import type { Timestamp } from '../wire/timestamp.js';
 import { resolveBoundKey } from './verify.js';
 import { DEFAULT_TTL_POLICY, type SignedTaskPacket, type TaskPacketDraft, type TtlPolicy } from './types.js';
 
@@ -83,6 +84,14 @@ export interface ValidatorOptions {
 
 export interface PacketValidator {
   validate(packet: SignedTaskPacket, context?: ValidationContext): Promise<ValidationResult>;
+  /**
+   * {@link validate}, answering synchronously when no hook (registry, approval check, overlap
+   * window) answers with a promise — the gate's hot path. Hooks may also throw synchronously here.
+   */
+  evaluate(
+    packet: SignedTaskPacket,
+    context?: ValidationContext,
+  ): ValidationResult | Promise<ValidationResult>;
   /** The settings in force after reading the environment and clamping. */
   readonly settings: {
     readonly issuanceSkewSeconds: number;
@@ -106,19 +115,24 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
   const maxLifetime = options.maxLifetimeSeconds;
   const emitDecisionEvents = options.emitDecisionEvents ?? true;
 
-  async function check(
-    packet: SignedTaskPacket,
-    context: ValidationContext,
-  ): Promise<ValidationReason | undefined> {
+  // The checks run synchronously unless a hook (registry, approval, overlap window) answers with a
+  // promise: the gate's hot path then costs no microtask here.
+  function check(packet: SignedTaskPacket, context: ValidationContext): Verdict {
     // 1. Key binding.
-    if (options.registry !== undefined) {
-      try {
-        await resolveBoundKey(packet, options.registry);
-      } catch (error) {
-        if (error instanceof PublicKeyMismatchError) return 'public_key_mismatch';
-        throw error;
-      }
+    const registry = options.registry;
+    if (registry !== undefined) {
+      return resolveBoundKey(packet, registry).then(
+        () => afterKeyBinding(packet, context),
+        (error: unknown) => {
+          if (error instanceof PublicKeyMismatchError) return 'public_key_mismatch';
+          throw error;
+        },
+      );
     }
+    return afterKeyBinding(packet, context);
+  }
+
+  function afterKeyBinding(packet: SignedTaskPacket, context: ValidationContext): Verdict {
     // 2. Time window. Naive times cannot be placed on the timeline (the reference crashes on them).
     const issuedAt = packet.issued_at;
     const expiresAt = packet.expires_at;
@@ -129,13 +143,31 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     if (issuedAt.epochMicros - skewSeconds * 1e6 > nowMicros) return 'issued_in_future';
     // 4. Human review.
     if (packet.constraints?.requires_human_review === true) {
-      let approved = false;
-      if (options.humanApproval !== undefined) approved = await options.humanApproval(packet, context);
-      if (!approved && options.insecureLegacyContextHumanApproval === true) {
-        approved = isTruthy(packet.context['human_approval']);
+      const approved = options.humanApproval === undefined ? false : options.humanApproval(packet, context);
+      if (isPromiseLike(approved)) {
+        return Promise.resolve(approved).then((ok) => afterReview(packet, ok, expiresAt, nowMicros));
       }
-      if (!approved) return 'human_review_required';
+      return afterReview(packet, approved, expiresAt, nowMicros);
     }
+    return afterHumanReview(packet, expiresAt, nowMicros);
+  }
+
+  function afterReview(
+    packet: SignedTaskPacket,
+    approved: boolean,
+    expiresAt: Timestamp,
+    nowMicros: number,
+  ): Verdict {
+    let ok = approved;
+    if (!ok && options.insecureLegacyContextHumanApproval === true) {
+      ok = isTruthy(packet.context['human_approval']);
+    }
+    if (!ok) return 'human_review_required';
+    return afterHumanReview(packet, expiresAt, nowMicros);
+  }
+
+  function afterHumanReview(packet: SignedTaskPacket, expiresAt: Timestamp, nowMicros: number): Verdict {
+    const issuedAt = packet.issued_at;
     // 5. AI provenance.
     const ai = packet.ai_provenance;
     if (ai !== null) {
@@ -169,16 +201,47 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     }
     // 7. Expiry, with the token-rotation overlap window.
     if (expiresAt.epochMicros + graceSeconds * 1e6 < nowMicros) {
-      if (options.overlapWindow === undefined || !(await options.overlapWindow.isValid(packet.packet_id))) {
-        return 'expired';
-      }
-      events.emit('token_overlap_used', {
-        packet_id: packet.packet_id,
-        from_agent: packet.from_agent,
-        reason: 'expired_but_within_overlap',
+      const overlapWindow = options.overlapWindow;
+      if (overlapWindow === undefined) return 'expired';
+      return overlapWindow.isValid(packet.packet_id).then((inWindow) => {
+        if (!inWindow) return 'expired';
+        events.emit('token_overlap_used', {
+          packet_id: packet.packet_id,
+          from_agent: packet.from_agent,
+          reason: 'expired_but_within_overlap',
+        });
+        return undefined;
       });
     }
     return undefined;
+  }
+
+  function finish(packet: SignedTaskPacket, reason: ValidationReason | undefined): ValidationResult {
+    if (!emitDecisionEvents) return reason === undefined ? VALID : Object.freeze({ isValid: false, reason });
+    const payload = {
+      packet_id: packet.packet_id,
+      task_id: packet.task_id,
+      from_agent: packet.from_agent,
+      to_agent: packet.to_agent,
+      risk_level: packet.risk_level,
+      ttl_seconds: packet.ttl_seconds,
+    };
+    if (reason === undefined) {
+      events.emit('packet_accepted', payload);
+      return VALID;
+    }
+    events.emit('packet_rejected', { ...payload, reason });
+    return Object.freeze({ isValid: false, reason });
+  }
+
+  function evaluate(
+    packet: SignedTaskPacket,
+    context: ValidationContext = NO_CONTEXT,
+  ): ValidationResult | Promise<ValidationResult> {
+    const verdict = check(packet, context);
+    return isPromiseLike(verdict)
+      ? verdict.then((reason) => finish(packet, reason))
+      : finish(packet, verdict);
   }
 
   return {
@@ -188,26 +251,21 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
       enforceDefaultTtlPolicy: enforceDefaultTtl,
       maxLifetimeSeconds: maxLifetime,
     }),
+    evaluate,
     async validate(packet, context = NO_CONTEXT) {
-      const reason = await check(packet, context);
-      if (!emitDecisionEvents)
-        return reason === undefined ? VALID : Object.freeze({ isValid: false, reason });
-      const payload = {
-        packet_id: packet.packet_id,
-        task_id: packet.task_id,
-        from_agent: packet.from_agent,
-        to_agent: packet.to_agent,
-        risk_level: packet.risk_level,
-        ttl_seconds: packet.ttl_seconds,
-      };
-      if (reason === undefined) {
-        events.emit('packet_accepted', payload);
-        return VALID;
-      }
-      events.emit('packet_rejected', { ...payload, reason });
-      return Object.freeze({ isValid: false, reason });
+      return evaluate(packet, context);
     },
   };
+}
+
+type Verdict = ValidationReason | undefined | Promise<ValidationReason | undefined>;
+
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Partial<PromiseLike<T>>).then === 'function'
+  );
 }
 
 const VALID: ValidationResult = Object.freeze({ isValid: true });

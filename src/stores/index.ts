@@ -5,11 +5,17 @@ export type {
   RegisteredAgent,
   OverlapWindow,
   CoordinationLock,
+  AdmissionRequest,
+  AdmissionVerdict,
+  AdmissionStore,
+  AdmissionStores,
+  AdmissionCapable,
 } from './types.js';
-export { DEFAULT_OVERLAP_WINDOW_SECONDS } from './types.js';
+export { DEFAULT_OVERLAP_WINDOW_SECONDS, isAdmissionCapable } from './types.js';
 export { MemoryAgentRegistry } from './memory/agent-registry.js';
 export { MemoryOverlapWindow, type MemoryOverlapWindowOptions } from './memory/overlap-window.js';
 export { MemoryReplayStore, type MemoryReplayStoreOptions } from './memory/replay-store.js';
 export { MemoryRevocationStore } from './memory/revocation-store.js';
 export { MemoryCoordinationLock, type MemoryCoordinationLockOptions } from './memory/coordination-lock.js';
 export { DEFAULT_LOCK_TTL_SECONDS } from './durations.js';
+export { MemoryAdmissionStore, type MemoryAdmissionStoreOptions } from './memory/admission-store.js';

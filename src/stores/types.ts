@@ -57,3 +57,60 @@ export interface CoordinationLock {
 
 /** The overlap window of SPEC §5, in seconds. */
 export const DEFAULT_OVERLAP_WINDOW_SECONDS = 30;
+
+/**
+ * What an {@link AdmissionStore} is asked, for a packet whose signature already verified against
+ * `publicKey` (the key the packet declares) and that passed every local check.
+ */
+export interface AdmissionRequest {
+  /** `from_agent`. */
+  readonly agentId: string;
+  /** The packet's `public_key` PEM, as sent. */
+  readonly publicKeyPem: string;
+  /** The same key, imported (compared as raw bytes when the PEM text differs from the registered one). */
+  readonly publicKey: ImportedPublicKey;
+  /** Ids that must not be revoked in the revocation store (packet id, capability ids). */
+  readonly revocationIds: readonly string[];
+  /** The replay key, stored for `ttlMs` only when every check passes. */
+  readonly replayKey: string;
+  readonly ttlMs: number;
+}
+
+/** The first check that failed, in this order, or `admitted` (and the replay key is now stored). */
+export type AdmissionVerdict =
+  'admitted' | 'not_registered' | 'key_mismatch' | 'agent_revoked' | 'revoked' | 'replay';
+
+/**
+ * Registry key binding, agent revocation, id revocation and replay check-and-store as one atomic
+ * operation: the nonce is stored only when the sender is registered with exactly the request's key,
+ * not revoked, and none of the ids is revoked. A gate uses it to decide with one store call (one Redis
+ * round trip) instead of four. Failures throw {@link StoreUnavailableError} (or reject with it).
+ */
+export interface AdmissionStore {
+  admit(request: AdmissionRequest): AdmissionVerdict | Promise<AdmissionVerdict>;
+  /** Set when the store enforces its own per-call deadline (ms); a gate then adds none of its own. */
+  readonly commandTimeoutMs?: number;
+}
+
+/** The stores an {@link AdmissionCapable} registry can be combined with. */
+export interface AdmissionStores {
+  readonly replayStore: ReplayStore;
+  readonly revocationStore?: RevocationStore;
+}
+
+/**
+ * An optional capability of an {@link AgentRegistry}: an {@link AdmissionStore} over this registry and
+ * the given stores, or undefined when they cannot be combined (another backend, another client).
+ */
+export interface AdmissionCapable {
+  admissionStore(stores: AdmissionStores): AdmissionStore | undefined;
+}
+
+/** True when `registry` offers {@link AdmissionCapable.admissionStore}. */
+export function isAdmissionCapable(registry: unknown): registry is AdmissionCapable {
+  return (
+    typeof registry === 'object' &&
+    registry !== null &&
+    typeof (registry as Partial<AdmissionCapable>).admissionStore === 'function'
+  );
+}

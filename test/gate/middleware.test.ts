@@ -319,13 +319,13 @@ describe('signature verification modes', () => {
         return { ...e, packet: { ...e.packet, intent: 'tampered' } };
       });
       const decisions = await Promise.all([...good, ...bad, ...good].map((e) => f.gate.handle(e)));
-      // Each good envelope is submitted twice at once: whichever copy reaches the replay store first
-      // wins (on the thread pool either may), so each packet is accepted exactly once.
-      for (let i = 0; i < 40; i++) {
-        const pair = [decisions[i]!, decisions[80 + i]!].map((d) => d.reason).sort();
-        expect(pair).toEqual(['Packet verified and valid', 'Replay detected']);
-      }
       expect(decisions.slice(40, 80).every((d) => d.reason === 'Invalid signature')).toBe(true);
+      // Thread-pool verifications may finish out of order, so either copy of a good envelope may be
+      // the one admitted; exactly one of the two is, and the other is a replay.
+      for (let i = 0; i < 40; i++) {
+        const reasons = [decisions[i]!.reason, decisions[80 + i]!.reason].sort();
+        expect(reasons).toEqual(['Packet verified and valid', 'Replay detected']);
+      }
     },
   );
 });

@@ -25,12 +25,12 @@ export interface KeyBindingStepOptions {
   readonly insecureTrustSelfDeclaredKeys?: boolean;
 }
 
-const NOT_REGISTERED: StepRejection = Object.freeze({
+export const NOT_REGISTERED: StepRejection = Object.freeze({
   reason: REASONS.publicKeyMismatch,
   details: Object.freeze({ detail: 'not_registered' }),
   audit: 'handoff_rejected_invalid_signature',
 });
-const KEY_MISMATCH: StepRejection = Object.freeze({
+export const KEY_MISMATCH: StepRejection = Object.freeze({
   reason: REASONS.publicKeyMismatch,
   details: Object.freeze({ detail: 'key_mismatch' }),
   audit: 'handoff_rejected_invalid_signature',
@@ -40,7 +40,7 @@ const SELF_DECLARED_INVALID: StepRejection = Object.freeze({
   details: Object.freeze({ check: 'invalid_public_key' }),
   audit: 'handoff_rejected_invalid_signature',
 });
-const REGISTRY_UNAVAILABLE: StepRejection = rejection(REASONS.registryUnavailable);
+export const REGISTRY_UNAVAILABLE: StepRejection = rejection(REASONS.registryUnavailable);
 
 export function keyBindingStep(options: KeyBindingStepOptions): GateStep {
   const registry = options.registry;

@@ -8,7 +8,13 @@
 import { ConfigurationError } from '../../errors.js';
 import type { SignedTaskPacket } from '../../packet/types.js';
 import type { ReplayStore } from '../../stores/types.js';
-import { rejection, type GateStep, type HandoffContext, type StepResult } from '../context.js';
+import {
+  rejection,
+  type GateStep,
+  type HandoffContext,
+  type StepRejection,
+  type StepResult,
+} from '../context.js';
 import { REASONS } from '../decision.js';
 
 export interface ReplayStepOptions {
@@ -27,7 +33,7 @@ export interface ReplayStepOptions {
 
 export const DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS = 5;
 
-const REPLAY = rejection(REASONS.replayDetected);
+export const REPLAY: StepRejection = rejection(REASONS.replayDetected);
 const UNAVAILABLE = rejection(REASONS.replayStoreUnavailable);
 
 /** The replay key of a packet: sender and nonce, length-prefixed so no two pairs collide. */
@@ -42,11 +48,14 @@ function seconds(name: string, value: number | undefined, fallback: number): num
   return v * 1000;
 }
 
-export function replayStep(options: ReplayStepOptions): GateStep {
-  const store = options.store;
-  if (store === undefined || typeof store.checkAndStore !== 'function') {
-    throw new ConfigurationError('replay step needs a ReplayStore');
-  }
+/** The retention options of {@link ReplayStepOptions}, without the store. */
+export type ReplayRetentionOptions = Omit<ReplayStepOptions, 'store'>;
+
+/**
+ * How long a packet's replay key is kept, ms, judged at the clock's current time: until the packet
+ * could no longer be accepted anyway (options checked here, once).
+ */
+export function replayRetention(options: ReplayRetentionOptions): (packet: SignedTaskPacket) => number {
   const now = options.now ?? Date.now;
   const graceMs = seconds('expiryGraceSeconds', options.expiryGraceSeconds, 0);
   const overlapMs = seconds('overlapSeconds', options.overlapSeconds, 0);
@@ -56,16 +65,26 @@ export function replayStep(options: ReplayStepOptions): GateStep {
     DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS,
   );
   const fallbackMs = seconds('fallbackRetentionSeconds', options.fallbackRetentionSeconds, 3600);
+  return (packet) => {
+    const expiresAt = packet.expires_at;
+    // An expired packet accepted through the overlap window stays remembered for a full window.
+    const remaining = expiresAt === null ? fallbackMs : Math.max(0, expiresAt.epochMillis + graceMs - now());
+    return Math.max(1, Math.ceil(remaining + overlapMs + marginMs));
+  };
+}
+
+export function replayStep(options: ReplayStepOptions): GateStep {
+  const store = options.store;
+  if (store === undefined || typeof store.checkAndStore !== 'function') {
+    throw new ConfigurationError('replay step needs a ReplayStore');
+  }
+  const retention = replayRetention(options);
 
   return {
     name: 'replay',
     check(ctx: HandoffContext): Promise<StepResult> {
       const packet = ctx.packet;
-      const expiresAt = packet.expires_at;
-      // An expired packet accepted through the overlap window stays remembered for a full window.
-      const remaining =
-        expiresAt === null ? fallbackMs : Math.max(0, expiresAt.epochMillis + graceMs - now());
-      const ttlMs = Math.max(1, Math.ceil(remaining + overlapMs + marginMs));
+      const ttlMs = retention(packet);
       let pending: Promise<boolean>;
       try {
         pending = store.checkAndStore(replayKey(packet), ttlMs);

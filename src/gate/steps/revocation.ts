@@ -12,7 +12,13 @@ import type { AgentRegistry, RevocationStore } from '../../stores/types.js';
 import { decodeBase64Url } from '../../wire/base64.js';
 import { isPlainObject } from '../../wire/json-value.js';
 import { parseJson } from '../../wire/parse-json.js';
-import { rejection, type GateStep, type HandoffContext, type StepResult } from '../context.js';
+import {
+  rejection,
+  type GateStep,
+  type HandoffContext,
+  type StepRejection,
+  type StepResult,
+} from '../context.js';
 import { REASONS } from '../decision.js';
 
 export interface RevocationStepOptions {
@@ -22,9 +28,9 @@ export interface RevocationStepOptions {
   readonly revocations?: RevocationStore;
 }
 
-const AGENT_REVOKED = rejection(REASONS.agentRevoked);
+export const AGENT_REVOKED: StepRejection = rejection(REASONS.agentRevoked);
 const UNAVAILABLE = rejection(REASONS.revocationStoreUnavailable);
-const BAD_TOKEN = Object.freeze({ reason: REASONS.malformedCapabilityToken });
+export const BAD_TOKEN: StepRejection = Object.freeze({ reason: REASONS.malformedCapabilityToken });
 const MAX_TOKEN_LENGTH = 65_536;
 const TOKEN_CACHE_SIZE = 1024;
 
@@ -45,14 +51,13 @@ export function capabilityTokenIds(token: string): readonly string[] | undefined
   );
 }
 
-export function revocationStep(options: RevocationStepOptions): GateStep {
-  const { registry, revocations } = options;
-  if (registry === undefined && revocations === undefined) {
-    throw new ConfigurationError('revocation step needs a registry, a revocation store, or both');
-  }
-  // Tokens are reused by many packets; remember what each names (bounded, per gate).
+/**
+ * {@link capabilityTokenIds} through a bounded cache: tokens are reused by many packets, so each is
+ * decoded once per gate (the oldest entry goes when the cache is full).
+ */
+export function tokenIdCache(): (token: string) => readonly string[] | undefined {
   const tokenIds = new Map<string, readonly string[] | undefined>();
-  function idsOfToken(token: string): readonly string[] | undefined {
+  return (token) => {
     if (tokenIds.has(token)) return tokenIds.get(token);
     const ids = capabilityTokenIds(token);
     if (tokenIds.size >= TOKEN_CACHE_SIZE) {
@@ -63,7 +68,15 @@ export function revocationStep(options: RevocationStepOptions): GateStep {
     }
     tokenIds.set(token, ids);
     return ids;
+  };
+}
+
+export function revocationStep(options: RevocationStepOptions): GateStep {
+  const { registry, revocations } = options;
+  if (registry === undefined && revocations === undefined) {
+    throw new ConfigurationError('revocation step needs a registry, a revocation store, or both');
   }
+  const idsOfToken = tokenIdCache();
 
   return {
     name: 'revocation',

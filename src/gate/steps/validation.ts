@@ -17,27 +17,33 @@ export function validationStep(options: ValidationStepOptions): GateStep {
   if (validator === undefined || typeof validator.validate !== 'function') {
     throw new ConfigurationError('validation step needs a validator (createPacketValidator)');
   }
+  // A validator built by createPacketValidator answers synchronously when no hook is consulted.
+  const evaluate =
+    typeof validator.evaluate === 'function'
+      ? validator.evaluate.bind(validator)
+      : validator.validate.bind(validator);
   return {
     name: 'validation',
-    check(ctx: HandoffContext): Promise<StepResult> {
+    check(ctx: HandoffContext): StepResult | Promise<StepResult> {
       const approvals = ctx.envelope.approvals;
-      const pending =
-        approvals === undefined
-          ? validator.validate(ctx.packet)
-          : validator.validate(ctx.packet, { approvals });
-      return pending.then((result: ValidationResult) => {
-        if (result.isValid) return undefined;
-        const packet = ctx.packet;
-        return {
-          reason: result.reason ?? 'Packet validation failed',
-          details: {
-            reason: result.reason ?? null,
-            issued_at: packet.issued_at.toCanonical(),
-            expires_at: packet.expires_at === null ? null : packet.expires_at.toCanonical(),
-          },
-          audit: 'handoff_rejected_invalid_packet',
-        };
-      });
+      const out = approvals === undefined ? evaluate(ctx.packet) : evaluate(ctx.packet, { approvals });
+      return typeof (out as Partial<Promise<ValidationResult>>).then === 'function'
+        ? (out as Promise<ValidationResult>).then((result) => outcome(ctx, result))
+        : outcome(ctx, out as ValidationResult);
     },
+  };
+}
+
+function outcome(ctx: HandoffContext, result: ValidationResult): StepResult {
+  if (result.isValid) return undefined;
+  const packet = ctx.packet;
+  return {
+    reason: result.reason ?? 'Packet validation failed',
+    details: {
+      reason: result.reason ?? null,
+      issued_at: packet.issued_at.toCanonical(),
+      expires_at: packet.expires_at === null ? null : packet.expires_at.toCanonical(),
+    },
+    audit: 'handoff_rejected_invalid_packet',
   };
 }

@@ -1,5 +1,14 @@
 import { importPublicKeyPem } from '../../identity/keys.js';
-import type { AgentRegistry, RegisteredAgent } from '../types.js';
+import type {
+  AdmissionCapable,
+  AdmissionStore,
+  AdmissionStores,
+  AgentRegistry,
+  RegisteredAgent,
+} from '../types.js';
+import { MemoryAdmissionStore } from './admission-store.js';
+import { MemoryReplayStore } from './replay-store.js';
+import { MemoryRevocationStore } from './revocation-store.js';
 
 /**
  * An in-process {@link AgentRegistry}. Use the Redis registry to share registrations across verifiers.
@@ -8,7 +17,7 @@ import type { AgentRegistry, RegisteredAgent } from '../types.js';
  * leaves the earlier registration in place. Revocation is kept apart from the key, so re-registering a
  * revoked agent never clears it.
  */
-export class MemoryAgentRegistry implements AgentRegistry {
+export class MemoryAgentRegistry implements AgentRegistry, AdmissionCapable {
   readonly #agents = new Map<string, RegisteredAgent>();
   readonly #revoked = new Set<string>();
 
@@ -37,5 +46,28 @@ export class MemoryAgentRegistry implements AgentRegistry {
 
   isRevoked(agentId: string): Promise<boolean> {
     return Promise.resolve(this.#revoked.has(agentId));
+  }
+
+  /** {@link resolve} answered synchronously. */
+  resolveSync(agentId: string): RegisteredAgent | undefined {
+    return this.#agents.get(agentId);
+  }
+
+  /** {@link isRevoked} answered synchronously. */
+  isRevokedSync(agentId: string): boolean {
+    return this.#revoked.has(agentId);
+  }
+
+  /** A synchronous {@link MemoryAdmissionStore} when the other stores are memory stores too. */
+  admissionStore(stores: AdmissionStores): AdmissionStore | undefined {
+    const { replayStore, revocationStore } = stores;
+    if (!(replayStore instanceof MemoryReplayStore)) return undefined;
+    if (revocationStore !== undefined && !(revocationStore instanceof MemoryRevocationStore))
+      return undefined;
+    return new MemoryAdmissionStore({
+      registry: this,
+      replayStore,
+      ...(revocationStore === undefined ? {} : { revocationStore }),
+    });
   }
 }

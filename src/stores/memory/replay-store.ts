@@ -42,21 +42,25 @@ export class MemoryReplayStore implements ReplayStore {
   }
 
   checkAndStore(key: string, ttlMs: number): Promise<boolean> {
-    let ttl: number;
     try {
-      ttl = normaliseTtlMs(ttlMs);
+      return Promise.resolve(this.checkAndStoreSync(key, ttlMs));
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** {@link checkAndStore} answered synchronously (throws ConfigurationError on a bad TTL). */
+  checkAndStoreSync(key: string, ttlMs: number): boolean {
+    const ttl = normaliseTtlMs(ttlMs);
     const now = this.#now();
     this.#evictExpired(now);
     const existing = this.#expiresAt.get(key);
-    if (existing !== undefined && existing > now) return Promise.resolve(false);
-    if (existing === undefined && this.#expiresAt.size >= this.#maxEntries) return Promise.resolve(false);
+    if (existing !== undefined && existing > now) return false;
+    if (existing === undefined && this.#expiresAt.size >= this.#maxEntries) return false;
     const expiresAt = now + ttl;
     this.#expiresAt.set(key, expiresAt);
     this.#heap.push(expiresAt, key);
-    return Promise.resolve(true);
+    return true;
   }
 
   /** Entries held, live or expired but not yet evicted (eviction runs on each call). */

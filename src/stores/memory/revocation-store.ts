@@ -12,4 +12,9 @@ export class MemoryRevocationStore implements RevocationStore {
   isRevoked(id: string): Promise<boolean> {
     return Promise.resolve(this.#revoked.has(id));
   }
+
+  /** {@link isRevoked} answered synchronously. */
+  isRevokedSync(id: string): boolean {
+    return this.#revoked.has(id);
+  }
 }

@@ -1,7 +1,20 @@
 import { StoreUnavailableError } from '../../errors.js';
 import { importPublicKeyPem } from '../../identity/keys.js';
-import type { AgentRegistry, RegisteredAgent } from '../types.js';
-import { existsReply, RedisCommandRunner, unexpectedReply, type RedisStoreOptions } from './client.js';
+import type {
+  AdmissionCapable,
+  AdmissionStore,
+  AdmissionStores,
+  AgentRegistry,
+  RegisteredAgent,
+} from '../types.js';
+import { RedisAdmissionStore, isClusterClient } from './admission-store.js';
+import {
+  existsReply,
+  RedisCommandRunner,
+  runnerOf,
+  unexpectedReply,
+  type RedisStoreOptions,
+} from './client.js';
 
 /** Default key prefix of {@link RedisAgentRegistry}. */
 export const DEFAULT_AGENT_KEY_PREFIX = 'trusthandoff:agent:';
@@ -20,11 +33,43 @@ const REVOKED_FIELD = 'revoked';
  * PEM is parsed once per process, not per packet. A stored PEM that no longer imports (someone wrote
  * to Redis behind the registry's back) is a backend failure: {@link StoreUnavailableError}.
  */
-export class RedisAgentRegistry implements AgentRegistry {
+export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
   readonly #redis: RedisCommandRunner;
 
   constructor(options: RedisStoreOptions) {
     this.#redis = new RedisCommandRunner(options, DEFAULT_AGENT_KEY_PREFIX, 'RedisAgentRegistry');
+  }
+
+  /** The runner, so that `RedisAgentRegistry.admissionStore` can check the stores share a client. */
+  get redisRunner(): RedisCommandRunner {
+    return this.#redis;
+  }
+
+  /** This store's own per-command deadline, ms; a gate adds none of its own on top. */
+  get commandTimeoutMs(): number {
+    return this.#redis.timeoutMs;
+  }
+
+  /**
+   * A {@link RedisAdmissionStore} (one round trip per decision) when the replay and revocation stores
+   * are Redis stores on this registry's client; undefined otherwise, and on Redis Cluster.
+   */
+  admissionStore(stores: AdmissionStores): AdmissionStore | undefined {
+    const replay = runnerOf(stores.replayStore);
+    const revocations = stores.revocationStore === undefined ? undefined : runnerOf(stores.revocationStore);
+    const client = this.#redis.client;
+    if (replay === undefined || replay.client !== client || isClusterClient(client)) return undefined;
+    if (
+      stores.revocationStore !== undefined &&
+      (revocations === undefined || revocations.client !== client)
+    ) {
+      return undefined;
+    }
+    return new RedisAdmissionStore({
+      agents: this.#redis,
+      replay,
+      ...(revocations === undefined ? {} : { revocations }),
+    });
   }
 
   async register(agentId: string, publicKeyPem: string): Promise<void> {

@@ -25,6 +25,8 @@ export interface RedisStoreClient {
   hGet(key: string, field: string): Promise<unknown>;
   hExists(key: string, field: string): Promise<unknown>;
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** Used by the admission script when present (plain `eval` otherwise). */
+  evalSha?(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 
 /** Options shared by every Redis store. */
@@ -137,4 +139,10 @@ export function existsReply(reply: unknown, command: string): boolean {
   if (reply === 1 || reply === true) return true;
   if (reply === 0 || reply === false) return false;
   throw unexpectedReply(command);
+}
+
+/** The runner of a Redis store built by this module, or undefined for any other store. */
+export function runnerOf(store: object): RedisCommandRunner | undefined {
+  const runner = (store as { readonly redisRunner?: unknown }).redisRunner;
+  return runner instanceof RedisCommandRunner ? runner : undefined;
 }

@@ -19,6 +19,16 @@ export class RedisReplayStore implements ReplayStore {
     this.#redis = new RedisCommandRunner(options, DEFAULT_REPLAY_KEY_PREFIX, 'RedisReplayStore');
   }
 
+  /** The runner, so that `RedisAgentRegistry.admissionStore` can check the stores share a client. */
+  get redisRunner(): RedisCommandRunner {
+    return this.#redis;
+  }
+
+  /** This store's own per-command deadline, ms; a gate adds none of its own on top. */
+  get commandTimeoutMs(): number {
+    return this.#redis.timeoutMs;
+  }
+
   async checkAndStore(key: string, ttlMs: number): Promise<boolean> {
     const px = normaliseTtlMs(ttlMs);
     const fullKey = this.#redis.keyPrefix + key;

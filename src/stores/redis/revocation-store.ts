@@ -16,6 +16,16 @@ export class RedisRevocationStore implements RevocationStore {
     this.#redis = new RedisCommandRunner(options, DEFAULT_REVOCATION_KEY_PREFIX, 'RedisRevocationStore');
   }
 
+  /** The runner, so that `RedisAgentRegistry.admissionStore` can check the stores share a client. */
+  get redisRunner(): RedisCommandRunner {
+    return this.#redis;
+  }
+
+  /** This store's own per-command deadline, ms; a gate adds none of its own on top. */
+  get commandTimeoutMs(): number {
+    return this.#redis.timeoutMs;
+  }
+
   async revoke(id: string): Promise<void> {
     const fullKey = this.#redis.keyPrefix + id;
     const reply = await this.#redis.run((client) => client.set(fullKey, '1'));
