@@ -1,6 +1,6 @@
 /**
  * Several verifier instances behind a load balancer share replay, revocation and registry state in
- * Redis (docs/gate.md). Each instance has its own connection; a packet delivered to two instances at
+ * Redis (the README, "The handoff gate"). Each instance has its own connection; a packet delivered to two instances at
  * once is accepted by exactly one; a revocation made through one instance is seen by all. Needs Redis
  * at REDIS_URL (default redis://127.0.0.1:6379). Run through test/gate/examples.test.ts, or after
  * `npm run build` with `node dist/examples/gate-cluster.js`.

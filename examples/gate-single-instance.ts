@@ -1,5 +1,5 @@
 /**
- * One verifier process guarding one inbox, on in-memory stores (docs/gate.md). A planner delegates
+ * One verifier process guarding one inbox, on in-memory stores (the README, "The handoff gate"). A planner delegates
  * to a researcher; the gate accepts the real packet, refuses a tampered copy, a replay, a packet for
  * someone else and a review-required packet until a registered human approves it; the executor runs
  * the task only after ACCEPT. Run through test/gate/examples.test.ts, or after `npm run build` with

@@ -259,7 +259,7 @@ export class TrustHandoffMiddleware {
         : undefined;
     const steps: GateStep[] = [audienceStep({ agentId })];
     if (registry !== undefined && admission !== undefined) {
-      // One admission-store call decides key binding, revocation and replay (docs/gate.md,
+      // One admission-store call decides key binding, revocation and replay (the README, "The handoff gate",
       // "Admission"); the signature is checked against the declared key first, and any local
       // rejection asks the registry about the key binding, so reasons follow the hardened order.
       const binding = keyBindingStep({ registry });

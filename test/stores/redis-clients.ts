@@ -1,6 +1,6 @@
 /**
  * Redis connections for the store tests: a unique key namespace per run (other suites share the
- * server), clients configured the way docs/stores.md recommends, and cleanup scoped to our keys.
+ * server), clients configured the way the README, "Stores" recommends, and cleanup scoped to our keys.
  */
 import { randomUUID } from 'node:crypto';
 import { createClient, type RedisClientType } from '@redis/client';

@@ -1,5 +1,5 @@
 /**
- * The gate's one-call path (see docs/gate.md, "Admission"): when the registry can combine itself with
+ * The gate's one-call path (see the README, "The handoff gate", "Admission"): when the registry can combine itself with
  * the replay and revocation stores into an {@link AdmissionStore}, the gate verifies the signature
  * against the key the packet declares, runs validation and chain checks locally, and then asks the
  * admission store — atomically — whether that key is the one registered for the sender, whether the
