@@ -37,6 +37,9 @@ export class EventBus implements EventEmitter {
   readonly #now: () => number;
   #dropped = 0;
   #listenerErrors = 0;
+  // Several events share a millisecond under load; formatting the time once per millisecond is cheaper.
+  #isoMs = Number.NaN;
+  #iso = '';
 
   constructor(options: EventBusOptions = {}) {
     this.capacity = options.capacity ?? 10_000;
@@ -55,7 +58,7 @@ export class EventBus implements EventEmitter {
       Object.assign({}, payload, {
         event_id: randomUUID(),
         event_type: eventType,
-        timestamp: new Date(this.#now()).toISOString(),
+        timestamp: this.#isoTime(this.#now()),
         producer_id:
           stringField(payload, 'producer_id') ??
           stringField(payload, 'from_agent') ??
@@ -78,6 +81,14 @@ export class EventBus implements EventEmitter {
       }
     }
     return event;
+  }
+
+  #isoTime(ms: number): string {
+    if (ms !== this.#isoMs) {
+      this.#iso = new Date(ms).toISOString();
+      this.#isoMs = ms;
+    }
+    return this.#iso;
   }
 
   /** Call `listener` for every future event; returns the unsubscribe function. */
