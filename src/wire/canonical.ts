@@ -277,8 +277,10 @@ export function compareCodePoints(a: string, b: string): number {
     const cb = b.charCodeAt(i);
     if (ca === cb) continue;
     if (ca < 0xd800 || cb < 0xd800) return ca - cb;
-    // Back up to the start of the code point (the previous unit is equal in both strings).
-    const at = i > 0 && isHighSurrogate(a.charCodeAt(i - 1)) ? i - 1 : i;
+    // When either side continues a surrogate pair here, the code point starts one unit earlier (that
+    // unit is equal in both strings). Otherwise the code points start at i.
+    const at =
+      i > 0 && (isLowSurrogate(ca) || isLowSurrogate(cb)) && isHighSurrogate(a.charCodeAt(i - 1)) ? i - 1 : i;
     return a.codePointAt(at)! - b.codePointAt(at)!;
   }
   return a.length - b.length;
@@ -286,4 +288,8 @@ export function compareCodePoints(a: string, b: string): number {
 
 function isHighSurrogate(c: number): boolean {
   return c >= 0xd800 && c <= 0xdbff;
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }

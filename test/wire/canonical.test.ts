@@ -63,6 +63,13 @@ describe('key order', () => {
     expect(sortByCodePoint(['😀', '\uffff', 'a', 'Z', 'é'])).toEqual(['Z', 'a', 'é', '\uffff', '😀']);
   });
 
+  it('a lone high surrogate before a pair sorts by the code points, not by a shared unit', () => {
+    // Found by the property below: U+D800 U+1F600 > U+D800 U+D800.
+    expect(compareCodePoints('\ud800😀', '\ud800\ud800')).toBeGreaterThan(0);
+    expect(compareCodePoints('\ud800\ud800', '\ud800😀')).toBeLessThan(0);
+    expect(compareCodePoints('😀', '\ud83d\ud83d')).toBeGreaterThan(0);
+  });
+
   it('compareCodePoints agrees with code point order for any strings, lone surrogates included (property)', () => {
     fc.assert(
       fc.property(anyString, anyString, (a, b) => {
