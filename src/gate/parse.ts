@@ -1,11 +1,18 @@
 /**
  * Turning whatever `handle` was given into a typed envelope. Wire input (string or bytes) goes through
  * the bounded lossless parser; an object is re-checked field by field, since a caller's object is no
- * more trustworthy than bytes. Never throws: failures come back as a value.
+ * more trustworthy than bytes — unless it is a frozen packet or chain this library built and checked
+ * itself. Never throws: failures come back as a value.
  */
 import { isTrustHandoffError } from '../errors.js';
 import { fail, requireObject, toChain } from '../packet/fields.js';
-import type { TtlPolicy } from '../packet/types.js';
+import { isChecked } from '../packet/checked.js';
+import {
+  DEFAULT_TTL_POLICY,
+  type DelegationChain,
+  type SignedTaskPacket,
+  type TtlPolicy,
+} from '../packet/types.js';
 import { packetFromJson } from '../packet/wire.js';
 import { isPlainObject } from '../wire/json-value.js';
 import { parseJson, type JsonLimits } from '../wire/parse-json.js';
@@ -34,11 +41,15 @@ export function parseGateInput(input: unknown, options: GateParseOptions): GateE
     const object = requireObject(raw, 'envelope');
     if (object['packet'] === undefined) throw fail('envelope.packet', 'is required');
     if (object['chain'] === undefined) throw fail('envelope.chain', 'is required');
-    const packet = packetFromJson(
-      object['packet'],
-      options.ttlPolicy === undefined ? {} : { ttlPolicy: options.ttlPolicy },
-    );
-    const chain = toChain(object['chain']);
+    const packet = isChecked(object['packet'])
+      ? checkedPacket(object['packet'] as SignedTaskPacket, options.ttlPolicy ?? DEFAULT_TTL_POLICY)
+      : packetFromJson(
+          object['packet'],
+          options.ttlPolicy === undefined ? {} : { ttlPolicy: options.ttlPolicy },
+        );
+    const chain = isChecked(object['chain'])
+      ? (object['chain'] as DelegationChain)
+      : toChain(object['chain']);
     const approvals = object['approvals'];
     if (approvals === undefined || approvals === null) return Object.freeze({ packet, chain });
     if (!Array.isArray(approvals)) throw fail('envelope.approvals', 'must be a list');
@@ -53,6 +64,17 @@ export function parseGateInput(input: unknown, options: GateParseOptions): GateE
       message: isTrustHandoffError(error) ? error.message : 'unreadable envelope',
     });
   }
+}
+
+/**
+ * A packet this library built and froze is not checked field by field again; only what depends on
+ * this gate's settings is: its risk level must be one the gate's TTL policy knows, as parsing demands.
+ */
+function checkedPacket(packet: SignedTaskPacket, ttlPolicy: TtlPolicy): SignedTaskPacket {
+  if (packet.risk_level !== null && !Object.hasOwn(ttlPolicy, packet.risk_level)) {
+    throw fail('risk_level', 'unsupported risk_level');
+  }
+  return packet;
 }
 
 export function isParseFailure(value: GateEnvelope | ParseFailure): value is ParseFailure {

@@ -1,5 +1,6 @@
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { createTaskPacket, type CreatePacketOptions, type TaskPacketInput } from './create.js';
+import { isChecked, markChecked } from './checked.js';
 import { packetSigningBytes } from './payload.js';
 import type { SignedTaskPacket, TaskPacketDraft } from './types.js';
 
@@ -34,7 +35,9 @@ export function signPacket(packet: TaskPacketDraft, identity: AgentIdentity): Si
     ai_provenance: packet.ai_provenance,
   };
   signed.signature = identity.sign(packetSigningBytes(signed)).toString('base64');
-  return Object.freeze(signed);
+  const frozen = Object.freeze(signed);
+  // Only a checked draft makes a checked packet: signPacket itself copies fields without checking them.
+  return isChecked(packet) ? markChecked(frozen) : frozen;
 }
 
 /** Create and sign in one step; `from_agent` defaults to the identity's agent id. */
