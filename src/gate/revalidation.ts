@@ -9,6 +9,7 @@
 import { ConfigurationError, RevocationConsistencyError, StaleCapabilityError } from '../errors.js';
 import { getDefaultEventBus, type EventEmitter } from '../events/bus.js';
 import { Timestamp } from '../wire/timestamp.js';
+import { attempt, withDeadline } from '../lib/deadline.js';
 
 export const MIN_REVALIDATION_INTERVAL_SECONDS = 0.5;
 export const DEFAULT_REVALIDATION_JITTER = 0.2;
@@ -228,28 +229,13 @@ export class RevalidationWatcher {
   }
 
   #bounded(): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new RevalidationTimeout(`revalidate did not answer within ${this.#checkTimeoutMs} ms`));
-      }, this.#checkTimeoutMs);
-      timer.unref();
-      let pending: Promise<boolean>;
-      try {
-        pending = Promise.resolve(this.#revalidate());
-      } catch (error) {
-        pending = Promise.reject(error instanceof Error ? error : new Error(String(error)));
-      }
-      pending.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    });
+    const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+    return withDeadline(
+      attempt(() => this.#revalidate(), asError),
+      this.#checkTimeoutMs,
+      () => new RevalidationTimeout(`revalidate did not answer within ${this.#checkTimeoutMs} ms`),
+      asError,
+    );
   }
 
   #record(result: boolean, error: string | null): void {

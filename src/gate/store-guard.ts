@@ -21,6 +21,7 @@ import type {
   ReplayStore,
   RevocationStore,
 } from '../stores/types.js';
+import { attempt, withDeadline as boundInTime } from '../lib/deadline.js';
 
 /** A gate-internal failure that maps to a fixed REJECT reason (never shown to callers as an error). */
 export class StepFailure extends Error {
@@ -48,31 +49,21 @@ function isInProcess(store: unknown): boolean {
 
 /** `promise`, or a StoreUnavailableError once `timeoutMs` passed. */
 export function withDeadline<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new StoreUnavailableError(`store call did not finish within ${timeoutMs} ms`));
-    }, timeoutMs);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new StoreUnavailableError('store call failed'));
-      },
-    );
-  });
+  return boundInTime(
+    promise,
+    timeoutMs,
+    () => new StoreUnavailableError(`store call did not finish within ${timeoutMs} ms`),
+    asStoreError,
+  );
+}
+
+function asStoreError(error: unknown): Error {
+  return error instanceof Error ? error : new StoreUnavailableError('store call failed');
 }
 
 // A store method may also throw synchronously (a bug, or a client that is not connected).
 function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return fn();
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new StoreUnavailableError('store call failed'));
-  }
+  return attempt(fn, asStoreError);
 }
 
 /** The admission store, with the gate's deadline unless it answers synchronously or bounds itself. */

@@ -7,6 +7,7 @@
  * single key, so they work on Redis Cluster too.
  */
 import { ConfigurationError, StoreUnavailableError } from '../../errors.js';
+import { attempt, withDeadline } from '../../lib/deadline.js';
 
 /** The subset of an `@redis/client` client (or cluster) the stores use. */
 export interface RedisStoreClient {
@@ -103,29 +104,19 @@ export class RedisCommandRunner {
     if (!this.client.isReady) {
       return Promise.reject(new StoreUnavailableError('redis connection is not ready'));
     }
-    let pending: Promise<T>;
-    try {
-      pending = command(this.client);
-    } catch (error) {
-      return Promise.reject(new StoreUnavailableError('redis command failed', { cause: error }));
-    }
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new StoreUnavailableError(`redis command timed out after ${this.timeoutMs} ms`));
-      }, this.timeoutMs);
-      // The socket keeps the process alive while a command is in flight; the deadline need not.
-      timer.unref();
-      pending.then(
-        (value) => {
-          clearTimeout(timer);
-          resolve(value);
-        },
-        (error: unknown) => {
-          clearTimeout(timer);
-          reject(new StoreUnavailableError('redis command failed', { cause: error }));
-        },
-      );
-    });
+    const failed = (error: unknown): Error =>
+      new StoreUnavailableError('redis command failed', { cause: error });
+    // The socket keeps the process alive while a command is in flight; the deadline need not.
+    // A synchronous throw keeps its raw error here, so it is wrapped once, like a rejection.
+    return withDeadline(
+      attempt(
+        () => command(this.client),
+        (error) => (error instanceof Error ? error : new Error(String(error))),
+      ),
+      this.timeoutMs,
+      () => new StoreUnavailableError(`redis command timed out after ${this.timeoutMs} ms`),
+      failed,
+    );
   }
 }
 
