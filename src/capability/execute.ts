@@ -122,6 +122,20 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
     return Object.freeze({ allowed: false, reason, detail });
   }
 
+  function strictModeDenial<T>(
+    extra: Record<string, unknown>,
+    action: string,
+    count: number,
+  ): AuthorizedExecution<T> | undefined {
+    if (policy !== undefined || !strictMode) return undefined;
+    return deny('no_policy_provided', 'no_policy_provided', {
+      ...extra,
+      action,
+      capability_count: count,
+      strict_mode: true,
+    });
+  }
+
   async function evaluatePolicy(capability: DelegationCapability, action: string): Promise<PolicyDecision> {
     try {
       const decision = await (policy ?? allowAllPolicy)(capability, action);
@@ -143,14 +157,8 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
     const leaf = list.at(-1);
     if (leaf === undefined) return deny('no_capabilities', null, { ...extra, action, capability_count: 0 });
     const count = list.length;
-    if (policy === undefined && strictMode) {
-      return deny('no_policy_provided', 'no_policy_provided', {
-        ...extra,
-        action,
-        capability_count: count,
-        strict_mode: true,
-      });
-    }
+    const noPolicy = strictModeDenial<Awaited<T>>(extra, action, count);
+    if (noPolicy !== undefined) return noPolicy;
     const verified = await verifier.verify(list, presenter === undefined ? {} : { presenter });
     if (!verified.valid) {
       return deny('capability_chain_invalid', verified.reason ?? null, {
@@ -229,14 +237,9 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
         return deny('no_capabilities', 'missing_capability_token', { ...extra, action, capability_count: 0 });
       }
       const count = ancestors.length + 1;
-      if (policy === undefined && strictMode) {
-        return deny('no_policy_provided', 'no_policy_provided', {
-          ...extra,
-          action,
-          capability_count: count,
-          strict_mode: true,
-        });
-      }
+      // Strict mode is decided before the token is even decoded, so its audit event comes first.
+      const noPolicy = strictModeDenial<Awaited<T>>(extra, action, count);
+      if (noPolicy !== undefined) return noPolicy;
       const invalidChain = (detail: string): AuthorizedExecution<Awaited<T>> =>
         deny('capability_chain_invalid', detail, { ...extra, action, capability_count: count });
       if (!(callOptions.packetVerifiedByGate ?? false)) {
