@@ -10,14 +10,17 @@ import type { SignedTaskPacket } from './types.js';
 export type SignatureCheck =
   'valid' | 'bad_signature' | 'malformed_signature' | 'invalid_public_key' | 'unencodable';
 
-/**
- * Check the Ed25519 signature over the SPEC §2.1 bytes with `publicKey`, or with the packet's own
- * (self-reported!) `public_key` when none is given. Never throws.
- */
-export function checkPacketSignature(
+interface PreparedCheck {
+  readonly payload: Buffer;
+  readonly signature: Buffer;
+  readonly key: ImportedPublicKey;
+}
+
+/** Everything before the Ed25519 operation itself: a failure reason, or what to verify. */
+function prepareCheck(
   packet: SignedTaskPacket,
-  publicKey?: ImportedPublicKey,
-): SignatureCheck {
+  publicKey: ImportedPublicKey | undefined,
+): SignatureCheck | PreparedCheck {
   const signature = typeof packet.signature === 'string' ? decodeBase64(packet.signature, 128) : undefined;
   if (signature === undefined || signature.length !== 64) return 'malformed_signature';
   let key = publicKey;
@@ -28,13 +31,24 @@ export function checkPacketSignature(
       return 'invalid_public_key';
     }
   }
-  let payload: Buffer;
   try {
-    payload = packetSigningBytes(packet);
+    return { payload: packetSigningBytes(packet), signature, key };
   } catch {
     return 'unencodable';
   }
-  return verify(null, payload, key.key, signature) ? 'valid' : 'bad_signature';
+}
+
+/**
+ * Check the Ed25519 signature over the SPEC §2.1 bytes with `publicKey`, or with the packet's own
+ * (self-reported!) `public_key` when none is given. Never throws.
+ */
+export function checkPacketSignature(
+  packet: SignedTaskPacket,
+  publicKey?: ImportedPublicKey,
+): SignatureCheck {
+  const prepared = prepareCheck(packet, publicKey);
+  if (typeof prepared === 'string') return prepared;
+  return verify(null, prepared.payload, prepared.key.key, prepared.signature) ? 'valid' : 'bad_signature';
 }
 
 /**
@@ -46,33 +60,14 @@ export function checkPacketSignatureAsync(
   packet: SignedTaskPacket,
   publicKey?: ImportedPublicKey,
 ): Promise<SignatureCheck> {
-  const signature = typeof packet.signature === 'string' ? decodeBase64(packet.signature, 128) : undefined;
-  if (signature === undefined || signature.length !== 64) return MALFORMED_SIGNATURE;
-  let key = publicKey;
-  if (key === undefined) {
-    try {
-      key = importPublicKeyPem(packet.public_key);
-    } catch {
-      return INVALID_PUBLIC_KEY;
-    }
-  }
-  let payload: Buffer;
-  try {
-    payload = packetSigningBytes(packet);
-  } catch {
-    return UNENCODABLE;
-  }
-  const keyObject = key.key;
+  const prepared = prepareCheck(packet, publicKey);
+  if (typeof prepared === 'string') return Promise.resolve(prepared);
   return new Promise((resolve) => {
-    verify(null, payload, keyObject, signature, (error, ok) => {
+    verify(null, prepared.payload, prepared.key.key, prepared.signature, (error, ok) => {
       resolve((error === null || error === undefined) && ok ? 'valid' : 'bad_signature');
     });
   });
 }
-
-const MALFORMED_SIGNATURE: Promise<SignatureCheck> = Promise.resolve('malformed_signature');
-const INVALID_PUBLIC_KEY: Promise<SignatureCheck> = Promise.resolve('invalid_public_key');
-const UNENCODABLE: Promise<SignatureCheck> = Promise.resolve('unencodable');
 
 /** Signature check against the packet's self-reported key. Prefer {@link verifyPacket} with a registry. */
 export function verifyPacketSignature(packet: SignedTaskPacket): boolean {
