@@ -11,13 +11,12 @@ import type { RedisCommandRunner, RedisStoreClient } from './client.js';
  * differs as text, {'key_mismatch', registered PEM} so the caller can compare raw key bytes.
  * The checks run in the gate's order and the nonce is stored last, only when all passed.
  */
-const ADMIT_SCRIPT = `local pem = redis.call('HGET', KEYS[1], 'public_key_pem')
+const ADMIT_SCRIPT = `local agent = redis.call('HMGET', KEYS[1], 'public_key_pem', 'revoked')
+local pem = agent[1]
 if not pem then return {'not_registered'} end
 if pem ~= ARGV[1] then return {'key_mismatch', pem} end
-if redis.call('HEXISTS', KEYS[1], 'revoked') == 1 then return {'agent_revoked'} end
-for i = 3, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then return {'revoked'} end
-end
+if agent[2] then return {'agent_revoked'} end
+if #KEYS > 2 and redis.call('EXISTS', unpack(KEYS, 3)) > 0 then return {'revoked'} end
 if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return {'admitted'} end
 return {'replay'}`;
 const ADMIT_SHA = createHash('sha1').update(ADMIT_SCRIPT).digest('hex');
