@@ -1,4 +1,4 @@
-import { canonicalPacketJson, quoteAscii } from '../wire/canonical.js';
+import { canonicalPacketJson, isPlainAscii, quoteAscii } from '../wire/canonical.js';
 import { Timestamp } from '../wire/timestamp.js';
 import type { TaskPacketDraft } from './types.js';
 
@@ -32,9 +32,28 @@ function encodeTimestamp(value: unknown): string {
   return value instanceof Timestamp ? `"${value.toCanonical()}"` : canonicalPacketJson(value);
 }
 
-/** The canonical payload as bytes. It is pure ASCII (SPEC §2.1 escapes everything else), so latin1 is exact. */
+/** The canonical payload as bytes, in a buffer of its own. Pure ASCII (SPEC §2.1 escapes everything else). */
 export function packetSigningBytes(packet: TaskPacketDraft & { readonly public_key: string }): Buffer {
   return Buffer.from(packetSigningPayload(packet), 'latin1');
+}
+
+// The synchronous hot paths (sign, verify on the calling thread) hand the bytes straight to
+// node:crypto, which is done with them before it returns: one reusable area saves an allocation per
+// packet and the Buffer pool's bookkeeping. Holds no state between calls.
+const SCRATCH_BYTES = 16 * 1024;
+const scratch = new Uint8Array(SCRATCH_BYTES);
+const utf8 = new TextEncoder();
+
+/**
+ * The canonical payload bytes, valid only until the next call: for a caller that uses them at once
+ * and keeps nothing (a synchronous sign or verify). Anything else takes {@link packetSigningBytes}.
+ */
+export function packetSigningView(packet: TaskPacketDraft & { readonly public_key: string }): Uint8Array {
+  const payload = packetSigningPayload(packet);
+  if (payload.length > SCRATCH_BYTES) return Buffer.from(payload, 'latin1');
+  // The payload is ASCII, so its UTF-8 bytes are its code units, one each.
+  utf8.encodeInto(payload, scratch);
+  return scratch.subarray(0, payload.length);
 }
 
 /**
@@ -43,6 +62,67 @@ export function packetSigningBytes(packet: TaskPacketDraft & { readonly public_k
  * signing and verifying), nested values through the one canonical encoder.
  */
 export function packetSigningPayload(packet: TaskPacketDraft & { readonly public_key: string }): string {
+  const { expires_at, from_agent, intent, issued_at, nonce, packet_id, signature_algo, task_id, to_agent } =
+    packet;
+  if (
+    expires_at instanceof Timestamp &&
+    issued_at instanceof Timestamp &&
+    isPlainString(from_agent) &&
+    isPlainString(intent) &&
+    isPlainString(nonce) &&
+    isPlainString(packet_id) &&
+    isPlainString(signature_algo) &&
+    isPlainString(task_id) &&
+    isPlainString(to_agent)
+  ) {
+    // The usual packet: its required strings need no escaping, so their quotes join the key literals
+    // and the payload is built from half as many pieces (fewer to allocate, fewer to flatten).
+    return (
+      '{"ai_provenance":' +
+      encodeOptional(packet.ai_provenance) +
+      ',"capability_token":' +
+      encodeString(packet.capability_token) +
+      ',"constraints":' +
+      encodeOptional(packet.constraints) +
+      ',"context":' +
+      canonicalPacketJson(packet.context) +
+      ',"expires_at":"' +
+      expires_at.toCanonical() +
+      '","from_agent":"' +
+      from_agent +
+      '","goal":' +
+      encodeString(packet.goal) +
+      ',"intent":"' +
+      intent +
+      '","issued_at":"' +
+      issued_at.toCanonical() +
+      '","memory_refs":' +
+      canonicalPacketJson(packet.memory_refs) +
+      ',"nonce":"' +
+      nonce +
+      '","packet_id":"' +
+      packet_id +
+      '","permissions":' +
+      canonicalPacketJson(packet.permissions) +
+      ',"provenance":' +
+      encodeOptional(packet.provenance) +
+      ',"public_key":' +
+      encodePublicKey(packet.public_key) +
+      ',"risk_level":' +
+      encodeString(packet.risk_level) +
+      ',"signature_algo":"' +
+      signature_algo +
+      '","task_id":"' +
+      task_id +
+      '","task_type":' +
+      encodeString(packet.task_type) +
+      ',"to_agent":"' +
+      to_agent +
+      '","ttl_seconds":' +
+      encodeOptional(packet.ttl_seconds) +
+      '}'
+    );
+  }
   return (
     '{"ai_provenance":' +
     encodeOptional(packet.ai_provenance) +
@@ -53,21 +133,21 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
     ',"context":' +
     canonicalPacketJson(packet.context) +
     ',"expires_at":' +
-    encodeTimestamp(packet.expires_at) +
+    encodeTimestamp(expires_at) +
     ',"from_agent":' +
-    encodeString(packet.from_agent) +
+    encodeString(from_agent) +
     ',"goal":' +
     encodeString(packet.goal) +
     ',"intent":' +
-    encodeString(packet.intent) +
+    encodeString(intent) +
     ',"issued_at":' +
-    encodeTimestamp(packet.issued_at) +
+    encodeTimestamp(issued_at) +
     ',"memory_refs":' +
     canonicalPacketJson(packet.memory_refs) +
     ',"nonce":' +
-    encodeString(packet.nonce) +
+    encodeString(nonce) +
     ',"packet_id":' +
-    encodeString(packet.packet_id) +
+    encodeString(packet_id) +
     ',"permissions":' +
     canonicalPacketJson(packet.permissions) +
     ',"provenance":' +
@@ -77,15 +157,19 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
     ',"risk_level":' +
     encodeString(packet.risk_level) +
     ',"signature_algo":' +
-    encodeString(packet.signature_algo) +
+    encodeString(signature_algo) +
     ',"task_id":' +
-    encodeString(packet.task_id) +
+    encodeString(task_id) +
     ',"task_type":' +
     encodeString(packet.task_type) +
     ',"to_agent":' +
-    encodeString(packet.to_agent) +
+    encodeString(to_agent) +
     ',"ttl_seconds":' +
     encodeOptional(packet.ttl_seconds) +
     '}'
   );
+}
+
+function isPlainString(value: unknown): value is string {
+  return typeof value === 'string' && isPlainAscii(value);
 }

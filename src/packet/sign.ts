@@ -1,7 +1,7 @@
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { createTaskPacket, type CreatePacketOptions, type TaskPacketInput } from './create.js';
 import { isChecked, markChecked } from './checked.js';
-import { packetSigningBytes } from './payload.js';
+import { packetSigningView } from './payload.js';
 import type { SignedTaskPacket, TaskPacketDraft } from './types.js';
 
 /**
@@ -34,7 +34,8 @@ export function signPacket(packet: TaskPacketDraft, identity: AgentIdentity): Si
     ttl_seconds: packet.ttl_seconds,
     ai_provenance: packet.ai_provenance,
   };
-  signed.signature = identity.sign(packetSigningBytes(signed)).toString('base64');
+  // AgentIdentity.sign is synchronous node:crypto, done with the view before it returns.
+  signed.signature = identity.sign(packetSigningView(signed)).toString('base64');
   const frozen = Object.freeze(signed);
   // Only a checked draft makes a checked packet: signPacket itself copies fields without checking them.
   return isChecked(packet) ? markChecked(frozen) : frozen;

@@ -165,22 +165,25 @@ const NEEDS_RAW_ESCAPE = /[\x00-\x1f"\\]/;
 
 /** Python `json.dumps(s)` with `ensure_ascii=True`. */
 export function quoteAscii(s: string): string {
-  const n = s.length;
-  if (n <= 64) {
-    // Short strings (ids, actions, keys) dominate; a plain loop beats a regex call on them.
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return escapeAscii(s, i);
-    }
-    return `"${s}"`;
-  }
-  return NEEDS_ASCII_ESCAPE.test(s) ? escapeAscii(s, 0) : `"${s}"`;
+  return isPlainAscii(s) ? `"${s}"` : escapeAscii(s);
 }
 
-function escapeAscii(s: string, from: number): string {
-  let out = '"' + s.slice(0, from);
-  let start = from;
-  for (let i = from; i < s.length; i++) {
+/** True when `s` is its own SPEC §2.1 encoding between quotes: printable ASCII without `"` or `\`. */
+export function isPlainAscii(s: string): boolean {
+  const n = s.length;
+  if (n > 64) return !NEEDS_ASCII_ESCAPE.test(s);
+  // Short strings (ids, actions, keys) dominate; a plain loop beats a regex call on them.
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
+  }
+  return true;
+}
+
+function escapeAscii(s: string): string {
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0x20 && c <= 0x7e && c !== 0x22 && c !== 0x5c) continue;
     out += s.slice(start, i) + escapeCodeUnit(c);

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
   createEnvelope,
+  canonicalPacketJson,
   createTaskPacket,
+  packetSigningBytes,
   packetSigningPayload,
   parseEnvelope,
   parsePacket,
@@ -15,6 +17,7 @@ import {
   serializePacket,
   signPacket,
   verifyPacketSignature,
+  type SignedTaskPacket,
 } from '../../src/index.js';
 import { anyString, jsonObject, jsonValue } from '../support/arbitraries.js';
 
@@ -75,6 +78,45 @@ describe('packet round trip (property)', () => {
         }
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('the signing payload is the generic SPEC §2.1 encoding of every field but signature, as bytes too', () => {
+    // packetSigningPayload writes the top level out by hand, with a shortcut when the required
+    // strings need no escaping; both must equal what the one generic encoder makes of the packet.
+    const printable = fc.string({
+      unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
+    });
+    const topString = fc.oneof(printable, anyString);
+    fc.assert(
+      fc.property(packetInput, topString, topString, topString, (input, to, intent, nonce) => {
+        const draft = createTaskPacket({
+          from_agent: identity.agentId,
+          to_agent: to,
+          intent,
+          context: input.context,
+          goal: input.goal,
+          task_type: input.task_type,
+          memory_refs: input.memory_refs,
+          permissions: { allowed_actions: input.allowed_actions, max_tool_calls: input.max_tool_calls },
+          ai_provenance: input.ai_provenance,
+          issued_at: isoWithOffset(input.offsetMinutes, input.micro),
+          ttl_seconds: input.ttl,
+          risk_level: input.risk,
+        });
+        const signed = { ...signPacket(draft, identity), nonce };
+        const generic = canonicalPacketJson({ ...signed, signature: undefined });
+        expect(packetSigningPayload(signed)).toBe(generic);
+        expect(packetSigningBytes(signed)).toEqual(Buffer.from(generic, 'latin1'));
+        // Timestamps given as their wire strings (a hand-built object) take the generic path for them.
+        const asStrings = {
+          ...signed,
+          issued_at: signed.issued_at.toCanonical(),
+          expires_at: signed.expires_at?.toCanonical() ?? null,
+        } as unknown as SignedTaskPacket;
+        expect(packetSigningPayload(asStrings)).toBe(generic);
+      }),
+      { numRuns: 200 },
     );
   });
 
