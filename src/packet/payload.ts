@@ -75,38 +75,52 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
     isPlainString(task_id) &&
     isPlainString(to_agent)
   ) {
-    // The usual packet: its required strings need no escaping, so their quotes join the key literals
-    // and the payload is built from half as many pieces (fewer to allocate, fewer to flatten).
+    // The usual packet: its required strings need no escaping, so their quotes join the key literals.
+    // Absent optional fields (null, an empty list) join them too, whole. Every piece saved is one
+    // string less to allocate and to flatten on the signing hot path.
+    const { ai_provenance, capability_token, constraints, goal, memory_refs, provenance, task_type } = packet;
+    const head =
+      ai_provenance === null && capability_token === null && constraints === null
+        ? '{"ai_provenance":null,"capability_token":null,"constraints":null,"context":'
+        : '{"ai_provenance":' +
+          encodeOptional(ai_provenance) +
+          ',"capability_token":' +
+          encodeString(capability_token) +
+          ',"constraints":' +
+          encodeOptional(constraints) +
+          ',"context":';
+    const afterFrom =
+      goal === null ? '","goal":null,"intent":"' : '","goal":' + encodeString(goal) + ',"intent":"';
+    const afterIssued =
+      Array.isArray(memory_refs) && memory_refs.length === 0
+        ? '","memory_refs":[],"nonce":"'
+        : '","memory_refs":' + canonicalPacketJson(memory_refs) + ',"nonce":"';
+    const afterPermissions =
+      provenance === null
+        ? ',"provenance":null,"public_key":'
+        : ',"provenance":' + encodeOptional(provenance) + ',"public_key":';
+    const afterTaskId =
+      task_type === null
+        ? '","task_type":null,"to_agent":"'
+        : '","task_type":' + encodeString(task_type) + ',"to_agent":"';
     return (
-      '{"ai_provenance":' +
-      encodeOptional(packet.ai_provenance) +
-      ',"capability_token":' +
-      encodeString(packet.capability_token) +
-      ',"constraints":' +
-      encodeOptional(packet.constraints) +
-      ',"context":' +
+      head +
       canonicalPacketJson(packet.context) +
       ',"expires_at":"' +
       expires_at.toCanonical() +
       '","from_agent":"' +
       from_agent +
-      '","goal":' +
-      encodeString(packet.goal) +
-      ',"intent":"' +
+      afterFrom +
       intent +
       '","issued_at":"' +
       issued_at.toCanonical() +
-      '","memory_refs":' +
-      canonicalPacketJson(packet.memory_refs) +
-      ',"nonce":"' +
+      afterIssued +
       nonce +
       '","packet_id":"' +
       packet_id +
       '","permissions":' +
       canonicalPacketJson(packet.permissions) +
-      ',"provenance":' +
-      encodeOptional(packet.provenance) +
-      ',"public_key":' +
+      afterPermissions +
       encodePublicKey(packet.public_key) +
       ',"risk_level":' +
       encodeString(packet.risk_level) +
@@ -114,9 +128,7 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
       signature_algo +
       '","task_id":"' +
       task_id +
-      '","task_type":' +
-      encodeString(packet.task_type) +
-      ',"to_agent":"' +
+      afterTaskId +
       to_agent +
       '","ttl_seconds":' +
       encodeOptional(packet.ttl_seconds) +

@@ -7,7 +7,7 @@
  *  - {@link encodeJson}: any layout, for wire output (the reference's envelope form, compact, …).
  */
 import { CanonicalizationError } from '../errors.js';
-import { JsonFloat, isPlainObject } from './json-value.js';
+import { JsonFloat } from './json-value.js';
 import { canonicalNumber, pythonFloatRepr } from './python-float.js';
 import { Timestamp } from './timestamp.js';
 
@@ -31,7 +31,23 @@ export interface EncodeOptions {
 /** Deepest nesting the encoders accept by default. Deeper values, and cycles, are refused. */
 export const DEFAULT_ENCODE_MAX_DEPTH = 512;
 
-const PACKET_STYLE: EncodeOptions = Object.freeze({
+/** A style with the strings around an object key worked out once, not per key. */
+interface Layout extends EncodeOptions {
+  /** Written before a key that needs no escaping, after the first: item separator and opening quote. */
+  readonly nextKeyOpen: string;
+  /** Written after such a key: closing quote and key separator. */
+  readonly keyClose: string;
+}
+
+function layout(style: EncodeOptions): Layout {
+  return Object.freeze({
+    ...style,
+    nextKeyOpen: `${style.itemSeparator}"`,
+    keyClose: `"${style.keySeparator}`,
+  });
+}
+
+const PACKET_STYLE = layout({
   sortKeys: true,
   itemSeparator: ',',
   keySeparator: ':',
@@ -41,7 +57,7 @@ const PACKET_STYLE: EncodeOptions = Object.freeze({
   maxDepth: DEFAULT_ENCODE_MAX_DEPTH,
 });
 
-const CAPABILITY_STYLE: EncodeOptions = Object.freeze({
+const CAPABILITY_STYLE = layout({
   sortKeys: true,
   itemSeparator: ', ',
   keySeparator: ': ',
@@ -57,7 +73,7 @@ const CAPABILITY_STYLE: EncodeOptions = Object.freeze({
  */
 export const OUTCOME_MAX_DEPTH = 101;
 
-const OUTCOME_STYLE: EncodeOptions = Object.freeze({
+const OUTCOME_STYLE = layout({
   sortKeys: true,
   itemSeparator: ',',
   keySeparator: ':',
@@ -84,10 +100,10 @@ export function canonicalOutcomeJson(value: unknown): string {
 
 /** Encode with any layout. Numbers always follow the SPEC §2.1 rule so Python reads them back unchanged. */
 export function encodeJson(value: unknown, options: Partial<EncodeOptions> = {}): string {
-  return encodeValue(value, { ...PACKET_STYLE, ...options }, 1);
+  return encodeValue(value, layout({ ...PACKET_STYLE, ...options }), 1);
 }
 
-function encodeValue(value: unknown, style: EncodeOptions, depth: number): string {
+function encodeValue(value: unknown, style: Layout, depth: number): string {
   // Checked for every value, not only containers: the reference refuses any value nested deeper than
   // its limit, while an empty container at the limit passes.
   if (depth > style.maxDepth) throw new CanonicalizationError(`nesting deeper than ${style.maxDepth}`);
@@ -101,21 +117,18 @@ function encodeValue(value: unknown, style: EncodeOptions, depth: number): strin
     case 'bigint':
       return value.toString();
     case 'object':
-      break;
+      return value === null ? 'null' : encodeContainer(value, style, depth);
     default:
       throw new CanonicalizationError(`cannot encode a ${typeof value}`);
   }
-  if (value === null) return 'null';
-  if (Array.isArray(value)) {
-    if (value.length === 0) return '[]';
-    let out = '[';
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      if (item === undefined) throw new CanonicalizationError('undefined in an array');
-      if (i > 0) out += style.itemSeparator;
-      out += encodeValue(item, style, depth + 1);
-    }
-    return out + ']';
+}
+
+function encodeContainer(value: object, style: Layout, depth: number): string {
+  if (Array.isArray(value)) return encodeArray(value, style, depth);
+  // Plain objects first: they are most of what is encoded, and the class checks below walk prototypes.
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    return encodeObject(value as Record<string, unknown>, style, depth);
   }
   if (value instanceof JsonFloat) {
     if (style.integersOnly) throw new CanonicalizationError('floats are not allowed here');
@@ -126,26 +139,48 @@ function encodeValue(value: unknown, style: EncodeOptions, depth: number): strin
     if (style.timestamp === undefined) throw new CanonicalizationError('datetimes are not allowed here');
     return quoteAscii(style.timestamp(value));
   }
-  if (!isPlainObject(value)) throw new CanonicalizationError('only plain objects can be encoded');
+  throw new CanonicalizationError('only plain objects can be encoded');
+}
+
+function encodeArray(value: readonly unknown[], style: Layout, depth: number): string {
+  const n = value.length;
+  if (n === 0) return '[]';
+  let out = '[' + encodeItem(value[0], style, depth);
+  for (let i = 1; i < n; i++) out += style.itemSeparator + encodeItem(value[i], style, depth);
+  return out + ']';
+}
+
+function encodeItem(item: unknown, style: Layout, depth: number): string {
+  if (item === undefined) throw new CanonicalizationError('undefined in an array');
+  return encodeValue(item, style, depth + 1);
+}
+
+function encodeObject(value: Record<string, unknown>, style: Layout, depth: number): string {
   const keys = Object.keys(value);
-  if (style.sortKeys && keys.length > 1) sortByCodePoint(keys);
-  let out = '{';
-  let first = true;
-  for (const key of keys) {
+  const n = keys.length;
+  if (style.sortKeys && n > 1) sortByCodePoint(keys);
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
     const item = value[key];
     // Mirrors JSON.stringify: a property holding undefined is absent.
     if (item === undefined) continue;
-    if (!first) out += style.itemSeparator;
-    first = false;
-    out +=
-      (style.asciiOnly ? quoteAscii(key) : quoteRaw(key)) +
-      style.keySeparator +
-      encodeValue(item, style, depth + 1);
+    const encoded = encodeValue(item, style, depth + 1);
+    if (style.asciiOnly ? isPlainAscii(key) : isPlainRaw(key)) {
+      // The quotes join the separators: two pieces fewer per key than quoting the key on its own.
+      out += (out === '' ? '{"' : style.nextKeyOpen) + key + style.keyClose + encoded;
+    } else {
+      out +=
+        (out === '' ? '{' : style.itemSeparator) +
+        (style.asciiOnly ? quoteAscii(key) : quoteRaw(key)) +
+        style.keySeparator +
+        encoded;
+    }
   }
-  return out + '}';
+  return out === '' ? '{}' : out + '}';
 }
 
-function encodeNumber(value: number, style: EncodeOptions): string {
+function encodeNumber(value: number, style: Layout): string {
   if (style.integersOnly) {
     if (!Number.isInteger(value) || value >= 1e21 || value <= -1e21) {
       throw new CanonicalizationError('only integers are allowed here');
@@ -162,6 +197,7 @@ const NEEDS_ASCII_ESCAPE = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 // Raw UTF-8 output only escapes `"`, `\` and C0 controls (Python ensure_ascii=False).
 const NEEDS_RAW_ESCAPE = /[\x00-\x1f"\\]/;
+const NOT_PLAIN_RAW = /[\x00-\x1f"\\\ud800-\udfff]/;
 
 /** Python `json.dumps(s)` with `ensure_ascii=True`. */
 export function quoteAscii(s: string): string {
@@ -171,8 +207,9 @@ export function quoteAscii(s: string): string {
 /** True when `s` is its own SPEC §2.1 encoding between quotes: printable ASCII without `"` or `\`. */
 export function isPlainAscii(s: string): boolean {
   const n = s.length;
+  // A plain loop for the short strings (ids, actions, keys) that dominate: in isolation the compiled
+  // regex wins past ~8 characters, but next to an Ed25519 operation its cold start costs more.
   if (n > 64) return !NEEDS_ASCII_ESCAPE.test(s);
-  // Short strings (ids, actions, keys) dominate; a plain loop beats a regex call on them.
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return false;
@@ -192,22 +229,24 @@ function escapeAscii(s: string): string {
   return out + s.slice(start) + '"';
 }
 
+/**
+ * True when `s` is its own SPEC §2.4 encoding between quotes: no control character, `"`, `\` or
+ * surrogate. A string with a surrogate may still be plain (a valid pair) but takes the general path
+ * of {@link quoteRaw}, which refuses lone ones.
+ */
+function isPlainRaw(s: string): boolean {
+  const n = s.length;
+  if (n > 64) return !NOT_PLAIN_RAW.test(s);
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false;
+  }
+  return true;
+}
+
 /** Python `json.dumps(s)` with `ensure_ascii=False`; lone surrogates cannot become UTF-8 and are refused. */
 function quoteRaw(s: string): string {
-  const n = s.length;
-  if (n <= 64) {
-    // Short strings (keys, ids, labels) dominate outcomes: one plain loop instead of two regex calls.
-    // Any surrogate, escape or control character takes the general path below.
-    let plain = true;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
-        plain = false;
-        break;
-      }
-    }
-    if (plain) return `"${s}"`;
-  }
+  if (isPlainRaw(s)) return `"${s}"`;
   if (LONE_SURROGATE.test(s))
     throw new CanonicalizationError('string with a lone surrogate has no UTF-8 form');
   if (!NEEDS_RAW_ESCAPE.test(s)) return `"${s}"`;
