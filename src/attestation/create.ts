@@ -52,15 +52,29 @@ export function createAttestation(options: CreateAttestationOptions): ExecutionA
   checkPacketId(packetId);
   checkStatus(status);
   const frame = signerFrame(signer);
-  const nonce = options.nonce ?? randomNonce();
-  if (options.nonce !== undefined) {
+  let nonce: bigint;
+  let nonceField: bigint | Uint8Array;
+  if (options.nonce === undefined) {
+    nonceField = drawNonceBytes();
+    nonce = nonceValue(nonceField);
+  } else {
+    nonce = options.nonce;
     checkNonce(nonce);
     if (typeof nonce !== 'bigint') throw new AttestationError('nonce must be an unsigned 128-bit integer');
+    nonceField = nonce;
   }
   const timestampMs = options.timestampMs ?? Date.now();
   checkTimestamp(timestampMs);
   const signature = signer.sign(
-    frameAttestation(packetId, outcomeHash, status, nonce, timestampMs, frame.fingerprintField, reasonHash),
+    frameAttestation(
+      packetId,
+      outcomeHash,
+      status,
+      nonceField,
+      timestampMs,
+      frame.fingerprintField,
+      reasonHash,
+    ),
   );
   if (!(signature instanceof Uint8Array) || signature.length !== 64) {
     throw new AttestationError('signer did not return a 64-byte Ed25519 signature');
@@ -115,13 +129,19 @@ const NONCE_POOL = Buffer.alloc(4096);
 const NONCE_VIEW = new DataView(NONCE_POOL.buffer, NONCE_POOL.byteOffset, NONCE_POOL.length);
 let noncePoolOffset = NONCE_POOL.length;
 
-function randomNonce(): bigint {
+/** 16 fresh random bytes: a view on the pool, framed as they are, never handed out twice. */
+function drawNonceBytes(): Uint8Array {
   if (noncePoolOffset === NONCE_POOL.length) {
     randomFillSync(NONCE_POOL);
     noncePoolOffset = 0;
   }
-  const high = NONCE_VIEW.getBigUint64(noncePoolOffset);
-  const low = NONCE_VIEW.getBigUint64(noncePoolOffset + 8);
+  const at = noncePoolOffset;
   noncePoolOffset += 16;
-  return (high << 64n) | low;
+  return NONCE_POOL.subarray(at, at + 16);
+}
+
+/** The unsigned 128-bit integer of 16 big-endian bytes of the pool. */
+function nonceValue(bytes: Uint8Array): bigint {
+  const at = bytes.byteOffset - NONCE_POOL.byteOffset;
+  return (NONCE_VIEW.getBigUint64(at) << 64n) | NONCE_VIEW.getBigUint64(at + 8);
 }

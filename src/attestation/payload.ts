@@ -66,14 +66,15 @@ export function framedFingerprint(fingerprint: string): Buffer {
 
 /**
  * Write the framed payload of fields already checked: hashes are 64 lowercase hex digits, the nonce is
- * an unsigned 128-bit integer, the timestamp a non-negative safe integer. The fingerprint is its hex
- * text or its {@link framedFingerprint}. Written in place, field by field, into one buffer.
+ * an unsigned 128-bit integer (or its 16 big-endian bytes, as drawn), the timestamp a non-negative safe
+ * integer. The fingerprint is its hex text or its {@link framedFingerprint}. Written in place, field by
+ * field, into one buffer.
  */
 export function frameAttestation(
   packetId: string,
   outcomeHash: string,
   status: string,
-  nonce: bigint,
+  nonce: bigint | Uint8Array,
   timestampMs: number,
   fingerprint: string | Uint8Array,
   reasonHash: string | null,
@@ -98,9 +99,14 @@ export function frameAttestation(
   at = writeHash(out, at, outcomeHash);
   at = writeText(out, at, status, statusLength);
   at = writeLength(out, at, 16);
-  const view = new DataView(out.buffer, out.byteOffset + at, 16);
-  view.setBigUint64(0, nonce >> 64n);
-  view.setBigUint64(8, nonce & UINT64_MASK);
+  if (typeof nonce === 'bigint') {
+    const view = new DataView(out.buffer, out.byteOffset + at, 16);
+    view.setBigUint64(0, nonce >> 64n);
+    view.setBigUint64(8, nonce & UINT64_MASK);
+  } else {
+    // The drawn bytes themselves: no BigInt arithmetic and no DataView per attestation.
+    for (let i = 0; i < 16; i++) out[at + i] = nonce[i]!;
+  }
   at = writeLength(out, at + 16, 8);
   // Two 32-bit halves of a safe integer: exact, and no BigInt per attestation.
   at = writeUint32(out, at, Math.floor(timestampMs / TWO_TO_32));
