@@ -1,4 +1,4 @@
-import { isChecked, markChecked } from './checked.js';
+import { freezeChecked, isChecked } from './checked.js';
 import type {
   DelegationChain,
   DelegationEnvelope,
@@ -9,13 +9,13 @@ import type {
 
 /** A chain for a packet that starts a delegation: one packet, its sender, no hops. */
 export function createChain(packet: SignedTaskPacket): DelegationChain {
-  const chain: DelegationChain = Object.freeze({
+  const chain: DelegationChain = {
     packet_ids: Object.freeze([packet.packet_id]),
     agents: Object.freeze([packet.from_agent]),
     hops: Object.freeze([]),
-  });
+  };
   // Two strings of a checked packet make a checked chain.
-  return isChecked(packet) ? markChecked(chain) : chain;
+  return isChecked(packet) ? freezeChecked(chain) : Object.freeze(chain);
 }
 
 /** The chain one hop further: the packet's id and sender appended, and the hop if given. */

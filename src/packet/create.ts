@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { PayloadValidationError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../wire/json-value.js';
 import { Timestamp } from '../wire/timestamp.js';
-import { markChecked } from './checked.js';
+import { freezeChecked } from './checked.js';
 import {
   buildPacketFields,
   optionalInteger,
@@ -88,23 +88,19 @@ export function createTaskPacket(input: TaskPacketInput, options: CreatePacketOp
     raw['issued_at'] === undefined
       ? Timestamp.fromEpochMillis((options.now ?? Date.now)())
       : requireTimestamp(raw['issued_at'], 'issued_at');
-  return markChecked(
-    Object.freeze(
-      buildPacketFields(
-        raw,
-        {
-          packet_id:
-            raw['packet_id'] === undefined ? randomUUID() : requireString(raw['packet_id'], 'packet_id'),
-          task_id: raw['task_id'] === undefined ? randomUUID() : requireString(raw['task_id'], 'task_id'),
-          nonce:
-            raw['nonce'] === undefined
-              ? randomBytes(16).toString('hex')
-              : requireString(raw['nonce'], 'nonce'),
-          issued_at: issuedAt,
-          ttl_seconds: ttlSeconds,
-        },
-        options.ttlPolicy ?? DEFAULT_TTL_POLICY,
-      ),
+  return freezeChecked(
+    buildPacketFields(
+      raw,
+      {
+        packet_id:
+          raw['packet_id'] === undefined ? randomUUID() : requireString(raw['packet_id'], 'packet_id'),
+        task_id: raw['task_id'] === undefined ? randomUUID() : requireString(raw['task_id'], 'task_id'),
+        nonce:
+          raw['nonce'] === undefined ? randomBytes(16).toString('hex') : requireString(raw['nonce'], 'nonce'),
+        issued_at: issuedAt,
+        ttl_seconds: ttlSeconds,
+      },
+      options.ttlPolicy ?? DEFAULT_TTL_POLICY,
     ),
   );
 }

@@ -6,7 +6,7 @@
 import { PayloadValidationError } from '../errors.js';
 import { isPlainObject, type JsonObject, type JsonValue } from '../wire/json-value.js';
 import { Timestamp } from '../wire/timestamp.js';
-import { markChecked } from './checked.js';
+import { freezeChecked } from './checked.js';
 import { resolveTtl } from './ttl-policy.js';
 import type {
   Constraints,
@@ -148,13 +148,11 @@ export function toChain(value: unknown): DelegationChain {
   });
   if (object['packet_ids'] === undefined) throw fail('chain.packet_ids', 'is required');
   if (object['agents'] === undefined) throw fail('chain.agents', 'is required');
-  return markChecked(
-    Object.freeze({
-      packet_ids: Object.freeze(stringList(object['packet_ids'], 'chain.packet_ids')),
-      agents: Object.freeze(stringList(object['agents'], 'chain.agents')),
-      hops: Object.freeze(hops),
-    }),
-  );
+  return freezeChecked({
+    packet_ids: Object.freeze(stringList(object['packet_ids'], 'chain.packet_ids')),
+    agents: Object.freeze(stringList(object['agents'], 'chain.agents')),
+    hops: Object.freeze(hops),
+  });
 }
 
 /**

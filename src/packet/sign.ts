@@ -1,6 +1,6 @@
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { createTaskPacket, type CreatePacketOptions, type TaskPacketInput } from './create.js';
-import { isChecked, markChecked } from './checked.js';
+import { freezeChecked, isChecked } from './checked.js';
 import { packetSigningView } from './payload.js';
 import type { SignedTaskPacket, TaskPacketDraft } from './types.js';
 
@@ -36,9 +36,8 @@ export function signPacket(packet: TaskPacketDraft, identity: AgentIdentity): Si
   };
   // AgentIdentity.sign is synchronous node:crypto, done with the view before it returns.
   signed.signature = identity.sign(packetSigningView(signed)).toString('base64');
-  const frozen = Object.freeze(signed);
   // Only a checked draft makes a checked packet: signPacket itself copies fields without checking them.
-  return isChecked(packet) ? markChecked(frozen) : frozen;
+  return isChecked(packet) ? freezeChecked(signed) : Object.freeze(signed);
 }
 
 /** Create and sign in one step; `from_agent` defaults to the identity's agent id. */

@@ -5,7 +5,7 @@
 import { encodeJson } from '../wire/canonical.js';
 import { parseJson, type JsonLimits } from '../wire/parse-json.js';
 import type { Timestamp } from '../wire/timestamp.js';
-import { markChecked } from './checked.js';
+import { freezeChecked } from './checked.js';
 import {
   buildPacketFields,
   fail,
@@ -61,7 +61,7 @@ export function packetFromJson(
   ) as TaskPacketDraft & { signature: string; public_key: string };
   packet.signature = requireString(raw['signature'], 'signature');
   packet.public_key = requireString(raw['public_key'], 'public_key');
-  return markChecked(Object.freeze(packet));
+  return freezeChecked(packet);
 }
 
 /** Parse a packet from wire JSON (either SPEC §2.2 form, or any valid JSON). */
