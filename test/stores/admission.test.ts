@@ -94,17 +94,24 @@ describe.skipIf(!available)('Redis admission store', () => {
   it('runs the script with EVAL when the server does not know it (NOSCRIPT)', async () => {
     const real = clients[0]!;
     let evals = 0;
-    const forgetful = new Proxy(real, {
-      get(target, property, receiver) {
-        if (property === 'evalSha') return () => Promise.reject(new Error('NOSCRIPT No matching script.'));
-        if (property === 'eval')
-          return (...args: Parameters<typeof real.eval>) => {
-            evals++;
-            return target.eval(...args);
-          };
-        return Reflect.get(target, property, receiver) as unknown;
-      },
-    }) as unknown as RedisStoreClient;
+    // A client that never has the script cached; views of it (withCommandOptions) forget too.
+    const forgetfulOf = (client: RedisStoreClient): RedisStoreClient =>
+      new Proxy(client, {
+        get(target, property, receiver) {
+          if (property === 'evalSha') return () => Promise.reject(new Error('NOSCRIPT No matching script.'));
+          if (property === 'eval')
+            return (...args: Parameters<RedisStoreClient['eval']>) => {
+              evals++;
+              return target.eval(...args);
+            };
+          if (property === 'withCommandOptions' && target.withCommandOptions !== undefined) {
+            const withOptions = target.withCommandOptions.bind(target);
+            return (options: { timeout: number }) => forgetfulOf(withOptions(options) as RedisStoreClient);
+          }
+          return Reflect.get(target, property, receiver) as unknown;
+        },
+      });
+    const forgetful = forgetfulOf(real);
     const { registry, admission } = redisHandles(forgetful);
     const alice = AgentIdentity.generate();
     await registry.register(alice.agentId, alice.publicKeyPem);

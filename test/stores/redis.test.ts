@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { StoreUnavailableError } from '../../src/errors.js';
+import { RedisCommandRunner } from '../../src/stores/redis/client.js';
 import { AgentIdentity } from '../../src/identity/agent-identity.js';
 import {
   createRedisStores,
@@ -131,6 +133,37 @@ describe.skipIf(!available)('Redis stores', () => {
       await expect(new RedisAgentRegistry({ client, keyPrefix }).isRevoked('agent:x')).rejects.toMatchObject({
         code: 'ERR_STORE_UNAVAILABLE',
       });
+    });
+  });
+
+  describe('command deadline', () => {
+    it("turns the client's own per-command timer off for its commands: its deadline applies", async () => {
+      // @redis/client 6 arms an AbortSignal.timeout for every command and disarms it once the command
+      // is written, so it never bounds a sent command; the runner's own deadline does.
+      const client = clients[0]!;
+      const armed = vi.spyOn(AbortSignal, 'timeout');
+      try {
+        await client.exists(`${prefix}deadline`);
+        expect(armed).toHaveBeenCalled();
+        armed.mockClear();
+        const runner = new RedisCommandRunner({ client }, prefix, 'test');
+        expect(await runner.run((c) => c.exists(`${prefix}deadline`))).toBe(0);
+        expect(armed).not.toHaveBeenCalled();
+      } finally {
+        armed.mockRestore();
+      }
+    });
+
+    it('a command slower than commandTimeoutMs fails closed; a faster one answers', async () => {
+      const client = clients[0]!;
+      const busy = `local t0 = redis.call('TIME')
+        repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1000000 + (t[2] - t0[2]) > 40000
+        return 'done'`;
+      const script = { keys: [], arguments: [] };
+      const strict = new RedisCommandRunner({ client, commandTimeoutMs: 5 }, prefix, 'test');
+      await expect(strict.run((c) => c.eval(busy, script))).rejects.toThrow(StoreUnavailableError);
+      const patient = new RedisCommandRunner({ client, commandTimeoutMs: 500 }, prefix, 'test');
+      expect(await patient.run((c) => c.eval(busy, script))).toBe('done');
     });
   });
 

@@ -28,6 +28,8 @@ export interface RedisStoreClient {
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
   /** Used by the admission script when present (plain `eval` otherwise). */
   evalSha?(sha1: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
+  /** `@redis/client`'s view of the same connection with other command options; used when present. */
+  withCommandOptions?(options: { timeout: number }): unknown;
 }
 
 /** Options shared by every Redis store. */
@@ -54,7 +56,15 @@ const MAX_KEY_PREFIX_LENGTH = 256;
 
 /** A validated client, prefix and timeout, and the fail-closed way to run a command. */
 export class RedisCommandRunner {
+  /** The client as given: what stores compare to know they share a connection. */
   readonly client: RedisStoreClient;
+  /**
+   * The same connection without the client's own per-command timer. `@redis/client` 6 arms an
+   * `AbortSignal.timeout` (5 s by default) for every command; the runner bounds every command itself
+   * (`commandTimeoutMs`), so that second timer only cost CPU: without it a Redis-backed gate went from
+   * 12.1k to 14.2k decisions per second at c=64 (`npm run bench`, 2 cores).
+   */
+  readonly #commands: RedisStoreClient;
   readonly keyPrefix: string;
   readonly timeoutMs: number;
 
@@ -89,6 +99,7 @@ export class RedisCommandRunner {
       );
     }
     this.client = client as RedisStoreClient;
+    this.#commands = withoutClientTimeout(this.client);
     this.keyPrefix = keyPrefix;
     this.timeoutMs = timeoutMs;
   }
@@ -110,7 +121,7 @@ export class RedisCommandRunner {
     // A synchronous throw keeps its raw error here, so it is wrapped once, like a rejection.
     return withDeadline(
       attempt(
-        () => command(this.client),
+        () => command(this.#commands),
         (error) => (error instanceof Error ? error : new Error(String(error))),
       ),
       this.timeoutMs,
@@ -118,6 +129,19 @@ export class RedisCommandRunner {
       failed,
     );
   }
+}
+
+/** `client` with its per-command timeout turned off (0 disables it), or `client` itself if it has none. */
+function withoutClientTimeout(client: RedisStoreClient): RedisStoreClient {
+  if (typeof client.withCommandOptions !== 'function') return client;
+  const view = client.withCommandOptions({ timeout: 0 }) as Partial<RedisStoreClient> | null;
+  // A client whose view lacks the commands (an unexpected version) is used as it is.
+  return view !== null &&
+    typeof view === 'object' &&
+    typeof view.set === 'function' &&
+    typeof view.eval === 'function'
+    ? (view as RedisStoreClient)
+    : client;
 }
 
 /** A reply that does not have the shape a command promises means the backend cannot be trusted. */
