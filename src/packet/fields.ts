@@ -6,7 +6,7 @@
 import { PayloadValidationError } from '../errors.js';
 import { isPlainObject, type JsonObject, type JsonValue } from '../wire/json-value.js';
 import { Timestamp } from '../wire/timestamp.js';
-import { freezeChecked } from './checked.js';
+import { freezeChecked, freezeCheckedPermissions } from './checked.js';
 import { resolveTtl } from './ttl-policy.js';
 import type {
   Constraints,
@@ -91,7 +91,7 @@ const PROVENANCE_FIELDS = new Set(['origin_workflow', 'delegation_depth']);
 export function toPermissions(value: unknown, field = 'permissions'): Permissions {
   const object = requireObject(value, field);
   rejectUnknownFields(object, PERMISSION_FIELDS, field);
-  return Object.freeze({
+  return freezeCheckedPermissions({
     allowed_actions: Object.freeze(stringList(object['allowed_actions'], `${field}.allowed_actions`)),
     max_tool_calls: optionalInteger(object['max_tool_calls'], `${field}.max_tool_calls`),
   });

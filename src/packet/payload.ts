@@ -1,5 +1,6 @@
 import { canonicalPacketJson, isPlainAscii, quoteAscii } from '../wire/canonical.js';
 import { Timestamp } from '../wire/timestamp.js';
+import { isCheckedPermissions } from './checked.js';
 import type { TaskPacketDraft } from './types.js';
 
 // Senders repeat their key in every packet, and a PEM's newlines make it the costliest string to quote.
@@ -21,6 +22,38 @@ function encodePublicKey(value: unknown): string {
 // mistyped field is encoded (or refused) exactly as everywhere else.
 function encodeString(value: unknown): string {
   return typeof value === 'string' ? quoteAscii(value) : value === null ? 'null' : canonicalPacketJson(value);
+}
+
+/**
+ * Permissions built by the library have a known shape (see {@link isCheckedPermissions}): written out
+ * without the generic walk. Anything else goes through the one generic encoder.
+ */
+function encodePermissions(value: unknown): string {
+  if (!isCheckedPermissions(value)) return canonicalPacketJson(value);
+  const max = value.max_tool_calls;
+  // A safe integer's canonical form is its decimal digits (and -0 is written 0, as String does).
+  return (
+    '{"allowed_actions":' +
+    encodeStringList(value.allowed_actions) +
+    (max === null ? ',"max_tool_calls":null}' : ',"max_tool_calls":' + String(max) + '}')
+  );
+}
+
+/**
+ * A list of strings that need no escaping, written with their quotes joined to the separators; any
+ * other list goes through the generic encoder. Each item is read once, so what is checked is written.
+ */
+function encodeStringList(value: unknown): string {
+  if (!Array.isArray(value)) return canonicalPacketJson(value);
+  const n = value.length;
+  if (n === 0) return '[]';
+  let out = '["';
+  for (let i = 0; i < n; i++) {
+    const item: unknown = value[i];
+    if (typeof item !== 'string' || !isPlainAscii(item)) return canonicalPacketJson(value);
+    out += i === 0 ? item : '","' + item;
+  }
+  return out + '"]';
 }
 
 function encodeOptional(value: unknown): string {
@@ -94,7 +127,7 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
     const afterIssued =
       Array.isArray(memory_refs) && memory_refs.length === 0
         ? '","memory_refs":[],"nonce":"'
-        : '","memory_refs":' + canonicalPacketJson(memory_refs) + ',"nonce":"';
+        : '","memory_refs":' + encodeStringList(memory_refs) + ',"nonce":"';
     const afterPermissions =
       provenance === null
         ? ',"provenance":null,"public_key":'
@@ -119,7 +152,7 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
       '","packet_id":"' +
       packet_id +
       '","permissions":' +
-      canonicalPacketJson(packet.permissions) +
+      encodePermissions(packet.permissions) +
       afterPermissions +
       encodePublicKey(packet.public_key) +
       ',"risk_level":' +
@@ -155,13 +188,13 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
     ',"issued_at":' +
     encodeTimestamp(issued_at) +
     ',"memory_refs":' +
-    canonicalPacketJson(packet.memory_refs) +
+    encodeStringList(packet.memory_refs) +
     ',"nonce":' +
     encodeString(nonce) +
     ',"packet_id":' +
     encodeString(packet_id) +
     ',"permissions":' +
-    canonicalPacketJson(packet.permissions) +
+    encodePermissions(packet.permissions) +
     ',"provenance":' +
     encodeOptional(packet.provenance) +
     ',"public_key":' +
