@@ -3,15 +3,19 @@ import { Timestamp } from '../wire/timestamp.js';
 import { isCheckedPermissions } from './checked.js';
 import type { TaskPacketDraft } from './types.js';
 
-// Senders repeat their key in every packet, and a PEM's newlines make it the costliest string to quote.
+// Senders repeat their key in every packet, and a PEM's newlines make it the costliest string to quote:
+// the quoted key is kept, with the key literal that always follows it.
 const QUOTED_PEM_CACHE_SIZE = 1024;
 const quotedPems = new Map<string, string>();
 
-function encodePublicKey(value: unknown): string {
-  if (typeof value !== 'string') return canonicalPacketJson(value);
+/** The `public_key` value and the `risk_level` key after it. */
+function encodePublicKeyThenRiskKey(value: unknown): string {
+  if (typeof value !== 'string') return canonicalPacketJson(value) + ',"risk_level":';
   let quoted = quotedPems.get(value);
   if (quoted === undefined) {
-    quoted = quoteAscii(value);
+    // Stored as one flat string (made from its bytes; it is ASCII): escaping and concatenation leave
+    // a tree of pieces that every payload would otherwise walk again when it is turned into bytes.
+    quoted = Buffer.from(quoteAscii(value) + ',"risk_level":', 'latin1').toString('latin1');
     if (quotedPems.size >= QUOTED_PEM_CACHE_SIZE) quotedPems.delete(quotedPems.keys().next().value!);
     quotedPems.set(value, quoted);
   }
@@ -154,8 +158,7 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
       '","permissions":' +
       encodePermissions(packet.permissions) +
       afterPermissions +
-      encodePublicKey(packet.public_key) +
-      ',"risk_level":' +
+      encodePublicKeyThenRiskKey(packet.public_key) +
       encodeString(packet.risk_level) +
       ',"signature_algo":"' +
       signature_algo +
@@ -198,8 +201,7 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
     ',"provenance":' +
     encodeOptional(packet.provenance) +
     ',"public_key":' +
-    encodePublicKey(packet.public_key) +
-    ',"risk_level":' +
+    encodePublicKeyThenRiskKey(packet.public_key) +
     encodeString(packet.risk_level) +
     ',"signature_algo":' +
     encodeString(signature_algo) +
