@@ -18,6 +18,8 @@ import {
   signPacket,
   verifyPacketSignature,
   type SignedTaskPacket,
+  type TaskPacketDraft,
+  type TaskPacketInput,
 } from '../../src/index.js';
 import { anyString, jsonObject, jsonValue } from '../support/arbitraries.js';
 
@@ -46,25 +48,31 @@ function isoWithOffset(offsetMinutes: number | null, micro: number): string {
   return `${base}${offsetMinutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
+type PacketInput = typeof packetInput extends fc.Arbitrary<infer T> ? T : never;
+
+function draftOf(input: PacketInput, extra: Partial<TaskPacketInput> = {}): TaskPacketDraft {
+  return createTaskPacket({
+    from_agent: identity.agentId,
+    to_agent: input.to_agent,
+    intent: input.intent,
+    context: input.context,
+    goal: input.goal,
+    task_type: input.task_type,
+    memory_refs: input.memory_refs,
+    permissions: { allowed_actions: input.allowed_actions, max_tool_calls: input.max_tool_calls },
+    ai_provenance: input.ai_provenance,
+    issued_at: isoWithOffset(input.offsetMinutes, input.micro),
+    ttl_seconds: input.ttl,
+    risk_level: input.risk,
+    ...extra,
+  });
+}
+
 describe('packet round trip (property)', () => {
   it('sign → serialize (both forms) → parse → verify, with identical canonical bytes', () => {
     fc.assert(
       fc.property(packetInput, (input) => {
-        const draft = createTaskPacket({
-          from_agent: identity.agentId,
-          to_agent: input.to_agent,
-          intent: input.intent,
-          context: input.context,
-          goal: input.goal,
-          task_type: input.task_type,
-          memory_refs: input.memory_refs,
-          permissions: { allowed_actions: input.allowed_actions, max_tool_calls: input.max_tool_calls },
-          ai_provenance: input.ai_provenance,
-          issued_at: isoWithOffset(input.offsetMinutes, input.micro),
-          ttl_seconds: input.ttl,
-          risk_level: input.risk,
-        });
-        const signed = signPacket(draft, identity);
+        const signed = signPacket(draftOf(input), identity);
         const expected = packetSigningPayload(signed);
         expect(verifyPacketSignature(signed)).toBe(true);
 
@@ -88,34 +96,44 @@ describe('packet round trip (property)', () => {
       unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)),
     });
     const topString = fc.oneof(printable, anyString);
+    // The optional fields the other properties leave absent, present or absent here.
+    const optionalFields = fc.record(
+      {
+        capability_token: topString,
+        constraints: fc.record({
+          max_runtime_seconds: fc.option(fc.nat(), { nil: null }),
+          data_boundary: fc.option(topString, { nil: null }),
+          requires_human_review: fc.boolean(),
+        }),
+        provenance: fc.record({
+          origin_workflow: fc.option(topString, { nil: null }),
+          delegation_depth: fc.option(fc.nat({ max: 9 }), { nil: null }),
+        }),
+      },
+      { requiredKeys: [] },
+    );
     fc.assert(
-      fc.property(packetInput, topString, topString, topString, (input, to, intent, nonce) => {
-        const draft = createTaskPacket({
-          from_agent: identity.agentId,
-          to_agent: to,
-          intent,
-          context: input.context,
-          goal: input.goal,
-          task_type: input.task_type,
-          memory_refs: input.memory_refs,
-          permissions: { allowed_actions: input.allowed_actions, max_tool_calls: input.max_tool_calls },
-          ai_provenance: input.ai_provenance,
-          issued_at: isoWithOffset(input.offsetMinutes, input.micro),
-          ttl_seconds: input.ttl,
-          risk_level: input.risk,
-        });
-        const signed = { ...signPacket(draft, identity), nonce };
-        const generic = canonicalPacketJson({ ...signed, signature: undefined });
-        expect(packetSigningPayload(signed)).toBe(generic);
-        expect(packetSigningBytes(signed)).toEqual(Buffer.from(generic, 'latin1'));
-        // Timestamps given as their wire strings (a hand-built object) take the generic path for them.
-        const asStrings = {
-          ...signed,
-          issued_at: signed.issued_at.toCanonical(),
-          expires_at: signed.expires_at?.toCanonical() ?? null,
-        } as unknown as SignedTaskPacket;
-        expect(packetSigningPayload(asStrings)).toBe(generic);
-      }),
+      fc.property(
+        packetInput,
+        topString,
+        topString,
+        topString,
+        optionalFields,
+        (input, to, intent, nonce, extra) => {
+          const draft = draftOf({ ...input, to_agent: to, intent }, extra);
+          const signed = { ...signPacket(draft, identity), nonce };
+          const generic = canonicalPacketJson({ ...signed, signature: undefined });
+          expect(packetSigningPayload(signed)).toBe(generic);
+          expect(packetSigningBytes(signed)).toEqual(Buffer.from(generic, 'latin1'));
+          // Timestamps given as their wire strings (a hand-built object) take the generic path for them.
+          const asStrings = {
+            ...signed,
+            issued_at: signed.issued_at.toCanonical(),
+            expires_at: signed.expires_at?.toCanonical() ?? null,
+          } as unknown as SignedTaskPacket;
+          expect(packetSigningPayload(asStrings)).toBe(generic);
+        },
+      ),
       { numRuns: 200 },
     );
   });
