@@ -1,7 +1,7 @@
-import type { AgentIdentity } from '../identity/agent-identity.js';
+import { AgentIdentity } from '../identity/agent-identity.js';
 import { createTaskPacket, type CreatePacketOptions, type TaskPacketInput } from './create.js';
 import { freezeChecked, isChecked } from './checked.js';
-import { packetSigningView } from './payload.js';
+import { packetSigningBytes, packetSigningView } from './payload.js';
 import type { SignedTaskPacket, TaskPacketDraft } from './types.js';
 
 /**
@@ -34,8 +34,10 @@ export function signPacket(packet: TaskPacketDraft, identity: AgentIdentity): Si
     ttl_seconds: packet.ttl_seconds,
     ai_provenance: packet.ai_provenance,
   };
-  // AgentIdentity.sign is synchronous node:crypto, done with the view before it returns.
-  signed.signature = identity.sign(packetSigningView(signed)).toString('base64');
+  // AgentIdentity.sign is synchronous node:crypto, done with the reusable view before it returns; an
+  // object that only looks like one (plain JavaScript callers) gets bytes of its own to keep.
+  const payload = identity instanceof AgentIdentity ? packetSigningView(signed) : packetSigningBytes(signed);
+  signed.signature = identity.sign(payload).toString('base64');
   // Only a checked draft makes a checked packet: signPacket itself copies fields without checking them.
   return isChecked(packet) ? freezeChecked(signed) : Object.freeze(signed);
 }
