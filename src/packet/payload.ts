@@ -104,13 +104,17 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
   if (
     expires_at instanceof Timestamp &&
     issued_at instanceof Timestamp &&
-    isPlainString(from_agent) &&
-    isPlainString(intent) &&
-    isPlainString(nonce) &&
-    isPlainString(packet_id) &&
-    isPlainString(signature_algo) &&
-    isPlainString(task_id) &&
-    isPlainString(to_agent)
+    typeof from_agent === 'string' &&
+    typeof intent === 'string' &&
+    typeof nonce === 'string' &&
+    typeof packet_id === 'string' &&
+    typeof signature_algo === 'string' &&
+    typeof task_id === 'string' &&
+    typeof to_agent === 'string' &&
+    // One scan of them all: a character that needs escaping in any of them is in the joined text,
+    // and joining creates none. Measured right after an Ed25519 operation, one regex scan of the
+    // joined strings costs a third of seven character loops.
+    isPlainAscii(from_agent + intent + nonce + packet_id + signature_algo + task_id + to_agent)
   ) {
     // The usual packet: its required strings need no escaping, so their quotes join the key literals.
     // Absent optional fields (null, an empty list) join them too, whole. Every piece saved is one
@@ -215,8 +219,4 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
     encodeOptional(packet.ttl_seconds) +
     '}'
   );
-}
-
-function isPlainString(value: unknown): value is string {
-  return typeof value === 'string' && isPlainAscii(value);
 }
