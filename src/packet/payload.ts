@@ -28,6 +28,19 @@ function encodeString(value: unknown): string {
   return typeof value === 'string' ? quoteAscii(value) : value === null ? 'null' : canonicalPacketJson(value);
 }
 
+// The risk levels of the default TTL policy (and none), each with the key literal that follows it.
+const RISK_LEVEL_LITERALS: ReadonlyMap<unknown, string> = new Map<unknown, string>(
+  [null, 'read', 'write'].map((level) => [
+    level,
+    `${level === null ? 'null' : `"${level}"`},"signature_algo":"`,
+  ]),
+);
+
+/** The `risk_level` value and the `signature_algo` key after it, with the opening quote of its value. */
+function riskLevelThenAlgorithmKey(value: unknown): string {
+  return RISK_LEVEL_LITERALS.get(value) ?? encodeString(value) + ',"signature_algo":"';
+}
+
 /**
  * Permissions built by the library have a known shape (see {@link isCheckedPermissions}): written out
  * without the generic walk. Anything else goes through the one generic encoder.
@@ -163,8 +176,7 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
       encodePermissions(packet.permissions) +
       afterPermissions +
       encodePublicKeyThenRiskKey(packet.public_key) +
-      encodeString(packet.risk_level) +
-      ',"signature_algo":"' +
+      riskLevelThenAlgorithmKey(packet.risk_level) +
       signature_algo +
       '","task_id":"' +
       task_id +

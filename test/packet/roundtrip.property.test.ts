@@ -119,9 +119,11 @@ describe('packet round trip (property)', () => {
         topString,
         topString,
         optionalFields,
-        (input, to, intent, nonce, extra) => {
+        // Risk levels of a custom TTL policy too, set on a hand-built object (the policy is not at issue).
+        fc.option(fc.oneof(fc.constantFrom('read', 'write'), topString), { nil: null }),
+        (input, to, intent, nonce, extra, risk) => {
           const draft = draftOf({ ...input, to_agent: to, intent }, extra);
-          const signed = { ...signPacket(draft, identity), nonce };
+          const signed = { ...signPacket(draft, identity), nonce, risk_level: risk };
           const generic = canonicalPacketJson({ ...signed, signature: undefined });
           expect(packetSigningPayload(signed)).toBe(generic);
           expect(packetSigningBytes(signed)).toEqual(Buffer.from(generic, 'latin1'));
