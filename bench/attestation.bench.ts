@@ -52,6 +52,7 @@ export function run(): void {
       opsPerSecond: creating.candidate,
       baselineName: 'raw Ed25519 sign (node:crypto)',
       baselineOpsPerSecond: creating.baseline,
+      ratio: creating.ratio,
       target: 0.85,
     },
     {
@@ -59,6 +60,7 @@ export function run(): void {
       opsPerSecond: verifying.candidate,
       baselineName: 'raw Ed25519 verify (node:crypto)',
       baselineOpsPerSecond: verifying.baseline,
+      ratio: verifying.ratio,
       target: 0.85,
     },
     {
@@ -66,6 +68,7 @@ export function run(): void {
       opsPerSecond: parseVerify.candidate,
       baselineName: 'raw Ed25519 verify (node:crypto)',
       baselineOpsPerSecond: parseVerify.baseline,
+      ratio: parseVerify.ratio,
     },
   ]);
 }

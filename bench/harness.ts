@@ -1,8 +1,10 @@
 /**
  * A small benchmark harness. Every figure is printed next to the raw cost it competes with, measured
- * in the same run on the same bytes, so the ratio can be quoted on a noisy machine. Rounds alternate
- * between candidate and baseline and the best round of each is kept, which filters out noise from
- * the other core.
+ * in the same run on the same bytes, so the ratio can be quoted on a noisy machine. Each round
+ * measures candidate and baseline back to back (in alternating order, so a drift of the machine's
+ * speed does not favour either); ops/s is the best round of each, and the ratio is the median of the
+ * rounds' own ratios: two figures taken under the same conditions, not two bests that may come from
+ * different minutes of a VM whose speed swings.
  */
 
 export interface Measurement {
@@ -14,6 +16,8 @@ export interface ComparisonRow {
   readonly opsPerSecond: number;
   readonly baselineName: string;
   readonly baselineOpsPerSecond: number;
+  /** Candidate to baseline, when measured in pairs (see {@link compareSync}); else ops/s over ops/s. */
+  readonly ratio?: number;
   /** Target ratio of candidate to baseline; printed as PASS/MISS. */
   readonly target?: number;
   /** Extra columns (latency percentiles, …). */
@@ -44,20 +48,33 @@ export function measureSync(
   return { opsPerSecond: best };
 }
 
-/** Measure candidate and baseline interleaved round by round; best round of each. */
+/** Measure candidate and baseline round by round: best ops/s of each, median of the paired ratios. */
 export function compareSync(
   candidate: () => void,
   baseline: () => void,
   options: { roundMs?: number; rounds?: number } = {},
-): { candidate: number; baseline: number } {
-  const rounds = options.rounds ?? 5;
+): { candidate: number; baseline: number; ratio: number } {
+  const rounds = options.rounds ?? 7;
+  const roundMs = options.roundMs ?? 300;
   let c = 0;
   let b = 0;
+  const ratios: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    c = Math.max(c, measureSync(candidate, { roundMs: options.roundMs ?? 300, rounds: 1 }).opsPerSecond);
-    b = Math.max(b, measureSync(baseline, { roundMs: options.roundMs ?? 300, rounds: 1 }).opsPerSecond);
+    let cr: number;
+    let br: number;
+    if (r % 2 === 0) {
+      cr = measureSync(candidate, { roundMs, rounds: 1 }).opsPerSecond;
+      br = measureSync(baseline, { roundMs, rounds: 1 }).opsPerSecond;
+    } else {
+      br = measureSync(baseline, { roundMs, rounds: 1 }).opsPerSecond;
+      cr = measureSync(candidate, { roundMs, rounds: 1 }).opsPerSecond;
+    }
+    c = Math.max(c, cr);
+    b = Math.max(b, br);
+    ratios.push(cr / br);
   }
-  return { candidate: c, baseline: b };
+  ratios.sort((x, y) => x - y);
+  return { candidate: c, baseline: b, ratio: ratios[Math.floor(ratios.length / 2)]! };
 }
 
 /** Ops/second of an async operation run with `concurrency` in flight, plus latency percentiles (ms). */
@@ -95,7 +112,7 @@ function fmt(n: number): string {
 export function printComparisons(title: string, rows: readonly ComparisonRow[]): void {
   console.log(`\n## ${title}`);
   for (const row of rows) {
-    const ratio = row.opsPerSecond / row.baselineOpsPerSecond;
+    const ratio = row.ratio ?? row.opsPerSecond / row.baselineOpsPerSecond;
     const verdict =
       row.target === undefined
         ? ''
@@ -105,9 +122,12 @@ export function printComparisons(title: string, rows: readonly ComparisonRow[]):
     console.log(
       `${row.name.padEnd(44)} ${fmt(row.opsPerSecond).padStart(10)} ops/s | ${row.baselineName.padEnd(36)} ${fmt(
         row.baselineOpsPerSecond,
-      ).padStart(
-        10,
-      )} ops/s | ratio ${ratio.toFixed(3)}${verdict}${row.extra === undefined ? '' : `  ${row.extra}`}`,
+      ).padStart(10)} ops/s | ratio ${ratio.toFixed(3)}${row.ratio === undefined ? ' ' : '*'}${verdict}${
+        row.extra === undefined ? '' : `  ${row.extra}`
+      }`,
     );
+  }
+  if (rows.some((row) => row.ratio !== undefined)) {
+    console.log("* median of the rounds' own ratios (both measured back to back); ops/s: best round of each");
   }
 }

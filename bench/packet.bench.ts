@@ -49,6 +49,7 @@ export function run(): void {
       opsPerSecond: signing.candidate,
       baselineName: 'raw Ed25519 sign (node:crypto)',
       baselineOpsPerSecond: signing.baseline,
+      ratio: signing.ratio,
       target: 0.9,
     },
     {
@@ -56,6 +57,7 @@ export function run(): void {
       opsPerSecond: verifying.candidate,
       baselineName: 'raw Ed25519 verify (node:crypto)',
       baselineOpsPerSecond: verifying.baseline,
+      ratio: verifying.ratio,
       target: 0.9,
     },
     {
@@ -63,6 +65,7 @@ export function run(): void {
       opsPerSecond: parseVerify.candidate,
       baselineName: 'raw Ed25519 verify (node:crypto)',
       baselineOpsPerSecond: parseVerify.baseline,
+      ratio: parseVerify.ratio,
     },
   ]);
 }

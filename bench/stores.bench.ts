@@ -35,6 +35,7 @@ export async function run(): Promise<void> {
       opsPerSecond: result.candidate,
       baselineName: 'raw Ed25519 verify (node:crypto)',
       baselineOpsPerSecond: result.baseline,
+      ratio: result.ratio,
       extra: `size ${store.size}`,
     });
   }
