@@ -37,6 +37,8 @@ interface Layout extends EncodeOptions {
   readonly nextKeyOpen: string;
   /** Written after such a key: closing quote and key separator. */
   readonly keyClose: string;
+  /** The same, followed by the opening quote of a string value that needs no escaping. */
+  readonly keyCloseQuote: string;
 }
 
 function layout(style: EncodeOptions): Layout {
@@ -44,6 +46,7 @@ function layout(style: EncodeOptions): Layout {
     ...style,
     nextKeyOpen: `${style.itemSeparator}"`,
     keyClose: `"${style.keySeparator}`,
+    keyCloseQuote: `"${style.keySeparator}"`,
   });
 }
 
@@ -165,11 +168,21 @@ function encodeObject(value: Record<string, unknown>, style: Layout, depth: numb
     const item = value[key];
     // Mirrors JSON.stringify: a property holding undefined is absent.
     if (item === undefined) continue;
-    const encoded = encodeValue(item, style, depth + 1);
     if (style.asciiOnly ? isPlainAscii(key) : isPlainRaw(key)) {
-      // The quotes join the separators: two pieces fewer per key than quoting the key on its own.
-      out += (out === '' ? '{"' : style.nextKeyOpen) + key + style.keyClose + encoded;
+      // The quotes join the separators: two pieces fewer per key than quoting the key on its own, and
+      // two more for a string value that needs no escaping either.
+      const open = out === '' ? '{"' : style.nextKeyOpen;
+      if (
+        typeof item === 'string' &&
+        depth < style.maxDepth &&
+        (style.asciiOnly ? isPlainAscii(item) : isPlainRaw(item))
+      ) {
+        out += open + key + style.keyCloseQuote + item + '"';
+      } else {
+        out += open + key + style.keyClose + encodeValue(item, style, depth + 1);
+      }
     } else {
+      const encoded = encodeValue(item, style, depth + 1);
       out +=
         (out === '' ? '{' : style.itemSeparator) +
         (style.asciiOnly ? quoteAscii(key) : quoteRaw(key)) +
