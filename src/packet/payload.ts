@@ -41,6 +41,19 @@ function riskLevelThenAlgorithmKey(value: unknown): string {
   return RISK_LEVEL_LITERALS.get(value) ?? encodeString(value) + ',"signature_algo":"';
 }
 
+// The same for the one algorithm packets are signed with, through the opening quote of `task_id`.
+const RISK_LEVEL_ED25519_LITERALS: ReadonlyMap<unknown, string> = new Map<unknown, string>(
+  [...RISK_LEVEL_LITERALS].map(([level, literal]) => [level, `${literal}Ed25519","task_id":"`]),
+);
+
+/** `risk_level` and `signature_algo` (already known to need no escaping), up to the `task_id` value. */
+function riskLevelAndAlgorithm(risk: unknown, algorithm: string): string {
+  return (
+    (algorithm === 'Ed25519' ? RISK_LEVEL_ED25519_LITERALS.get(risk) : undefined) ??
+    riskLevelThenAlgorithmKey(risk) + algorithm + '","task_id":"'
+  );
+}
+
 /**
  * Permissions built by the library have a known shape (see {@link isCheckedPermissions}): written out
  * without the generic walk. Anything else goes through the one generic encoder.
@@ -176,15 +189,12 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
       encodePermissions(packet.permissions) +
       afterPermissions +
       encodePublicKeyThenRiskKey(packet.public_key) +
-      riskLevelThenAlgorithmKey(packet.risk_level) +
-      signature_algo +
-      '","task_id":"' +
+      riskLevelAndAlgorithm(packet.risk_level, signature_algo) +
       task_id +
       afterTaskId +
       to_agent +
       '","ttl_seconds":' +
-      encodeOptional(packet.ttl_seconds) +
-      '}'
+      (packet.ttl_seconds === null ? 'null}' : encodeOptional(packet.ttl_seconds) + '}')
     );
   }
   return (

@@ -121,9 +121,16 @@ describe('packet round trip (property)', () => {
         optionalFields,
         // Risk levels of a custom TTL policy too, set on a hand-built object (the policy is not at issue).
         fc.option(fc.oneof(fc.constantFrom('read', 'write'), topString), { nil: null }),
-        (input, to, intent, nonce, extra, risk) => {
+        fc.oneof(fc.constant('Ed25519'), topString),
+        (input, to, intent, nonce, extra, risk, algorithm) => {
           const draft = draftOf({ ...input, to_agent: to, intent }, extra);
-          const signed = { ...signPacket(draft, identity), nonce, risk_level: risk };
+          const signed = {
+            ...signPacket(draft, identity),
+            nonce,
+            risk_level: risk,
+            signature_algo: algorithm,
+            // A hand-built object: any algorithm name, which only the validator refuses.
+          } as unknown as SignedTaskPacket;
           const generic = canonicalPacketJson({ ...signed, signature: undefined });
           expect(packetSigningPayload(signed)).toBe(generic);
           expect(packetSigningBytes(signed)).toEqual(Buffer.from(generic, 'latin1'));
