@@ -1,26 +1,57 @@
+import { MAX_PEM_LENGTH } from '../identity/keys.js';
 import { canonicalPacketJson, isPlainAscii, quoteAscii } from '../wire/canonical.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { isCheckedPermissions } from './checked.js';
 import type { TaskPacketDraft } from './types.js';
 
+/**
+ * A bounded memo of string → string for what senders repeat: at most `limit` entries (the oldest is
+ * dropped when full) of keys at most `maxKeyLength` long, so hostile packets cannot make it large.
+ */
+function stringMemo(
+  limit: number,
+  maxKeyLength: number,
+  compute: (key: string) => string,
+): (key: string) => string {
+  const entries = new Map<string, string>();
+  return (key) => {
+    if (key.length > maxKeyLength) return compute(key);
+    let value = entries.get(key);
+    if (value === undefined) {
+      value = compute(key);
+      if (entries.size >= limit) entries.delete(entries.keys().next().value!);
+      entries.set(key, value);
+    }
+    return value;
+  };
+}
+
+/**
+ * The same ASCII text as one flat string (made from its bytes): escaping and concatenation leave a
+ * tree of pieces that every payload would otherwise walk again when it is turned into bytes.
+ */
+function flat(ascii: string): string {
+  return Buffer.from(ascii, 'latin1').toString('latin1');
+}
+
 // Senders repeat their key in every packet, and a PEM's newlines make it the costliest string to quote:
 // the quoted key is kept, with the key literal that always follows it.
-const QUOTED_PEM_CACHE_SIZE = 1024;
-const quotedPems = new Map<string, string>();
+const quotedKeyThenRiskKey = stringMemo(1024, MAX_PEM_LENGTH, (pem) =>
+  flat(quoteAscii(pem) + ',"risk_level":'),
+);
 
 /** The `public_key` value and the `risk_level` key after it. */
 function encodePublicKeyThenRiskKey(value: unknown): string {
-  if (typeof value !== 'string') return canonicalPacketJson(value) + ',"risk_level":';
-  let quoted = quotedPems.get(value);
-  if (quoted === undefined) {
-    // Stored as one flat string (made from its bytes; it is ASCII): escaping and concatenation leave
-    // a tree of pieces that every payload would otherwise walk again when it is turned into bytes.
-    quoted = Buffer.from(quoteAscii(value) + ',"risk_level":', 'latin1').toString('latin1');
-    if (quotedPems.size >= QUOTED_PEM_CACHE_SIZE) quotedPems.delete(quotedPems.keys().next().value!);
-    quotedPems.set(value, quoted);
-  }
-  return quoted;
+  return typeof value === 'string'
+    ? quotedKeyThenRiskKey(value)
+    : canonicalPacketJson(value) + ',"risk_level":';
 }
+
+// A sender's id repeats in its packets too: with no goal, the id, the keys around it and the null
+// goal are one string. Only for ids already checked to need no escaping.
+const senderSegment = stringMemo(1024, 256, (fromAgent) =>
+  flat(`","from_agent":"${fromAgent}","goal":null,"intent":"`),
+);
 
 // Fast paths for the common shapes; anything unexpected goes through the one generic encoder, so a
 // mistyped field is encoded (or refused) exactly as everywhere else.
@@ -156,8 +187,10 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
           ',"constraints":' +
           encodeOptional(constraints) +
           ',"context":';
-    const afterFrom =
-      goal === null ? '","goal":null,"intent":"' : '","goal":' + encodeString(goal) + ',"intent":"';
+    const fromThroughIntentKey =
+      goal === null
+        ? senderSegment(from_agent)
+        : '","from_agent":"' + from_agent + '","goal":' + encodeString(goal) + ',"intent":"';
     const afterIssued =
       Array.isArray(memory_refs) && memory_refs.length === 0
         ? '","memory_refs":[],"nonce":"'
@@ -175,9 +208,7 @@ export function packetSigningPayload(packet: TaskPacketDraft & { readonly public
       canonicalPacketJson(packet.context) +
       ',"expires_at":"' +
       expires_at.toCanonical() +
-      '","from_agent":"' +
-      from_agent +
-      afterFrom +
+      fromThroughIntentKey +
       intent +
       '","issued_at":"' +
       issued_at.toCanonical() +

@@ -147,6 +147,22 @@ describe('packet round trip (property)', () => {
     );
   });
 
+  it('sender ids and keys the payload memoizes encode alike whether cached, repeated or too long to cache', () => {
+    const signed = signPacket(
+      createTaskPacket({ from_agent: identity.agentId, to_agent: 'agent:b', intent: 'x' }),
+      identity,
+    );
+    for (const [fromAgent, publicKey] of [
+      [signed.from_agent, signed.public_key], // cached after the first call
+      [signed.from_agent, signed.public_key],
+      ['agent:' + 'a'.repeat(300), '-----BEGIN PUBLIC KEY-----\n' + 'A'.repeat(5000) + '\n'], // not cached
+      ['agent:' + 'a'.repeat(300), '-----BEGIN PUBLIC KEY-----\n' + 'A'.repeat(5000) + '\n'],
+    ] as const) {
+      const packet = { ...signed, from_agent: fromAgent, public_key: publicKey };
+      expect(packetSigningPayload(packet)).toBe(canonicalPacketJson({ ...packet, signature: undefined }));
+    }
+  });
+
   it('any change to a signed field breaks verification', () => {
     fc.assert(
       fc.property(jsonObject(), anyString, (context, extra) => {
