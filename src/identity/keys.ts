@@ -4,6 +4,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { InvalidKeyError } from '../errors.js';
+import { boundedMemo } from '../lib/bounded-memo.js';
 
 /** Longest PEM text accepted; an Ed25519 SPKI PEM is 113 characters. */
 export const MAX_PEM_LENGTH = 4096;
@@ -17,13 +18,8 @@ export interface ImportedPublicKey {
   readonly fingerprint: string;
 }
 
-const publicKeyCache = new Map<string, ImportedPublicKey>();
-
-/** Import an SPKI PEM Ed25519 public key, cached by its exact text. Throws {@link InvalidKeyError}. */
-export function importPublicKeyPem(pem: string): ImportedPublicKey {
-  const cached = publicKeyCache.get(pem);
-  if (cached !== undefined) return cached;
-  if (typeof pem !== 'string' || pem.length > MAX_PEM_LENGTH || !pem.includes('-----BEGIN PUBLIC KEY-----')) {
+const importCached = boundedMemo(CACHE_SIZE, MAX_PEM_LENGTH, (pem: string): ImportedPublicKey => {
+  if (pem.length > MAX_PEM_LENGTH || !pem.includes('-----BEGIN PUBLIC KEY-----')) {
     throw new InvalidKeyError('not an SPKI PEM public key');
   }
   let key: KeyObject;
@@ -32,13 +28,13 @@ export function importPublicKeyPem(pem: string): ImportedPublicKey {
   } catch {
     throw new InvalidKeyError('unreadable public key PEM');
   }
-  const imported = describePublicKey(key);
-  if (publicKeyCache.size >= CACHE_SIZE) {
-    // Evict the oldest entry; Map iterates in insertion order.
-    publicKeyCache.delete(publicKeyCache.keys().next().value!);
-  }
-  publicKeyCache.set(pem, imported);
-  return imported;
+  return describePublicKey(key);
+});
+
+/** Import an SPKI PEM Ed25519 public key, cached by its exact text. Throws {@link InvalidKeyError}. */
+export function importPublicKeyPem(pem: string): ImportedPublicKey {
+  if (typeof pem !== 'string') throw new InvalidKeyError('not an SPKI PEM public key');
+  return importCached(pem);
 }
 
 /** Describe an Ed25519 public KeyObject. Throws {@link InvalidKeyError} for other key types. */

@@ -1,30 +1,9 @@
 import { MAX_PEM_LENGTH } from '../identity/keys.js';
+import { boundedMemo } from '../lib/bounded-memo.js';
 import { canonicalPacketJson, isPlainAscii, quoteAscii } from '../wire/canonical.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { isCheckedPermissions } from './checked.js';
 import type { TaskPacketDraft } from './types.js';
-
-/**
- * A bounded memo of string → string for what senders repeat: at most `limit` entries (the oldest is
- * dropped when full) of keys at most `maxKeyLength` long, so hostile packets cannot make it large.
- */
-function stringMemo(
-  limit: number,
-  maxKeyLength: number,
-  compute: (key: string) => string,
-): (key: string) => string {
-  const entries = new Map<string, string>();
-  return (key) => {
-    if (key.length > maxKeyLength) return compute(key);
-    let value = entries.get(key);
-    if (value === undefined) {
-      value = compute(key);
-      if (entries.size >= limit) entries.delete(entries.keys().next().value!);
-      entries.set(key, value);
-    }
-    return value;
-  };
-}
 
 /**
  * The same ASCII text as one flat string (made from its bytes): escaping and concatenation leave a
@@ -36,7 +15,7 @@ function flat(ascii: string): string {
 
 // Senders repeat their key in every packet, and a PEM's newlines make it the costliest string to quote:
 // the quoted key is kept, with the key literal that always follows it.
-const quotedKeyThenRiskKey = stringMemo(1024, MAX_PEM_LENGTH, (pem) =>
+const quotedKeyThenRiskKey = boundedMemo(1024, MAX_PEM_LENGTH, (pem) =>
   flat(quoteAscii(pem) + ',"risk_level":'),
 );
 
@@ -49,7 +28,7 @@ function encodePublicKeyThenRiskKey(value: unknown): string {
 
 // A sender's id repeats in its packets too: with no goal, the id, the keys around it and the null
 // goal are one string. Only for ids already checked to need no escaping.
-const senderSegment = stringMemo(1024, 256, (fromAgent) =>
+const senderSegment = boundedMemo(1024, 256, (fromAgent) =>
   flat(`","from_agent":"${fromAgent}","goal":null,"intent":"`),
 );
 
