@@ -1,0 +1,163 @@
+/**
+ * The event port's contract: the catalogue of every event the library emits, and the two small
+ * interfaces everything else is built on.
+ *
+ *   component ──emit(type, fields)──▶ EventPort ──write(event)──▶ EventSink (memory, JSONL, NATS, …)
+ *
+ * Components (gate, validator, revalidation watcher, capability chain verifier and executor,
+ * attestation verifier, approval verifier) take an `events?: EventPort` option. Without one they
+ * emit nothing: there is no process-wide default port. The port stamps the envelope (ids, time,
+ * the deciding verifier), cuts untrusted strings before anything keeps them, and hands the frozen
+ * event to its sinks; a sink that throws or rejects is isolated and counted, never seen by the
+ * component, and delivery never blocks or changes a decision.
+ *
+ * This file holds types only; `port.ts` holds the implementation (`createEventPort`).
+ */
+
+/** Who decided: the verifier that emitted the event. In a cluster every instance names itself. */
+export interface VerifierIdentity {
+  /** The verifier's agent id (for a gate, the inbox it guards). */
+  readonly agentId: string;
+  /** Which process/replica of that agent (user-chosen; default: a random id made per port). */
+  readonly instanceId: string;
+}
+
+/** Fields every event carries (SPEC §8 plus the deciding verifier). */
+export interface EventEnvelope {
+  /** uuid4. */
+  readonly event_id: string;
+  readonly event_type: EventType;
+  /** ISO 8601 UTC, millisecond precision. */
+  readonly timestamp: string;
+  /** SPEC §8: the sender side (`producer_id` | `from_agent` | `issuer_agent` | "unknown"). */
+  readonly producer_id: string;
+  /** SPEC §8: `correlation_id` | `packet_id` | `capability_id` | a new uuid. */
+  readonly correlation_id: string;
+  readonly idempotency_key: string;
+  /** The deciding verifier's agent id. */
+  readonly verifier_id: string;
+  /** The deciding verifier's instance id. */
+  readonly verifier_instance_id: string;
+}
+
+/** Fields shared by the gate's decision events. Untrusted strings arrive already cut (see limits). */
+export interface PacketDecisionFields {
+  readonly packet_id: string | null;
+  readonly task_id: string | null;
+  readonly from_agent: string | null;
+  readonly to_agent: string | null;
+  readonly intent: string | null;
+  readonly risk_level: string | null;
+  readonly ttl_seconds: number | null;
+  /** Time from the gate receiving the input to its decision, milliseconds. */
+  readonly latency_ms: number;
+}
+
+/** The catalogue: event type → its own fields (beyond {@link EventEnvelope}). */
+export interface EventCatalogue {
+  /** The gate (or the validator used on its own) accepted a packet. */
+  readonly packet_accepted: PacketDecisionFields & { readonly reason: string };
+  /** The gate (or the validator) rejected a packet; `reason` is a `RejectReason`. */
+  readonly packet_rejected: PacketDecisionFields & {
+    readonly reason: string;
+    /** The step that rejected (`parse` when the input was not an envelope). */
+    readonly step: string;
+    readonly details?: Readonly<Record<string, unknown>>;
+  };
+  /** A packet's payload declares AI provenance (SPEC §8). */
+  readonly ai_generated_payload: {
+    readonly packet_id: string;
+    readonly from_agent: string;
+    readonly source: string | null;
+    readonly model: string | null;
+  };
+  /** A packet was accepted inside a token-rotation overlap window (SPEC §5). */
+  readonly token_overlap_used: {
+    readonly packet_id: string;
+    readonly from_agent: string;
+    readonly reason: string;
+  };
+  /** A revalidation watcher marked its packet or capability stale (SPEC §8). */
+  readonly capability_stale: {
+    readonly capability_id: string;
+    readonly reason: string;
+    readonly is_revocation_stale: boolean;
+  };
+  readonly attestation_verified: {
+    readonly packet_id: string;
+    readonly signed_by: string;
+    readonly output_hash: string;
+  };
+  readonly attestation_rejected: {
+    readonly packet_id: string | null;
+    readonly signed_by: string | null;
+    readonly reason: string;
+  };
+  readonly capability_chain_verified: {
+    readonly capability_id: string;
+    readonly issuer_agent: string;
+    readonly subject_agent: string;
+    readonly depth: number;
+  };
+  readonly capability_chain_rejected: {
+    readonly capability_id: string | null;
+    readonly issuer_agent: string | null;
+    readonly reason: string;
+  };
+  /** The capability executor's decision (SPEC §6 audit events, as `outcome`). */
+  readonly capability_execution: {
+    readonly outcome:
+      | 'no_capabilities'
+      | 'no_policy_provided'
+      | 'capability_chain_invalid'
+      | 'policy_denied'
+      | 'action_not_authorized'
+      | 'execution_allowed';
+    readonly capability_id: string | null;
+    readonly action: string | null;
+    readonly reason: string | null;
+  };
+  readonly approval_accepted: {
+    readonly packet_id: string;
+    readonly approvers: readonly string[];
+  };
+  readonly approval_rejected: {
+    readonly packet_id: string | null;
+    readonly reason: string;
+  };
+  /** A networked store missed its deadline or failed; the decision failed closed. */
+  readonly store_unavailable: {
+    readonly store: 'replay' | 'revocation' | 'registry' | 'overlap' | 'admission' | 'approval';
+    readonly operation: string;
+    readonly reason: string;
+    readonly packet_id: string | null;
+  };
+}
+
+export type EventType = keyof EventCatalogue;
+
+/** One event as sinks receive it: frozen, JSON-serializable, with its type's fields. */
+export type TrustHandoffEvent<T extends EventType = EventType> = T extends EventType
+  ? EventEnvelope & { readonly event_type: T } & EventCatalogue[T]
+  : never;
+
+/** What components emit into. */
+export interface EventPort {
+  /** The verifier stamped on every event. */
+  readonly verifier: VerifierIdentity;
+  /** Never throws, never blocks on a sink, never changes the caller's outcome. */
+  emit<T extends EventType>(type: T, fields: EventCatalogue[T]): void;
+}
+
+/** Where events go: memory buffer, JSONL file, NATS, Kafka, OpenTelemetry, … */
+export interface EventSink {
+  /**
+   * Take one event. Must return promptly: a sink queues, it does not do I/O inline. A thrown error
+   * or a rejected promise is caught and counted by the port.
+   */
+  write(event: TrustHandoffEvent): void | Promise<void>;
+  /** Deliver everything accepted so far. */
+  flush?(): Promise<void>;
+  /** Flush, then release resources; nothing accepted is lost. */
+  close?(): Promise<void>;
+}
