@@ -18,7 +18,7 @@ import {
   serializeNodeOutput,
   verifyNodeOutput,
   wrapNode,
-  type PacketDecision,
+  type GateDecision,
 } from 'trusthandoff';
 
 const planner = AgentIdentity.generate();
@@ -33,7 +33,7 @@ const gate = createMiddleware({
   replayStore: new MemoryReplayStore(),
 });
 const executor = createExecutor({ middleware: gate });
-const show = (d: PacketDecision): string => `${d.decision} ${d.reason ?? ''}`;
+const show = (d: GateDecision): string => `${d.decision} ${d.reason ?? ''}`;
 
 console.log(`planner    ${planner.agentId}`);
 console.log(`researcher ${researcher.agentId}\n`);

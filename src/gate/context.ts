@@ -4,35 +4,35 @@
  * through, or a {@link StepRejection}; it may return either synchronously, which saves a microtask
  * on the hot path.
  */
+import type { DelegationCapability } from '../capability/types.js';
 import type { ImportedPublicKey } from '../identity/keys.js';
 import type { DelegationChain, DelegationEnvelope, SignedTaskPacket } from '../packet/types.js';
+import type { RejectReason } from './decision.js';
+import type { CallExpectations } from './expectations.js';
 
 /** An envelope as the gate reads it: `{packet, chain}` plus signed human approvals carried beside. */
 export interface GateEnvelope extends DelegationEnvelope {
-  /** Signed human approvals (see `createHumanApproval`). Untrusted until the approval check verifies them. */
+  /** Signed human approvals (see `issueApproval`). Untrusted until the approval check verifies them. */
   readonly approvals?: readonly unknown[];
 }
 
-/** What the audit collector is told (SPEC §4; the reference's three names plus `handoff_rejected`). */
-export type AuditEventName =
-  | 'handoff_accepted'
-  | 'handoff_rejected_invalid_signature'
-  | 'handoff_rejected_invalid_packet'
-  | 'handoff_rejected';
-
 export interface StepRejection {
-  readonly reason: string;
+  readonly reason: RejectReason;
   readonly details?: Readonly<Record<string, unknown>>;
-  /** Audit event name (default `handoff_rejected`). */
-  readonly audit?: AuditEventName;
 }
 
 export type StepResult = StepRejection | undefined;
 
 export interface GateStep {
-  /** For diagnostics and `middleware.stepNames`. */
+  /** For diagnostics, step hooks, events and `gate.stepNames`. */
   readonly name: string;
   check(ctx: HandoffContext): StepResult | Promise<StepResult>;
+  /**
+   * Set when the step must only ever see a sender key already confirmed by the registry. With the
+   * one-call admission store the registry confirms the key atomically at the end, so a gate with such
+   * a step uses the per-store path instead (key binding first, one store call per check).
+   */
+  readonly requiresBoundKey?: boolean;
 }
 
 /** Per-request state shared by the steps of one decision. */
@@ -42,21 +42,37 @@ export class HandoffContext {
   readonly chain: DelegationChain;
   /** Gate clock (epoch ms) when the request arrived; every step judges time against this instant. */
   readonly receivedAtMs: number;
-  /** The sender's key, set by the key-binding step (registry key, or the self-declared one if opted in). */
+  /**
+   * The sender's key: set by the key-binding step (the registry's key, or the self-declared one if
+   * opted in), or on the admission path the key the packet declares, confirmed by the registry only
+   * in the final admission call — see {@link keyBound}.
+   */
   key: ImportedPublicKey | undefined = undefined;
+  /** True once `key` is known to be the registered key of `from_agent` (or trusted by opt-in). */
+  keyBound = false;
   /** How many requests were in flight when this one started (this one included). */
   readonly inFlight: number;
+  /** What the caller said this call must be (`handle(input, { expect })`). */
+  readonly expect: CallExpectations | undefined;
+  /** The capability chain (root first) the capability step verified, when one is configured. */
+  capabilities: readonly DelegationCapability[] | undefined = undefined;
 
-  constructor(envelope: GateEnvelope, receivedAtMs: number, inFlight: number) {
+  constructor(
+    envelope: GateEnvelope,
+    receivedAtMs: number,
+    inFlight: number,
+    expect: CallExpectations | undefined,
+  ) {
     this.envelope = envelope;
     this.packet = envelope.packet;
     this.chain = envelope.chain;
     this.receivedAtMs = receivedAtMs;
     this.inFlight = inFlight;
+    this.expect = expect;
   }
 }
 
 /** Frozen rejection without details; allocate once per step, not per request. */
-export function rejection(reason: string, audit?: AuditEventName): StepRejection {
-  return Object.freeze(audit === undefined ? { reason } : { reason, audit });
+export function rejection(reason: RejectReason): StepRejection {
+  return Object.freeze({ reason });
 }

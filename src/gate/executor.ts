@@ -7,9 +7,9 @@
  */
 import { ConfigurationError, MiddlewareExecutionError } from '../errors.js';
 import type { SignedTaskPacket } from '../packet/types.js';
-import { REASONS, createDecision, type PacketDecision } from './decision.js';
+import { REASONS, acceptDecision, rejectDecision, type GateDecision, type StaleReason } from './decision.js';
 import type { GateInput } from './parse.js';
-import type { RevalidationCallOptions, TrustHandoffMiddleware } from './middleware.js';
+import type { HandleOptions, RevalidationCallOptions, TrustHandoffMiddleware } from './middleware.js';
 import type { RevalidationWatcher } from './revalidation.js';
 
 export interface TaskContext {
@@ -21,7 +21,7 @@ export interface TaskContext {
 export type TaskFunction<T> = (packet: SignedTaskPacket, context: TaskContext) => T | Promise<T>;
 
 export interface ExecutionResult<T> {
-  readonly decision: PacketDecision;
+  readonly decision: GateDecision;
   /** Present only when the task ran and its packet was still good when it finished. */
   readonly result?: T;
 }
@@ -58,18 +58,21 @@ export class TaskExecutor {
   }
 
   /**
-   * Decide on `input`; after ACCEPT run `task`. A task that throws rejects with
+   * Decide on `input` (with per-call expectations, if given); after ACCEPT run `task`. A task that throws rejects with
    * MiddlewareExecutionError (the packet was accepted and its nonce is spent; the cause is attached).
    */
-  async execute<T>(input: GateInput, task: TaskFunction<T>): Promise<ExecutionResult<T>> {
+  async execute<T>(
+    input: GateInput,
+    task: TaskFunction<T>,
+    options: HandleOptions = {},
+  ): Promise<ExecutionResult<T>> {
     if (typeof task !== 'function') throw new ConfigurationError('task must be a function');
-    const { decision, watcher } = await this.#middleware.handleWithRevalidation(input, this.#revalidation);
+    const { decision, watcher } = await this.#middleware.handleWithRevalidation(input, {
+      ...this.#revalidation,
+      ...(options.expect === undefined ? {} : { expect: options.expect }),
+    });
     if (decision.decision !== 'ACCEPT') return { decision };
-    const packet = this.#middleware.acceptedPacket(decision);
-    if (packet === undefined) {
-      await watcher?.stop();
-      return { decision: createDecision(decision.packet_id, 'REJECT', REASONS.gateError) };
-    }
+    const packet = decision.packet;
     let result: T;
     try {
       result = await task(
@@ -83,10 +86,9 @@ export class TaskExecutor {
     }
     if (watcher?.state.staleDetected === true) {
       return {
-        decision: createDecision(
+        decision: rejectDecision(
           packet.packet_id,
-          'REJECT',
-          watcher.state.staleReason ?? 'capability_stale',
+          (watcher.state.staleReason ?? 'capability_stale') as StaleReason,
           {
             stale: true,
             is_revocation_stale: watcher.state.isRevocationStale,
@@ -96,7 +98,13 @@ export class TaskExecutor {
     }
     const attestation = this.#attest === undefined ? undefined : await this.#attest(packet, result);
     return {
-      decision: createDecision(packet.packet_id, 'ACCEPT', REASONS.taskExecuted, undefined, attestation),
+      decision: acceptDecision(
+        packet,
+        decision.chain,
+        REASONS.taskExecuted,
+        decision.capabilities,
+        attestation,
+      ),
       result,
     };
   }

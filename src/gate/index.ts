@@ -4,8 +4,7 @@ export {
   DEFAULT_MAX_LIFETIME_SECONDS,
   DEFAULT_STORE_TIMEOUT_MS,
   type MiddlewareOptions,
-  type AuditRecord,
-  type AuditCollector,
+  type HandleOptions,
   type RevalidationConfig,
   type RevalidationCallOptions,
   type DecisionWithWatcher,
@@ -14,11 +13,39 @@ export {
   REASONS,
   type ReasonStrings,
   MAX_REASON_LENGTH,
-  createDecision,
+  acceptDecision,
+  rejectDecision,
+  isGateAcceptance,
   sanitizeDetails,
-  type PacketDecision,
+  type GateDecision,
+  type AcceptDecision,
+  type RejectDecision,
+  type RejectReason,
+  type AcceptReason,
+  type StaleReason,
+  type CustomRejectReason,
+  type CapabilityRejectReason,
   type DecisionKind,
 } from './decision.js';
+export {
+  TOOL_CALL_CONTEXT_KEY,
+  bindToolCall,
+  toolArgumentsDigest,
+  checkExpectations,
+  expectationsStep,
+  type CallExpectations,
+  type ExpectedToolCall,
+  type ToolCallBinding,
+} from './expectations.js';
+export type { GateCall, GateHooks, StepReport } from './hooks.js';
+export {
+  buildSteps,
+  toAdmissionPath,
+  deferredFirst,
+  type PipelineParts,
+  type PlannedStep,
+  type StepRole,
+} from './pipeline.js';
 export {
   HandoffContext,
   rejection,
@@ -26,11 +53,10 @@ export {
   type GateStep,
   type StepRejection,
   type StepResult,
-  type AuditEventName,
 } from './context.js';
 export { parseGateInput, type GateInput, type GateParseOptions, type ParseFailure } from './parse.js';
 export { audienceStep, type AudienceStepOptions } from './steps/audience.js';
-export { keyBindingStep, type KeyBindingStepOptions } from './steps/key-binding.js';
+export { keyBindingStep, declaredKeyStep, type KeyBindingStepOptions } from './steps/key-binding.js';
 export { signatureStep, type SignatureStepOptions, type SignatureVerification } from './steps/signature.js';
 export { validationStep, type ValidationStepOptions } from './steps/validation.js';
 export { chainStep, DEFAULT_MAX_DELEGATION_DEPTH, type ChainStepOptions } from './steps/chain.js';

@@ -1,15 +1,16 @@
 /**
- * The handoff gate (SPEC §4, hardened as §7): `handle(envelope)` → ACCEPT or REJECT, never an
- * exception. Steps run in this order, first rejection wins:
+ * The handoff gate (SPEC §4, hardened as §7): `handle(envelope, { expect })` → ACCEPT or REJECT,
+ * never an exception. The steps and their order are data, built by `buildSteps` (see pipeline.ts):
  *
- *   parse → audience → key binding → signature → validation → chain (depth, loops, narrowing,
- *   truncation) → revocation (agent, capability) → your extra steps → replay check-and-store
+ *   parse → audience → key binding → signature → validation → chain → expectations → revocation →
+ *   capability → your extra steps → replay check-and-store
  *
  * Everything that can be checked without remembering anything comes before the one step that writes
- * (replay), so forged, misaddressed, expired or revoked packets never touch the replay store.
+ * (replay), so forged, misaddressed, mismatched, expired or revoked packets never touch the replay
+ * store. With an admission-capable registry the same list runs on the one-call admission path.
  */
 import { ConfigurationError } from '../errors.js';
-import { getDefaultEventBus, type EventEmitter } from '../events/bus.js';
+import type { EventCatalogue, EventPort } from '../events/types.js';
 import type { SignedTaskPacket, TtlPolicy } from '../packet/types.js';
 import { createPacketValidator, type HumanApprovalCheck, type PacketValidator } from '../packet/validate.js';
 import {
@@ -22,15 +23,12 @@ import {
   type RevocationStore,
 } from '../stores/types.js';
 import type { JsonLimits } from '../wire/parse-json.js';
-import {
-  HandoffContext,
-  type AuditEventName,
-  type GateStep,
-  type StepRejection,
-  type StepResult,
-} from './context.js';
-import { REASONS, createDecision, type PacketDecision } from './decision.js';
+import { HandoffContext, type GateStep, type StepRejection, type StepResult } from './context.js';
+import { REASONS, acceptDecision, rejectDecision, type GateDecision } from './decision.js';
+import { expectationsStep, type CallExpectations } from './expectations.js';
+import type { GateCall, GateHooks, StepReport } from './hooks.js';
 import { isParseFailure, parseGateInput, type GateInput, type GateParseOptions } from './parse.js';
+import { buildSteps, toAdmissionPath } from './pipeline.js';
 import { RevalidationWatcher } from './revalidation.js';
 import {
   StepFailure,
@@ -41,28 +39,14 @@ import {
   guardRevocationStore,
   withDeadline,
 } from './store-guard.js';
-import { admissionStep, bindingFirst } from './steps/admission.js';
+import { admissionStep } from './steps/admission.js';
 import { audienceStep } from './steps/audience.js';
 import { chainStep } from './steps/chain.js';
-import { keyBindingStep } from './steps/key-binding.js';
+import { declaredKeyStep, keyBindingStep } from './steps/key-binding.js';
 import { replayStep } from './steps/replay.js';
 import { revocationStep } from './steps/revocation.js';
 import { signatureStep, type SignatureVerification } from './steps/signature.js';
 import { validationStep } from './steps/validation.js';
-
-/** What the audit collector receives (the reference's shape). */
-export interface AuditRecord {
-  readonly event: AuditEventName;
-  readonly packet_id: string | null;
-  readonly task_id: string | null;
-  readonly from_agent: string | null;
-  readonly to_agent: string | null;
-  readonly intent: string | null;
-  readonly details: Readonly<Record<string, unknown>>;
-}
-
-/** Called once per decision. A collector that throws or rejects never changes the decision. */
-export type AuditCollector = (record: AuditRecord) => void | Promise<void>;
 
 export interface RevalidationConfig {
   /** Seconds between checks; unset or ≤ 0 disables revalidation; below 0.5 counts as 0.5. */
@@ -124,24 +108,40 @@ export interface MiddlewareOptions {
   readonly signatureVerification?: SignatureVerification;
   /** Extra replay retention for clock differences between verifiers, seconds (default 5). */
   readonly replayRetentionMarginSeconds?: number;
-  /** Your own checks; they run after the built-in ones and before the replay step, which stays last. */
+  /**
+   * Your own checks; they run after the built-in ones and before the replay step, which stays last.
+   * A step that rejects should use a `custom:…` reason. On the admission path a step sees the key the
+   * packet declares (signature verified, registry binding confirmed at the end); a step that needs
+   * the registry-confirmed key sets `requiresBoundKey`, and the gate then uses the per-store path.
+   */
   readonly extraSteps?: readonly GateStep[];
-  readonly audit?: AuditCollector;
-  /** Where `packet_accepted` / `packet_rejected` and validation events go (default: the default bus). */
-  readonly events?: EventEmitter;
+  /**
+   * The event port decisions and validation events go to (`packet_accepted`, `packet_rejected`,
+   * `store_unavailable`, `ai_generated_payload`, `token_overlap_used`, `capability_stale`). Without
+   * one the gate emits nothing: there is no process-wide default.
+   */
+  readonly events?: EventPort;
+  /** Hooks around every step and every decision (spans, metrics). */
+  readonly hooks?: GateHooks;
   /** Clock in epoch milliseconds (default `Date.now`). */
   readonly now?: () => number;
   /** Revalidation for {@link TrustHandoffMiddleware.handleWithRevalidation}. */
   readonly revalidation?: RevalidationConfig;
 }
 
-export interface RevalidationCallOptions extends RevalidationConfig {
+/** Per call: what this call must be. */
+export interface HandleOptions {
+  /** Checked against the signed packet before the replay step: a mismatch never spends the nonce. */
+  readonly expect?: CallExpectations;
+}
+
+export interface RevalidationCallOptions extends RevalidationConfig, HandleOptions {
   /** Stops the watcher when aborted. */
   readonly signal?: AbortSignal;
 }
 
 export interface DecisionWithWatcher {
-  readonly decision: PacketDecision;
+  readonly decision: GateDecision;
   /** A started watcher for an accepted packet when revalidation is enabled; stop it when done. */
   readonly watcher?: RevalidationWatcher;
 }
@@ -150,13 +150,19 @@ export class TrustHandoffMiddleware {
   /** The inbox this gate guards. */
   readonly agentId: string;
   readonly validator: PacketValidator;
+  /** Which store path the step list runs on. */
+  readonly path: 'admission' | 'per-store';
   readonly #steps: readonly GateStep[];
   readonly #parse: GateParseOptions;
-  readonly #events: EventEmitter;
-  readonly #audit: AuditCollector | undefined;
+  readonly #events: EventPort | undefined;
+  readonly #hooks: GateHooks | undefined;
+  // Timing is only read when someone looks at it (events carry latency; hooks get durations).
+  readonly #timed: boolean;
   readonly #now: () => number;
   readonly #revalidation: RevalidationConfig | undefined;
   #inFlight = 0;
+  #calls = 0;
+  #hookErrors = 0;
 
   constructor(options: MiddlewareOptions) {
     if (options === null || typeof options !== 'object')
@@ -182,20 +188,25 @@ export class TrustHandoffMiddleware {
     if (typeof maxLifetime !== 'number' || !(maxLifetime > 0)) {
       throw new ConfigurationError('maxLifetimeSeconds must be > 0');
     }
-    if (options.extraSteps !== undefined) {
-      for (const step of options.extraSteps) {
-        if (step === null || typeof step !== 'object' || typeof step.check !== 'function') {
-          throw new ConfigurationError('every extra step needs a check(ctx) method');
-        }
+    const extraSteps = options.extraSteps ?? [];
+    for (const step of extraSteps) {
+      if (step === null || typeof step !== 'object' || typeof step.check !== 'function') {
+        throw new ConfigurationError('every extra step needs a check(ctx) method');
       }
     }
+    const events = options.events;
+    if (events !== undefined && (events === null || typeof events.emit !== 'function'))
+      throw new ConfigurationError('events must be an EventPort (an object with emit)');
+    const hooks = options.hooks;
+    if (hooks !== undefined) checkHooks(hooks);
     const revalidation = options.revalidation;
     if (revalidation !== undefined) checkRevalidation(revalidation);
 
     this.agentId = agentId;
     this.#now = options.now ?? Date.now;
-    this.#events = options.events ?? getDefaultEventBus();
-    this.#audit = options.audit;
+    this.#events = events;
+    this.#hooks = hooks;
+    this.#timed = events !== undefined || hooks !== undefined;
     this.#revalidation = revalidation;
     const registry = options.registry === undefined ? undefined : guardRegistry(options.registry, timeoutMs);
     const revocations =
@@ -207,8 +218,8 @@ export class TrustHandoffMiddleware {
     this.validator = createPacketValidator({
       now: this.#now,
       maxLifetimeSeconds: maxLifetime,
-      events: this.#events,
       emitDecisionEvents: false,
+      ...(events === undefined ? {} : { events: events as never }),
       ...(options.issuanceSkewSeconds === undefined
         ? {}
         : { issuanceSkewSeconds: options.issuanceSkewSeconds }),
@@ -244,61 +255,54 @@ export class TrustHandoffMiddleware {
         ? {}
         : { retentionMarginSeconds: options.replayRetentionMarginSeconds }),
     };
-    const signature = signatureStep({ verification: options.signatureVerification ?? 'auto' });
-    const validation = validationStep({ validator: this.validator });
-    const chain = chainStep({
-      agentId,
-      ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
-      ...(options.rejectDelegationLoops === undefined ? {} : { rejectLoops: options.rejectDelegationLoops }),
-    });
-    // Extra steps may rely on the sender's key being the registered one, so they keep the per-store
-    // path, where key binding runs before them.
-    const admission =
-      registry !== undefined && (options.extraSteps ?? []).length === 0
-        ? findAdmissionStore(options.registry, options.replayStore, options.revocationStore)
-        : undefined;
-    const steps: GateStep[] = [audienceStep({ agentId })];
-    if (registry !== undefined && admission !== undefined) {
-      // One admission-store call decides key binding, revocation and replay (the README, "The handoff gate",
-      // "Admission"); the signature is checked against the declared key first, and any local
-      // rejection asks the registry about the key binding, so reasons follow the hardened order.
-      const binding = keyBindingStep({ registry });
-      const declared = keyBindingStep({ insecureTrustSelfDeclaredKeys: true });
-      steps.push(
-        bindingFirst({ name: 'declared-key', check: (ctx) => declared.check(ctx) }, binding),
-        bindingFirst(signature, binding),
-        bindingFirst(validation, binding),
-        bindingFirst(chain, binding),
-        admissionStep({
-          admission: guardAdmissionStore(admission, timeoutMs),
-          binding,
-          checksRevocations: options.revocationStore !== undefined,
-          ...replayRetention,
-        }),
-      );
-    } else {
-      steps.push(
-        keyBindingStep(
-          registry === undefined
-            ? { insecureTrustSelfDeclaredKeys: options.insecureTrustSelfDeclaredKeys === true }
-            : { registry },
-        ),
-        signature,
-        validation,
-        chain,
-      );
-      if (registry !== undefined || revocations !== undefined) {
-        steps.push(
-          revocationStep({
-            ...(registry === undefined ? {} : { registry }),
-            ...(revocations === undefined ? {} : { revocations }),
+    const keyBinding = keyBindingStep(
+      registry === undefined
+        ? { insecureTrustSelfDeclaredKeys: options.insecureTrustSelfDeclaredKeys === true }
+        : { registry },
+    );
+    const planned = buildSteps({
+      audience: audienceStep({ agentId }),
+      keyBinding,
+      signature: signatureStep({ verification: options.signatureVerification ?? 'auto' }),
+      validation: validationStep({ validator: this.validator }),
+      chain: chainStep({
+        agentId,
+        ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }),
+        ...(options.rejectDelegationLoops === undefined
+          ? {}
+          : { rejectLoops: options.rejectDelegationLoops }),
+      }),
+      expectations: expectationsStep(),
+      ...(registry === undefined && revocations === undefined
+        ? {}
+        : {
+            revocation: revocationStep({
+              ...(registry === undefined ? {} : { registry }),
+              ...(revocations === undefined ? {} : { revocations }),
+            }),
           }),
-        );
-      }
-      steps.push(...(options.extraSteps ?? []));
-      steps.push(replayStep({ store: guardReplayStore(options.replayStore, timeoutMs), ...replayRetention }));
-    }
-    this.#steps = Object.freeze(steps);
+      extraSteps,
+      replay: replayStep({ store: guardReplayStore(options.replayStore, timeoutMs), ...replayRetention }),
+    });
+    // The one-call admission store: an optimisation of the same list (see pipeline.ts).
+    const admission =
+      registry === undefined
+        ? undefined
+        : findAdmissionStore(options.registry, options.replayStore, options.revocationStore);
+    const admissionPath =
+      admission === undefined
+        ? undefined
+        : toAdmissionPath(planned, {
+            declaredKey: declaredKeyStep(),
+            admission: admissionStep({
+              admission: guardAdmissionStore(admission, timeoutMs),
+              binding: keyBinding,
+              checksRevocations: options.revocationStore !== undefined,
+              ...replayRetention,
+            }),
+          });
+    this.path = admissionPath === undefined ? 'per-store' : 'admission';
+    this.#steps = Object.freeze(admissionPath ?? planned.map((p) => p.step));
     this.#parse = Object.freeze({
       ...(options.limits === undefined ? {} : { limits: options.limits }),
       ...(options.ttlPolicy === undefined ? {} : { ttlPolicy: options.ttlPolicy }),
@@ -311,24 +315,41 @@ export class TrustHandoffMiddleware {
     return this.#steps.map((step) => step.name);
   }
 
-  /** Decide on an envelope (object, JSON text or UTF-8 bytes). Never throws; never rejects. */
-  handle(input: GateInput): Promise<PacketDecision> {
+  /** Hook calls that threw (isolated; they never changed a decision). */
+  get stats(): { readonly hookErrors: number; readonly inFlight: number } {
+    return { hookErrors: this.#hookErrors, inFlight: this.#inFlight };
+  }
+
+  /**
+   * Decide on an envelope (object, JSON text or UTF-8 bytes). Never throws; never rejects. With
+   * `expect`, the signed packet must also be what this call is (see {@link CallExpectations}).
+   */
+  handle(input: GateInput, options?: HandleOptions): Promise<GateDecision> {
     const inFlight = ++this.#inFlight;
+    const startedAt = this.#timed ? performance.now() : 0;
+    const expect = options?.expect;
     // Decide one microtask later, not inside this call: with memory stores a decision is otherwise
     // synchronous end to end, so callers that start many requests at once would never be seen in
     // flight together, and `auto` signature verification would stay on this thread instead of
     // spreading over the thread pool.
-    return STARTED.then(() => this.#run(input, inFlight));
+    return STARTED.then(() => this.#run(input, inFlight, expect, startedAt));
   }
 
-  #run(input: GateInput, inFlight: number): PacketDecision | Promise<PacketDecision> {
-    let out: PacketDecision | Promise<PacketDecision>;
+  #run(
+    input: GateInput,
+    inFlight: number,
+    expect: CallExpectations | undefined,
+    startedAt: number,
+  ): GateDecision | Promise<GateDecision> {
+    const call: MutableCall | undefined =
+      this.#hooks === undefined ? undefined : { id: ++this.#calls, startedAt, packet: undefined };
+    let out: GateDecision | Promise<GateDecision>;
     try {
-      out = this.#decide(input, inFlight);
+      out = this.#decide(input, inFlight, expect, startedAt, call);
     } catch {
       // #decide catches step errors itself; this is the last line of defence (a throwing getter…).
       this.#inFlight--;
-      return createDecision(null, 'REJECT', REASONS.gateError);
+      return this.#reject(undefined, null, { reason: REASONS.gateError }, 'gate', startedAt, call);
     }
     if (!(out instanceof Promise)) {
       // Every step answered synchronously (memory stores): no further microtask on the way.
@@ -342,7 +363,7 @@ export class TrustHandoffMiddleware {
       },
       () => {
         this.#inFlight--;
-        return createDecision(null, 'REJECT', REASONS.gateError);
+        return this.#reject(undefined, null, { reason: REASONS.gateError }, 'gate', startedAt, call);
       },
     );
   }
@@ -358,18 +379,18 @@ export class TrustHandoffMiddleware {
   ): Promise<DecisionWithWatcher> {
     const config: RevalidationConfig = { ...this.#revalidation, ...options };
     checkRevalidation(config);
-    const decision = await this.handle(input);
+    const decision = await this.handle(input, options.expect === undefined ? {} : { expect: options.expect });
     if (decision.decision !== 'ACCEPT' || !isEnabled(config.intervalSeconds)) return { decision };
-    const packet = this.#lastAccepted.get(decision);
+    const packet = decision.packet;
     const revalidate = config.revalidate;
-    if (packet === undefined || revalidate === undefined) return { decision };
+    if (revalidate === undefined) return { decision };
     const watcher = new RevalidationWatcher({
       capabilityId: packet.packet_id,
       revalidate: () => revalidate(packet),
       intervalSeconds: config.intervalSeconds ?? null,
       expiresAt: packet.expires_at,
-      events: this.#events,
       now: this.#now,
+      ...(this.#events === undefined ? {} : { events: this.#events as never }),
       ...(config.jitter === undefined ? {} : { jitter: config.jitter }),
       ...(config.checkTimeoutMs === undefined ? {} : { checkTimeoutMs: config.checkTimeoutMs }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -377,135 +398,223 @@ export class TrustHandoffMiddleware {
     return { decision, watcher: watcher.start() };
   }
 
-  /** The packet an ACCEPT decision was made for (for the executor and revalidation). */
-  acceptedPacket(decision: PacketDecision): SignedTaskPacket | undefined {
-    return this.#lastAccepted.get(decision);
-  }
-
-  // Accepted decisions → their packets, without widening the public decision object.
-  readonly #lastAccepted = new WeakMap<PacketDecision, SignedTaskPacket>();
-
-  #decide(input: GateInput, inFlight: number): PacketDecision | Promise<PacketDecision> {
+  #decide(
+    input: GateInput,
+    inFlight: number,
+    expect: CallExpectations | undefined,
+    startedAt: number,
+    call: MutableCall | undefined,
+  ): GateDecision | Promise<GateDecision> {
+    if (call !== undefined) this.#before(call, 'parse');
+    const parseStart = call === undefined ? 0 : performance.now();
     const parsed = parseGateInput(input, this.#parse);
     if (isParseFailure(parsed)) {
-      return this.#reject(parsed.packetId, undefined, {
+      const rejection: StepRejection = {
         reason: REASONS.malformedEnvelope,
         details: { error: parsed.error, message: parsed.message },
-      });
+      };
+      if (call !== undefined) this.#after(call, 'parse', parseStart, rejection);
+      return this.#reject(undefined, parsed.packetId, rejection, 'parse', startedAt, call);
     }
-    return this.#runSteps(new HandoffContext(parsed, this.#now(), inFlight), 0);
+    const ctx = new HandoffContext(parsed, this.#now(), inFlight, expect);
+    if (call === undefined) return this.#runSteps(ctx, 0, startedAt);
+    call.packet = parsed.packet;
+    this.#after(call, 'parse', parseStart, undefined);
+    return this.#runTraced(ctx, 0, startedAt, call);
   }
 
   // Steps run synchronously for as long as they answer synchronously; the first promise switches the
   // rest of this decision to the asynchronous path, so a memory-store gate never awaits.
-  #runSteps(ctx: HandoffContext, from: number): PacketDecision | Promise<PacketDecision> {
+  #runSteps(ctx: HandoffContext, from: number, startedAt: number): GateDecision | Promise<GateDecision> {
     const steps = this.#steps;
     for (let i = from; i < steps.length; i++) {
       const step = steps[i]!;
       let result: StepResult;
       try {
         const out = step.check(ctx);
-        if (isThenable(out)) return this.#awaitStep(ctx, i, out);
+        if (isThenable(out)) return this.#awaitStep(ctx, i, out, startedAt);
         result = out;
       } catch (error) {
         result = stepFailure(step, error);
       }
-      if (result !== undefined) return this.#reject(ctx.packet.packet_id, ctx.packet, result);
+      if (result !== undefined)
+        return this.#reject(ctx, ctx.packet.packet_id, result, step.name, startedAt, undefined);
     }
-    return this.#accept(ctx.packet);
+    return this.#accept(ctx, startedAt, undefined);
   }
 
   async #awaitStep(
     ctx: HandoffContext,
     index: number,
     pending: Promise<StepResult>,
-  ): Promise<PacketDecision> {
+    startedAt: number,
+  ): Promise<GateDecision> {
+    const step = this.#steps[index]!;
     let result: StepResult;
     try {
       result = await pending;
     } catch (error) {
-      result = stepFailure(this.#steps[index]!, error);
+      result = stepFailure(step, error);
     }
-    if (result !== undefined) return this.#reject(ctx.packet.packet_id, ctx.packet, result);
-    return this.#runSteps(ctx, index + 1);
+    if (result !== undefined)
+      return this.#reject(ctx, ctx.packet.packet_id, result, step.name, startedAt, undefined);
+    return this.#runSteps(ctx, index + 1, startedAt);
   }
 
-  #accept(packet: SignedTaskPacket): PacketDecision {
-    const decision = createDecision(packet.packet_id, 'ACCEPT', REASONS.accepted);
-    this.#lastAccepted.set(decision, packet);
-    this.#emit('packet_accepted', packet, undefined);
-    if (this.#audit !== undefined)
-      this.#sendAudit(this.#audit, 'handoff_accepted', packet, { reason: REASONS.accepted });
+  // The same loop with hooks around every step; kept apart so the untraced path pays nothing.
+  async #runTraced(
+    ctx: HandoffContext,
+    from: number,
+    startedAt: number,
+    call: MutableCall,
+  ): Promise<GateDecision> {
+    const steps = this.#steps;
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i]!;
+      this.#before(call, step.name);
+      const stepStart = performance.now();
+      let result: StepResult;
+      try {
+        const out = step.check(ctx);
+        result = isThenable(out) ? await out : out;
+      } catch (error) {
+        result = stepFailure(step, error);
+      }
+      this.#after(call, step.name, stepStart, result);
+      if (result !== undefined)
+        return this.#reject(ctx, ctx.packet.packet_id, result, step.name, startedAt, call);
+    }
+    return this.#accept(ctx, startedAt, call);
+  }
+
+  #before(call: GateCall, step: string): void {
+    try {
+      this.#hooks?.beforeStep?.(call, step);
+    } catch {
+      this.#hookErrors++;
+    }
+  }
+
+  #after(call: GateCall, step: string, stepStart: number, result: StepResult): void {
+    const after = this.#hooks?.afterStep;
+    if (after === undefined) return;
+    const durationMs = performance.now() - stepStart;
+    const report: StepReport =
+      result === undefined
+        ? { step, outcome: 'pass', durationMs }
+        : { step, outcome: 'reject', reason: result.reason, durationMs };
+    try {
+      after(call, report);
+    } catch {
+      this.#hookErrors++;
+    }
+  }
+
+  #decided(call: GateCall | undefined, decision: GateDecision, latencyMs: number): void {
+    if (call === undefined) return;
+    try {
+      this.#hooks?.afterDecision?.(call, decision, latencyMs);
+    } catch {
+      this.#hookErrors++;
+    }
+  }
+
+  #accept(ctx: HandoffContext, startedAt: number, call: GateCall | undefined): GateDecision {
+    const decision = acceptDecision(ctx.packet, ctx.chain, REASONS.accepted, ctx.capabilities);
+    if (this.#timed) {
+      const latencyMs = performance.now() - startedAt;
+      if (this.#events !== undefined) this.#emitAccepted(ctx.packet, latencyMs);
+      this.#decided(call, decision, latencyMs);
+    }
     return decision;
   }
 
   #reject(
+    ctx: HandoffContext | undefined,
     packetId: string | null,
-    packet: SignedTaskPacket | undefined,
     rejection: StepRejection,
-  ): PacketDecision {
-    const decision = createDecision(packetId, 'REJECT', rejection.reason, rejection.details);
-    this.#emit('packet_rejected', packet, decision.reason ?? rejection.reason, packetId);
-    if (this.#audit !== undefined) {
-      this.#sendAudit(
-        this.#audit,
-        rejection.audit ?? 'handoff_rejected',
-        packet,
-        {
-          reason: decision.reason,
-          ...decision.details,
-        },
-        packetId,
-      );
+    step: string,
+    startedAt: number,
+    call: GateCall | undefined,
+  ): GateDecision {
+    const decision = rejectDecision(packetId, rejection.reason, rejection.details);
+    if (this.#timed) {
+      const latencyMs = performance.now() - startedAt;
+      if (this.#events !== undefined) this.#emitRejected(ctx?.packet, decision, step, latencyMs);
+      this.#decided(call, decision, latencyMs);
     }
     return decision;
   }
 
-  #emit(
-    type: string,
-    packet: SignedTaskPacket | undefined,
-    reason: string | undefined,
-    packetId?: string | null,
-  ): void {
+  #emitAccepted(packet: SignedTaskPacket, latencyMs: number): void {
     try {
-      const payload: Record<string, unknown> = {
-        packet_id: packet?.packet_id ?? packetId ?? null,
-        task_id: packet?.task_id ?? null,
-        from_agent: packet?.from_agent ?? null,
-        to_agent: packet?.to_agent ?? null,
-        risk_level: packet?.risk_level ?? null,
-        ttl_seconds: packet?.ttl_seconds ?? null,
-      };
-      if (reason !== undefined) payload['reason'] = reason;
-      this.#events.emit(type, payload);
+      const fields = decisionFields(packet, packet.packet_id, latencyMs);
+      this.#events!.emit('packet_accepted', { ...fields, reason: REASONS.accepted });
     } catch {
-      // Events are observability; a failing emitter never changes a decision.
+      // Events are observability; a failing port never changes a decision.
     }
   }
 
-  #sendAudit(
-    audit: AuditCollector,
-    event: AuditEventName,
+  #emitRejected(
     packet: SignedTaskPacket | undefined,
-    details: Record<string, unknown>,
-    packetId?: string | null,
+    decision: GateDecision,
+    step: string,
+    latencyMs: number,
   ): void {
-    const record: AuditRecord = Object.freeze({
-      event,
-      packet_id: packet?.packet_id ?? packetId ?? null,
-      task_id: packet?.task_id ?? null,
-      from_agent: packet?.from_agent ?? null,
-      to_agent: packet?.to_agent ?? null,
-      intent: packet?.intent ?? null,
-      details: Object.freeze(details),
-    });
+    const events = this.#events!;
     try {
-      const out = audit(record);
-      if (out instanceof Promise) out.catch(ignore);
+      const fields: EventCatalogue['packet_rejected'] = {
+        ...decisionFields(packet, decision.packet_id, latencyMs),
+        reason: decision.reason,
+        step,
+        ...(decision.details === undefined ? {} : { details: decision.details }),
+      };
+      events.emit('packet_rejected', fields);
+      const store = UNAVAILABLE_STORES[decision.reason];
+      if (store !== undefined) {
+        events.emit('store_unavailable', {
+          store: this.path === 'admission' && step === 'admission' ? 'admission' : store,
+          operation: step,
+          reason: decision.reason,
+          packet_id: decision.packet_id,
+        });
+      }
     } catch {
-      // The reference's rule: audit must never break the trust decision path.
+      // Events are observability; a failing port never changes a decision.
     }
   }
+}
+
+interface MutableCall extends GateCall {
+  packet: SignedTaskPacket | undefined;
+}
+
+// Which store a fail-closed reason names, for the `store_unavailable` event.
+const UNAVAILABLE_STORES: Readonly<Record<string, EventCatalogue['store_unavailable']['store'] | undefined>> =
+  Object.freeze({
+    [REASONS.registryUnavailable]: 'registry',
+    [REASONS.revocationStoreUnavailable]: 'revocation',
+    [REASONS.replayStoreUnavailable]: 'replay',
+    [REASONS.overlapWindowUnavailable]: 'overlap',
+    [REASONS.approvalCheckUnavailable]: 'approval',
+    capability_store_unavailable: 'registry',
+  });
+
+function decisionFields(
+  packet: SignedTaskPacket | undefined,
+  packetId: string | null,
+  latencyMs: number,
+): Omit<EventCatalogue['packet_accepted'], 'reason'> {
+  return {
+    packet_id: packet?.packet_id ?? packetId,
+    task_id: packet?.task_id ?? null,
+    from_agent: packet?.from_agent ?? null,
+    to_agent: packet?.to_agent ?? null,
+    intent: packet?.intent ?? null,
+    risk_level: packet?.risk_level ?? null,
+    ttl_seconds: packet?.ttl_seconds ?? null,
+    latency_ms: latencyMs,
+  };
 }
 
 const STARTED: Promise<void> = Promise.resolve();
@@ -514,8 +623,6 @@ const STARTED: Promise<void> = Promise.resolve();
 export function createMiddleware(options: MiddlewareOptions): TrustHandoffMiddleware {
   return new TrustHandoffMiddleware(options);
 }
-
-function ignore(): void {}
 
 function isThenable(value: StepResult | Promise<StepResult>): value is Promise<StepResult> {
   return value !== undefined && typeof (value as Partial<Promise<StepResult>>).then === 'function';
@@ -544,6 +651,15 @@ function errorName(error: unknown): string {
 
 function isEnabled(interval: number | null | undefined): boolean {
   return typeof interval === 'number' && interval > 0;
+}
+
+function checkHooks(hooks: GateHooks): void {
+  if (hooks === null || typeof hooks !== 'object') throw new ConfigurationError('hooks must be an object');
+  for (const name of ['beforeStep', 'afterStep', 'afterDecision'] as const) {
+    const hook: unknown = hooks[name];
+    if (hook !== undefined && typeof hook !== 'function')
+      throw new ConfigurationError(`hooks.${name} must be a function`);
+  }
 }
 
 function checkRevalidation(config: RevalidationConfig): void {

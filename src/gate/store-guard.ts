@@ -7,11 +7,6 @@
  * per call, not two.
  */
 import { StoreUnavailableError } from '../errors.js';
-import { MemoryAgentRegistry } from '../stores/memory/agent-registry.js';
-import { MemoryOverlapWindow } from '../stores/memory/overlap-window.js';
-import { MemoryReplayStore } from '../stores/memory/replay-store.js';
-import { MemoryRevocationStore } from '../stores/memory/revocation-store.js';
-import { MemoryAdmissionStore } from '../stores/memory/admission-store.js';
 import type {
   AdmissionStore,
   AdmissionVerdict,
@@ -22,11 +17,12 @@ import type {
   RevocationStore,
 } from '../stores/types.js';
 import { attempt, withDeadline as boundInTime } from '../lib/deadline.js';
+import type { RejectReason } from './decision.js';
 
 /** A gate-internal failure that maps to a fixed REJECT reason (never shown to callers as an error). */
 export class StepFailure extends Error {
-  readonly reason: string;
-  constructor(reason: string, options?: { cause?: unknown }) {
+  readonly reason: RejectReason;
+  constructor(reason: RejectReason, options?: { cause?: unknown }) {
     super(reason, options);
     this.reason = reason;
   }
@@ -38,13 +34,9 @@ function isSelfBounded(store: unknown, timeoutMs: number): boolean {
   return typeof own === 'number' && own > 0 && own <= timeoutMs;
 }
 
+// A store says what it is through its interface (`inProcess`); the gate imports no concrete store.
 function isInProcess(store: unknown): boolean {
-  return (
-    store instanceof MemoryReplayStore ||
-    store instanceof MemoryRevocationStore ||
-    store instanceof MemoryAgentRegistry ||
-    store instanceof MemoryOverlapWindow
-  );
+  return (store as { readonly inProcess?: unknown }).inProcess === true;
 }
 
 /** `promise`, or a StoreUnavailableError once `timeoutMs` passed. */
@@ -68,12 +60,7 @@ function call<T>(fn: () => Promise<T>): Promise<T> {
 
 /** The admission store, with the gate's deadline unless it answers synchronously or bounds itself. */
 export function guardAdmissionStore(store: AdmissionStore, timeoutMs: number): AdmissionStore {
-  if (
-    store instanceof MemoryAdmissionStore ||
-    isSelfBounded(store, timeoutMs) ||
-    !(timeoutMs > 0) ||
-    timeoutMs === Infinity
-  )
+  if (isInProcess(store) || isSelfBounded(store, timeoutMs) || !(timeoutMs > 0) || timeoutMs === Infinity)
     return store;
   return {
     admit: (request) => {
@@ -157,7 +144,11 @@ export function guardRegistry(registry: AgentRegistry, timeoutMs: number): Agent
 }
 
 /** The overlap window as validation uses it: bounded, and a failure becomes a fixed reason. */
-export function guardOverlapWindow(window: OverlapWindow, timeoutMs: number, reason: string): OverlapWindow {
+export function guardOverlapWindow(
+  window: OverlapWindow,
+  timeoutMs: number,
+  reason: RejectReason,
+): OverlapWindow {
   const unguarded = isInProcess(window) || !(timeoutMs > 0) || timeoutMs === Infinity;
   return {
     register: (tokenId) => window.register(tokenId),

@@ -6,8 +6,18 @@
  */
 import type { ImportedPublicKey } from '../identity/keys.js';
 
+/**
+ * What every store may say about itself. `inProcess: true` means the store lives in this process and
+ * cannot hang on a network: a gate then calls it without a deadline timer (the memory stores).
+ */
+export interface StoreTraits {
+  readonly inProcess?: boolean;
+  /** Set when the store enforces its own per-call deadline (ms); a gate then adds none of its own. */
+  readonly commandTimeoutMs?: number;
+}
+
 /** Remembers keys (nonces) for a bounded time. */
-export interface ReplayStore {
+export interface ReplayStore extends StoreTraits {
   /**
    * Atomically record `key` for `ttlMs` milliseconds. Resolves true when the key was new, false when
    * it was already recorded and has not expired.
@@ -16,7 +26,7 @@ export interface ReplayStore {
 }
 
 /** Revoked capability (or token) ids. Revocation is durable: there is no un-revoke. */
-export interface RevocationStore {
+export interface RevocationStore extends StoreTraits {
   revoke(id: string): Promise<void>;
   isRevoked(id: string): Promise<boolean>;
 }
@@ -31,7 +41,7 @@ export interface RegisteredAgent {
  * The trust anchor: which public key speaks for which agent id. Revocation is sticky: registering a
  * revoked agent again does not un-revoke it.
  */
-export interface AgentRegistry {
+export interface AgentRegistry extends StoreTraits {
   /** Bind `agentId` to a public key (replacing an earlier key: rotation). Throws InvalidKeyError. */
   register(agentId: string, publicKeyPem: string): Promise<void>;
   resolve(agentId: string): Promise<RegisteredAgent | undefined>;
@@ -41,7 +51,7 @@ export interface AgentRegistry {
 }
 
 /** Token rotation grace: a registered id stays usable for a window after it expired. */
-export interface OverlapWindow {
+export interface OverlapWindow extends StoreTraits {
   /** Record "now" for `tokenId`. */
   register(tokenId: string): Promise<void>;
   /** True while `tokenId` was registered less than the window ago. */
@@ -49,7 +59,7 @@ export interface OverlapWindow {
 }
 
 /** A named mutual-exclusion lock with a lease. */
-export interface CoordinationLock {
+export interface CoordinationLock extends StoreTraits {
   /** Take the lock for `ttlSeconds` (default 10); false when someone else holds it. */
   acquire(name: string, ttlSeconds?: number): Promise<boolean>;
   release(name: string): Promise<void>;
@@ -86,10 +96,8 @@ export type AdmissionVerdict =
  * not revoked, and none of the ids is revoked. A gate uses it to decide with one store call (one Redis
  * round trip) instead of four. Failures throw {@link StoreUnavailableError} (or reject with it).
  */
-export interface AdmissionStore {
+export interface AdmissionStore extends StoreTraits {
   admit(request: AdmissionRequest): AdmissionVerdict | Promise<AdmissionVerdict>;
-  /** Set when the store enforces its own per-call deadline (ms); a gate then adds none of its own. */
-  readonly commandTimeoutMs?: number;
 }
 
 /** The stores an {@link AdmissionCapable} registry can be combined with. */

@@ -1,13 +1,13 @@
 /**
  * The one-call admission path (registry + revocation + replay stores that combine into an
- * AdmissionStore) decides exactly as the per-store path (forced here by an extra step) — same
- * decision, reason and details — for every case where the order of the checks matters, on memory and
- * on Redis. Two gates share nothing but the stores' contents: each case uses fresh packets per gate.
+ * AdmissionStore) decides exactly as the per-store path (forced here by a step that requires a
+ * registry-bound key) — same decision, reason and details — for every case where the order of the
+ * checks matters, with and without extra steps and per-call expectations, on memory and on Redis.
+ * Gates share nothing but the stores' contents: each case uses fresh packets per gate.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
-  EventBus,
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
@@ -16,8 +16,10 @@ import {
   createEnvelope,
   issueTaskPacket,
   type AgentRegistry,
+  type CallExpectations,
+  type GateStep,
   type DelegationEnvelope,
-  type PacketDecision,
+  type GateDecision,
   type ReplayStore,
   type RevocationStore,
   type SignedTaskPacket,
@@ -38,14 +40,26 @@ const receiver = AgentIdentity.generate();
 const mallory = AgentIdentity.generate();
 const stranger = AgentIdentity.generate();
 
-function gates(stores: Stores): { admission: TrustHandoffMiddleware; perStore: TrustHandoffMiddleware } {
-  const common = { agentId: receiver.agentId, ...stores, events: new EventBus(), env: {} };
-  const admission = new TrustHandoffMiddleware(common);
-  const perStore = new TrustHandoffMiddleware({
-    ...common,
-    extraSteps: [{ name: 'noop', check: () => undefined }],
-  });
+interface GatePair {
+  readonly admission: TrustHandoffMiddleware;
+  readonly perStore: TrustHandoffMiddleware;
+}
+
+// Forces the per-store path without changing any decision.
+const boundKeyNoop: GateStep = { name: 'bound-key-noop', requiresBoundKey: true, check: () => undefined };
+// An extra step with an opinion: packets with intent "deny" are refused.
+const denyStep: GateStep = {
+  name: 'deny',
+  check: (ctx) => (ctx.packet.intent === 'deny' ? { reason: 'custom:denied' } : undefined),
+};
+
+function gates(stores: Stores, extraSteps: readonly GateStep[] = []): GatePair {
+  const common = { agentId: receiver.agentId, ...stores, env: {} };
+  const admission = new TrustHandoffMiddleware({ ...common, extraSteps });
+  const perStore = new TrustHandoffMiddleware({ ...common, extraSteps: [...extraSteps, boundKeyNoop] });
+  expect(admission.path).toBe('admission');
   expect(admission.stepNames).toContain('admission');
+  expect(perStore.path).toBe('per-store');
   expect(perStore.stepNames).toContain('replay');
   return { admission, perStore };
 }
@@ -64,7 +78,7 @@ function envelope(p: SignedTaskPacket): DelegationEnvelope {
 }
 
 // Each gate sees its own packet, so a packet id in the details is compared by presence only.
-function shape(d: PacketDecision): unknown {
+function shape(d: GateDecision): unknown {
   const details =
     d.details !== undefined && typeof d.details['packet_id'] === 'string'
       ? { ...d.details, packet_id: '<packet id>' }
@@ -72,7 +86,14 @@ function shape(d: PacketDecision): unknown {
   return { decision: d.decision, reason: d.reason, details };
 }
 
-type Case = [name: string, make: (stores: Stores) => Promise<DelegationEnvelope>, expected: string];
+type Case = [
+  name: string,
+  make: (stores: Stores) => Promise<DelegationEnvelope>,
+  expected: string,
+  /** The reason with the `deny` extra step, when it differs. */
+  withExtra?: string,
+  expect?: CallExpectations,
+];
 
 const token = (capabilityId: string): string =>
   Buffer.from(JSON.stringify({ capability_id: capabilityId })).toString('base64url');
@@ -141,23 +162,81 @@ const cases: Case[] = [
     () => Promise.resolve(envelope(packet({ capability_token: '%%%' }, stranger))),
     'public_key_mismatch',
   ],
+  [
+    'an extra step rejects',
+    () => Promise.resolve(envelope(packet({ intent: 'deny' }))),
+    'Packet verified and valid',
+    'custom:denied',
+  ],
+  [
+    'an extra step rejects an unregistered sender (binding wins)',
+    () => Promise.resolve(envelope(packet({ intent: 'deny' }, stranger))),
+    'public_key_mismatch',
+  ],
+  [
+    'an extra step rejects a revoked packet (revocation wins)',
+    async (s) => {
+      const p = packet({ intent: 'deny' });
+      await s.revocationStore.revoke(p.packet_id);
+      return envelope(p);
+    },
+    'capability_revoked',
+  ],
+  [
+    'an extra step rejects a packet of a revoked agent',
+    async (s) => {
+      await s.registry.revoke(mallory.agentId);
+      return envelope(packet({ intent: 'deny' }, mallory));
+    },
+    'agent_revoked',
+  ],
+  [
+    'a mismatched expectation',
+    () => Promise.resolve(envelope(packet())),
+    'intent_mismatch',
+    undefined,
+    { intent: 'delete' },
+  ],
+  [
+    'a mismatched expectation from an unregistered sender (binding wins)',
+    () => Promise.resolve(envelope(packet({}, stranger))),
+    'public_key_mismatch',
+    undefined,
+    { intent: 'delete' },
+  ],
+  [
+    'a mismatched expectation on a revoked packet (expectations are checked before revocation)',
+    async (s) => {
+      const p = packet();
+      await s.revocationStore.revoke(p.packet_id);
+      return envelope(p);
+    },
+    'intent_mismatch',
+    undefined,
+    { intent: 'delete' },
+  ],
 ];
 
 async function parity(stores: () => Promise<Stores>): Promise<void> {
-  for (const [name, make, expected] of cases) {
-    const s = await stores();
-    await s.registry.register(sender.agentId, sender.publicKeyPem);
-    await s.registry.register(mallory.agentId, mallory.publicKeyPem);
-    const { admission, perStore } = gates(s);
-    const a = shape(await admission.handle(await make(s)));
-    const b = shape(await perStore.handle(await make(s)));
-    expect({ name, decision: a }).toEqual({ name, decision: b });
-    expect({ name, reason: (a as { reason: string }).reason }).toEqual({ name, reason: expected });
+  for (const extra of [[], [denyStep]] as const) {
+    for (const [name, make, expected, withExtra, expectation] of cases) {
+      const s = await stores();
+      await s.registry.register(sender.agentId, sender.publicKeyPem);
+      await s.registry.register(mallory.agentId, mallory.publicKeyPem);
+      const { admission, perStore } = gates(s, extra);
+      const options = expectation === undefined ? {} : { expect: expectation };
+      const a = shape(await admission.handle(await make(s), options));
+      const b = shape(await perStore.handle(await make(s), options));
+      const label = `${name}${extra.length > 0 ? ' (with an extra step)' : ''}`;
+      expect({ label, decision: a }).toEqual({ label, decision: b });
+      const want = extra.length > 0 ? (withExtra ?? expected) : expected;
+      expect({ label, reason: (a as { reason: string }).reason }).toEqual({ label, reason: want });
+    }
   }
   // Replay: the same envelope through both paths, on shared stores, is accepted once.
   const s = await stores();
   await s.registry.register(sender.agentId, sender.publicKeyPem);
-  const { admission, perStore } = gates(s);
+  const { admission, perStore } = gates(s, [denyStep]);
   const e = envelope(packet());
   expect((await admission.handle(e)).decision).toBe('ACCEPT');
   expect(shape(await admission.handle(e))).toEqual(shape(await perStore.handle(e)));

@@ -12,7 +12,7 @@ import {
   createEnvelope,
   issueTaskPacket,
   replayKey,
-  type PacketDecision,
+  type GateDecision,
   type SignedTaskPacket,
 } from '../../src/index.js';
 import { RedisReplayStore, RedisRevocationStore, RedisAgentRegistry } from '../../src/stores/redis/index.js';
@@ -106,8 +106,8 @@ describe.skipIf(!available)('gate fails closed on Redis', () => {
       registry,
       replayStore: new RedisReplayStore({ client, keyPrefix: storePrefix, commandTimeoutMs: 300 }),
     });
-    const seen: [SignedTaskPacket, PacketDecision][] = [];
-    const run = async (n: number): Promise<PacketDecision[]> => {
+    const seen: [SignedTaskPacket, GateDecision][] = [];
+    const run = async (n: number): Promise<GateDecision[]> => {
       const packets = Array.from({ length: n }, packet);
       const decisions = await within(Promise.all(packets.map((p) => gate.handle(envelope(p)))));
       packets.forEach((p, i) => seen.push([p, decisions[i]!]));

@@ -7,12 +7,14 @@
  * ACCEPT (one Redis round trip) instead of four.
  *
  * The decision and its reason are the hardened order's: a local rejection (signature, validation,
- * chain, capability token) first asks the registry about the key binding, because a key that is not
- * the sender's registered one is `public_key_mismatch` whatever else is wrong with the packet.
+ * chain, capability token, …) first asks the registry about the key binding (see `deferredFirst` in
+ * the pipeline), because a key that is not the sender's registered one is `public_key_mismatch`
+ * whatever else is wrong with the packet.
  */
 import { ConfigurationError } from '../../errors.js';
 import type { AdmissionStore, AdmissionVerdict } from '../../stores/types.js';
-import type { GateStep, HandoffContext, StepRejection, StepResult } from '../context.js';
+import type { GateStep, HandoffContext, StepResult } from '../context.js';
+import { firstRejection } from '../pipeline.js';
 import { REASONS } from '../decision.js';
 import { KEY_MISMATCH, NOT_REGISTERED, REGISTRY_UNAVAILABLE } from './key-binding.js';
 import { replayKey, replayRetention, REPLAY, type ReplayRetentionOptions } from './replay.js';
@@ -31,6 +33,8 @@ const NO_IDS: readonly string[] = Object.freeze([]);
 function outcome(verdict: AdmissionVerdict, ctx: HandoffContext): StepResult {
   switch (verdict) {
     case 'admitted':
+      // The store confirmed atomically that the declared key is the sender's registered key.
+      ctx.keyBound = true;
       return undefined;
     case 'not_registered':
       return NOT_REGISTERED;
@@ -73,7 +77,7 @@ export function admissionStep(options: AdmissionStepOptions): GateStep {
         let tokenIds: readonly string[] | undefined = NO_IDS;
         if (token !== null) {
           tokenIds = idsOfToken(token);
-          if (tokenIds === undefined) return bindingBefore(ctx, options.binding, BAD_TOKEN);
+          if (tokenIds === undefined) return firstRejection(ctx, [options.binding], 0, BAD_TOKEN);
         }
         revocationIds = tokenIds.length === 0 ? [packet.packet_id] : [packet.packet_id, ...tokenIds];
       }
@@ -95,45 +99,6 @@ export function admissionStep(options: AdmissionStepOptions): GateStep {
         (v) => outcome(v, ctx),
         () => REGISTRY_UNAVAILABLE,
       );
-    },
-  };
-}
-
-/** `rejection`, unless the key-binding check rejects: then that. */
-function bindingBefore(
-  ctx: HandoffContext,
-  binding: GateStep,
-  rejection: StepRejection,
-): StepResult | Promise<StepResult> {
-  const declaredKey = ctx.key;
-  const pick = (result: StepResult): StepResult => {
-    ctx.key = declaredKey;
-    return result ?? rejection;
-  };
-  let bound: StepResult | Promise<StepResult>;
-  try {
-    bound = binding.check(ctx);
-  } catch {
-    return pick(REGISTRY_UNAVAILABLE);
-  }
-  return bound instanceof Promise ? bound.then(pick, () => pick(REGISTRY_UNAVAILABLE)) : pick(bound);
-}
-
-/**
- * `step`, except that when it rejects, `binding` (the registry key-binding step) is asked first and
- * its rejection wins: the reference order puts key binding before everything `step` checks.
- */
-export function bindingFirst(step: GateStep, binding: GateStep): GateStep {
-  const settle = (ctx: HandoffContext, rejection: StepRejection): StepResult | Promise<StepResult> =>
-    bindingBefore(ctx, binding, rejection);
-  return {
-    name: step.name,
-    check(ctx: HandoffContext): StepResult | Promise<StepResult> {
-      const out = step.check(ctx);
-      if (out === undefined) return undefined;
-      if (out instanceof Promise)
-        return out.then((result) => (result === undefined ? undefined : settle(ctx, result)));
-      return settle(ctx, out);
     },
   };
 }

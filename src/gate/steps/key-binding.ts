@@ -28,17 +28,14 @@ export interface KeyBindingStepOptions {
 export const NOT_REGISTERED: StepRejection = Object.freeze({
   reason: REASONS.publicKeyMismatch,
   details: Object.freeze({ detail: 'not_registered' }),
-  audit: 'handoff_rejected_invalid_signature',
 });
 export const KEY_MISMATCH: StepRejection = Object.freeze({
   reason: REASONS.publicKeyMismatch,
   details: Object.freeze({ detail: 'key_mismatch' }),
-  audit: 'handoff_rejected_invalid_signature',
 });
 const SELF_DECLARED_INVALID: StepRejection = Object.freeze({
   reason: REASONS.invalidSignature,
   details: Object.freeze({ check: 'invalid_public_key' }),
-  audit: 'handoff_rejected_invalid_signature',
 });
 export const REGISTRY_UNAVAILABLE: StepRejection = rejection(REASONS.registryUnavailable);
 
@@ -50,15 +47,14 @@ export function keyBindingStep(options: KeyBindingStepOptions): GateStep {
         'a gate needs a trust anchor: pass `registry`, or set `insecureTrustSelfDeclaredKeys: true` to believe self-declared keys',
       );
     }
+    const declared = declaredKeyStep();
     return {
       name: 'key-binding(self-declared, insecure)',
       check(ctx: HandoffContext): StepResult {
-        try {
-          ctx.key = importPublicKeyPem(ctx.packet.public_key);
-          return undefined;
-        } catch {
-          return SELF_DECLARED_INVALID;
-        }
+        const out = declared.check(ctx) as StepResult;
+        // Trusted by the caller's explicit opt-in, not by any anchor.
+        if (out === undefined) ctx.keyBound = true;
+        return out;
       },
     };
   }
@@ -86,7 +82,27 @@ export function keyBindingStep(options: KeyBindingStepOptions): GateStep {
         if (!imported.raw.equals(agent.publicKey.raw)) return KEY_MISMATCH;
       }
       ctx.key = agent.publicKey;
+      ctx.keyBound = true;
       return undefined;
+    },
+  };
+}
+
+/**
+ * The admission path's first key step: import the key the packet declares, so its signature can be
+ * checked before any store is asked. The key is not bound yet (`ctx.keyBound` stays false); the
+ * admission store confirms it against the registry atomically at the end.
+ */
+export function declaredKeyStep(): GateStep {
+  return {
+    name: 'declared-key',
+    check(ctx: HandoffContext): StepResult {
+      try {
+        ctx.key = importPublicKeyPem(ctx.packet.public_key);
+        return undefined;
+      } catch {
+        return SELF_DECLARED_INVALID;
+      }
     },
   };
 }

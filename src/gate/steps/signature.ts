@@ -22,7 +22,6 @@ function reject(check: string): StepRejection {
   return Object.freeze({
     reason: REASONS.invalidSignature,
     details: Object.freeze({ check }),
-    audit: 'handoff_rejected_invalid_signature',
   });
 }
 

@@ -38,12 +38,12 @@ function outcome(ctx: HandoffContext, result: ValidationResult): StepResult {
   if (result.isValid) return undefined;
   const packet = ctx.packet;
   return {
-    reason: result.reason ?? 'Packet validation failed',
+    // A validator without a reason is a broken hook: fail closed under the generic reason.
+    reason: result.reason ?? 'gate_error',
     details: {
       reason: result.reason ?? null,
       issued_at: packet.issued_at.toCanonical(),
       expires_at: packet.expires_at === null ? null : packet.expires_at.toCanonical(),
     },
-    audit: 'handoff_rejected_invalid_packet',
   };
 }

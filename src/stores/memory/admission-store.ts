@@ -17,6 +17,8 @@ export interface MemoryAdmissionStoreOptions {
  * memory stores decides without a microtask.
  */
 export class MemoryAdmissionStore implements AdmissionStore {
+  /** In-process and synchronous at heart: a gate adds no deadline around its calls. */
+  readonly inProcess = true;
   readonly #registry: MemoryAgentRegistry;
   readonly #replay: MemoryReplayStore;
   readonly #revocations: MemoryRevocationStore | undefined;

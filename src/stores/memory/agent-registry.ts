@@ -18,6 +18,8 @@ import { MemoryRevocationStore } from './revocation-store.js';
  * revoked agent never clears it.
  */
 export class MemoryAgentRegistry implements AgentRegistry, AdmissionCapable {
+  /** In-process and synchronous at heart: a gate adds no deadline around its calls. */
+  readonly inProcess = true;
   readonly #agents = new Map<string, RegisteredAgent>();
   readonly #revoked = new Set<string>();
 

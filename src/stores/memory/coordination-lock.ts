@@ -24,6 +24,8 @@ interface LockTable {
  * dropped when their name is next touched, so the table holds at most one entry per name in use.
  */
 export class MemoryCoordinationLock implements CoordinationLock {
+  /** In-process and synchronous at heart: a gate adds no deadline around its calls. */
+  readonly inProcess = true;
   readonly #table: LockTable;
   readonly #owner = Symbol('lock-owner');
 

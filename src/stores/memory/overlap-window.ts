@@ -20,6 +20,8 @@ export interface MemoryOverlapWindowOptions {
  * O(1) amortised, and memory is bounded by the registrations of one window (and by `maxEntries`).
  */
 export class MemoryOverlapWindow implements OverlapWindow {
+  /** In-process and synchronous at heart: a gate adds no deadline around its calls. */
+  readonly inProcess = true;
   readonly #registeredAt = new Map<string, number>();
   readonly #windowMs: number;
   readonly #now: () => number;

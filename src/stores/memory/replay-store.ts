@@ -22,6 +22,8 @@ const MAX_ENTRIES_LIMIT = 100_000_000;
  * full the store is — there is no full scan, not even when the store is full of live entries.
  */
 export class MemoryReplayStore implements ReplayStore {
+  /** In-process and synchronous at heart: a gate adds no deadline around its calls. */
+  readonly inProcess = true;
   readonly #expiresAt = new Map<string, number>();
   readonly #heap = new ExpiryHeap();
   readonly #maxEntries: number;
