@@ -30,9 +30,9 @@ export interface StepReport {
 
 export interface GateHooks {
   /** Before each step runs, in order. */
-  beforeStep?(call: GateCall, step: string): void;
+  readonly beforeStep?: (call: GateCall, step: string) => void;
   /** After each step ran (a rejecting step is the last one of its decision). */
-  afterStep?(call: GateCall, report: StepReport): void;
+  readonly afterStep?: (call: GateCall, report: StepReport) => void;
   /** Once per decision, after the last step. `latencyMs` is the time since `handle` was called. */
-  afterDecision?(call: GateCall, decision: GateDecision, latencyMs: number): void;
+  readonly afterDecision?: (call: GateCall, decision: GateDecision, latencyMs: number) => void;
 }

@@ -97,8 +97,8 @@ describe('bad input through handle', async () => {
         console.log(name, '=>', decision.reason, JSON.stringify(decision.details)?.slice(0, 150));
       expect(decision.decision).toBe('REJECT');
       expect(typeof decision.reason).toBe('string');
-      expect(decision.reason!.length).toBeGreaterThan(0);
-      expect(decision.reason!.length).toBeLessThanOrEqual(256);
+      expect(decision.reason.length).toBeGreaterThan(0);
+      expect(decision.reason.length).toBeLessThanOrEqual(256);
       expect(Object.isFrozen(decision)).toBe(true);
     });
   }

@@ -141,7 +141,7 @@ describe('decisions', () => {
       fn: () => 1,
     });
     expect(Object.isFrozen(d)).toBe(true);
-    expect(d.reason!.length).toBe(256);
+    expect(d.reason.length).toBe(256);
     const details = d.details as Record<string, unknown>;
     expect((details['long'] as string).length).toBe(256);
     expect(Object.keys(details).every((k) => k.length <= 128)).toBe(true);
