@@ -6,30 +6,13 @@
  * contain key material or signatures.
  */
 
-/** Every code an error of this library can carry. */
-export type TrustHandoffErrorCode =
-  | 'ERR_TRUSTHANDOFF'
-  | 'ERR_ATTESTATION'
-  | 'ERR_VERIFICATION'
-  | 'ERR_REPLAY_ATTACK'
-  | 'ERR_INVALID_SIGNATURE'
-  | 'ERR_PUBLIC_KEY_MISMATCH'
-  | 'ERR_PAYLOAD_VALIDATION'
-  | 'ERR_CANONICALIZATION'
-  | 'ERR_CAPABILITY'
-  | 'ERR_STALE_CAPABILITY'
-  | 'ERR_REVOCATION_CONSISTENCY'
-  | 'ERR_ADAPTER'
-  | 'ERR_MISSING_PACKET_ID'
-  | 'ERR_MIDDLEWARE_EXECUTION'
-  | 'ERR_INVALID_KEY'
-  | 'ERR_STORE_UNAVAILABLE'
-  | 'ERR_CONFIGURATION'
-  | 'ERR_CAPABILITY_DERIVATION';
-
-export class TrustHandoffError extends Error {
-  static readonly code: TrustHandoffErrorCode = 'ERR_TRUSTHANDOFF';
-  readonly code: TrustHandoffErrorCode = 'ERR_TRUSTHANDOFF';
+/**
+ * Family bases: never thrown themselves, there to catch a family (`catch (e) { if (e instanceof
+ * CapabilityError) … }`). Each concrete class below has a literal `code`, so `switch (error.code)`
+ * on a {@link TrustHandoffErrors} value narrows to the class.
+ */
+export abstract class TrustHandoffError extends Error {
+  abstract readonly code: TrustHandoffErrorCode;
 
   constructor(message?: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -37,33 +20,27 @@ export class TrustHandoffError extends Error {
   }
 }
 
-/** A result attestation could not be created or did not verify. */
+/** A signature or key binding did not hold (family base). */
+export abstract class VerificationError extends TrustHandoffError {}
+
+/** A capability could not be derived, or went stale (family base). */
+export abstract class CapabilityError extends TrustHandoffError {}
+
+/** A framework adapter or the executor failed around a task (family base). */
+export abstract class AdapterError extends TrustHandoffError {}
+
+/** A result attestation could not be created. */
 export class AttestationError extends TrustHandoffError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_ATTESTATION';
-  override readonly code: TrustHandoffErrorCode = 'ERR_ATTESTATION';
-}
-
-export class VerificationError extends TrustHandoffError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_VERIFICATION';
-  override readonly code: TrustHandoffErrorCode = 'ERR_VERIFICATION';
-}
-
-export class ReplayAttackError extends VerificationError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_REPLAY_ATTACK';
-  override readonly code: TrustHandoffErrorCode = 'ERR_REPLAY_ATTACK';
-}
-
-export class InvalidSignatureError extends VerificationError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_INVALID_SIGNATURE';
-  override readonly code: TrustHandoffErrorCode = 'ERR_INVALID_SIGNATURE';
+  static readonly code = 'ERR_ATTESTATION';
+  readonly code = 'ERR_ATTESTATION';
 }
 
 /** Why a key binding failed: the sender has no registered key, or a different one. */
 export type PublicKeyMismatchDetail = 'not_registered' | 'key_mismatch' | 'agent_revoked';
 
 export class PublicKeyMismatchError extends VerificationError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_PUBLIC_KEY_MISMATCH';
-  override readonly code: TrustHandoffErrorCode = 'ERR_PUBLIC_KEY_MISMATCH';
+  static readonly code = 'ERR_PUBLIC_KEY_MISMATCH';
+  readonly code = 'ERR_PUBLIC_KEY_MISMATCH';
   readonly agentId: string;
   readonly detail: PublicKeyMismatchDetail;
 
@@ -76,24 +53,19 @@ export class PublicKeyMismatchError extends VerificationError {
 
 /** Input that does not form a valid packet, capability, timestamp or wire document. */
 export class PayloadValidationError extends TrustHandoffError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_PAYLOAD_VALIDATION';
-  override readonly code: TrustHandoffErrorCode = 'ERR_PAYLOAD_VALIDATION';
+  static readonly code = 'ERR_PAYLOAD_VALIDATION';
+  readonly code = 'ERR_PAYLOAD_VALIDATION';
 }
 
 /** A value that has no canonical encoding (NaN, a float where only integers are allowed, …). */
 export class CanonicalizationError extends TrustHandoffError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_CANONICALIZATION';
-  override readonly code: TrustHandoffErrorCode = 'ERR_CANONICALIZATION';
-}
-
-export class CapabilityError extends TrustHandoffError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_CAPABILITY';
-  override readonly code: TrustHandoffErrorCode = 'ERR_CAPABILITY';
+  static readonly code = 'ERR_CANONICALIZATION';
+  readonly code = 'ERR_CANONICALIZATION';
 }
 
 export class StaleCapabilityError extends CapabilityError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_STALE_CAPABILITY';
-  override readonly code: TrustHandoffErrorCode = 'ERR_STALE_CAPABILITY';
+  static readonly code = 'ERR_STALE_CAPABILITY';
+  readonly code = 'ERR_STALE_CAPABILITY';
   readonly capabilityId: string;
   readonly reason: string;
 
@@ -105,8 +77,8 @@ export class StaleCapabilityError extends CapabilityError {
 }
 
 export class RevocationConsistencyError extends CapabilityError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_REVOCATION_CONSISTENCY';
-  override readonly code: TrustHandoffErrorCode = 'ERR_REVOCATION_CONSISTENCY';
+  static readonly code = 'ERR_REVOCATION_CONSISTENCY';
+  readonly code = 'ERR_REVOCATION_CONSISTENCY';
   readonly tokenId: string;
   readonly detail: string;
 
@@ -117,48 +89,32 @@ export class RevocationConsistencyError extends CapabilityError {
   }
 }
 
-export class AdapterError extends TrustHandoffError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_ADAPTER';
-  override readonly code: TrustHandoffErrorCode = 'ERR_ADAPTER';
-}
-
 export class MissingPacketIDError extends AdapterError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_MISSING_PACKET_ID';
-  override readonly code: TrustHandoffErrorCode = 'ERR_MISSING_PACKET_ID';
+  static readonly code = 'ERR_MISSING_PACKET_ID';
+  readonly code = 'ERR_MISSING_PACKET_ID';
 }
 
 export class MiddlewareExecutionError extends AdapterError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_MIDDLEWARE_EXECUTION';
-  override readonly code: TrustHandoffErrorCode = 'ERR_MIDDLEWARE_EXECUTION';
+  static readonly code = 'ERR_MIDDLEWARE_EXECUTION';
+  readonly code = 'ERR_MIDDLEWARE_EXECUTION';
 }
 
 /** A key that is not an Ed25519 key of the expected kind, or not a key at all. */
 export class InvalidKeyError extends TrustHandoffError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_INVALID_KEY';
-  override readonly code: TrustHandoffErrorCode = 'ERR_INVALID_KEY';
+  static readonly code = 'ERR_INVALID_KEY';
+  readonly code = 'ERR_INVALID_KEY';
 }
 
 /** A store (replay, revocation, registry, …) failed or timed out. Gates treat this as REJECT. */
 export class StoreUnavailableError extends TrustHandoffError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_STORE_UNAVAILABLE';
-  override readonly code: TrustHandoffErrorCode = 'ERR_STORE_UNAVAILABLE';
+  static readonly code = 'ERR_STORE_UNAVAILABLE';
+  readonly code = 'ERR_STORE_UNAVAILABLE';
 }
 
 /** Options that cannot make a safe component; raised at construction, never per request. */
 export class ConfigurationError extends TrustHandoffError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_CONFIGURATION';
-  override readonly code: TrustHandoffErrorCode = 'ERR_CONFIGURATION';
-}
-
-/** True when `error` was thrown by this library. */
-export function isTrustHandoffError(error: unknown): error is TrustHandoffError {
-  return error instanceof TrustHandoffError;
-}
-
-// Identifiers in messages come from untrusted input; keep messages short and single-line.
-function truncate(value: string, max = 64): string {
-  const oneLine = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+  static readonly code = 'ERR_CONFIGURATION';
+  readonly code = 'ERR_CONFIGURATION';
 }
 
 /** Why a derivation was refused: the child would widen its parent's authority or not be its child. */
@@ -174,12 +130,45 @@ export type CapabilityDerivationReason =
 
 /** A capability derivation that would widen authority; nothing was signed. */
 export class CapabilityDerivationError extends CapabilityError {
-  static override readonly code: TrustHandoffErrorCode = 'ERR_CAPABILITY_DERIVATION';
-  override readonly code: TrustHandoffErrorCode = 'ERR_CAPABILITY_DERIVATION';
+  static readonly code = 'ERR_CAPABILITY_DERIVATION';
+  readonly code = 'ERR_CAPABILITY_DERIVATION';
   readonly reason: CapabilityDerivationReason;
 
   constructor(reason: CapabilityDerivationReason) {
     super(`capability derivation refused: ${reason}`);
     this.reason = reason;
   }
+}
+
+/**
+ * Every error this library throws: `switch (error.code)` narrows to the class. A replay or a bad
+ * signature is never an exception here — it is a REJECT decision (`Replay detected`, `Invalid
+ * signature`) — so the reference's `ReplayAttackError` and `InvalidSignatureError` do not exist.
+ */
+export type TrustHandoffErrors =
+  | AttestationError
+  | PublicKeyMismatchError
+  | PayloadValidationError
+  | CanonicalizationError
+  | StaleCapabilityError
+  | RevocationConsistencyError
+  | MissingPacketIDError
+  | MiddlewareExecutionError
+  | InvalidKeyError
+  | StoreUnavailableError
+  | ConfigurationError
+  | CapabilityDerivationError;
+
+/** Every code an error of this library can carry. */
+export type TrustHandoffErrorCode = TrustHandoffErrors['code'];
+
+/** True when `error` was thrown by this library; then `error.code` narrows the class. */
+export function isTrustHandoffError(error: unknown): error is TrustHandoffErrors {
+  return error instanceof TrustHandoffError;
+}
+
+// Identifiers in messages come from untrusted input; keep messages short and single-line.
+function truncate(value: string, max = 64): string {
+  const oneLine = value.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
 }
