@@ -23,11 +23,13 @@ import { REASONS } from './decision.js';
 export const TOOL_CALL_CONTEXT_KEY = 'trusthandoff.tool_call';
 
 /** What the sender signs about a tool call (under {@link TOOL_CALL_CONTEXT_KEY}). */
-export interface ToolCallBinding {
+// A type alias, not an interface: it must be assignable to a packet's JSON `context`.
+ 
+export type ToolCallBinding = {
   readonly name: string;
   /** {@link toolArgumentsDigest} of the call's arguments. */
   readonly arguments_sha256: string;
-}
+};
 
 /** The expected tool call: its name and either its arguments or their digest. */
 export type ExpectedToolCall =

@@ -13,9 +13,10 @@ import {
   type SignedTaskPacket,
   type TtlPolicy,
 } from '../packet/types.js';
-import { packetFromJson } from '../packet/wire.js';
+import { packetFromOwnedJson } from '../packet/wire.js';
 import { isPlainObject } from '../wire/json-value.js';
 import { parseJson, type JsonLimits } from '../wire/parse-json.js';
+import { snapshotJson } from '../wire/snapshot.js';
 import type { GateEnvelope } from './context.js';
 
 export interface GateParseOptions {
@@ -37,15 +38,23 @@ export interface ParseFailure {
 export function parseGateInput(input: unknown, options: GateParseOptions): GateEnvelope | ParseFailure {
   let raw: unknown = input;
   try {
-    if (typeof input === 'string' || input instanceof Uint8Array) raw = parseJson(input, options.limits);
+    // Wire input is parsed into values this library owns; an object is read exactly once into the
+    // library's own frozen copy (the same size and depth limits), so a getter or Proxy cannot show one
+    // value to the checks and another to the task. Packets and chains this library built and froze
+    // are kept as they are.
+    raw =
+      typeof input === 'string' || input instanceof Uint8Array
+        ? parseJson(input, options.limits)
+        : snapshotJson(input, options.limits, isChecked);
     const object = requireObject(raw, 'envelope');
     if (object['packet'] === undefined) throw fail('envelope.packet', 'is required');
     if (object['chain'] === undefined) throw fail('envelope.chain', 'is required');
     const packet = isChecked(object['packet'])
       ? checkedPacket(object['packet'] as SignedTaskPacket, options.ttlPolicy ?? DEFAULT_TTL_POLICY)
-      : packetFromJson(
+      : packetFromOwnedJson(
           object['packet'],
           options.ttlPolicy === undefined ? {} : { ttlPolicy: options.ttlPolicy },
+          true,
         );
     const chain = isChecked(object['chain'])
       ? (object['chain'] as DelegationChain)

@@ -1,3 +1,4 @@
+import type { JsonLimits } from '../wire/parse-json.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PayloadValidationError } from '../errors.js';
 import type { JsonObject, JsonValue } from '../wire/json-value.js';
@@ -50,6 +51,11 @@ export interface CreatePacketOptions {
   readonly ttlPolicy?: TtlPolicy;
   /** Clock in epoch milliseconds for the default `issued_at` (default `Date.now`). */
   readonly now?: () => number;
+  /**
+   * Size and depth limits for `context` and `ai_provenance` (default: the wire parser's, 1 MiB and
+   * depth 64), so a packet that no default gate would parse is refused here, not downstream.
+   */
+  readonly limits?: Partial<JsonLimits>;
 }
 
 const INPUT_FIELDS = new Set([
@@ -101,6 +107,8 @@ export function createTaskPacket(input: TaskPacketInput, options: CreatePacketOp
         ttl_seconds: ttlSeconds,
       },
       options.ttlPolicy ?? DEFAULT_TTL_POLICY,
+      false,
+      options.limits,
     ),
   );
 }

@@ -5,6 +5,8 @@
  */
 import { PayloadValidationError } from '../errors.js';
 import { isPlainObject, type JsonObject, type JsonValue } from '../wire/json-value.js';
+import type { JsonLimits } from '../wire/parse-json.js';
+import { deepFreezeJson, snapshotJson } from '../wire/snapshot.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { freezeChecked, freezeCheckedPermissions } from './checked.js';
 import { resolveTtl } from './ttl-policy.js';
@@ -122,13 +124,27 @@ export function toProvenance(value: unknown): Provenance | null {
   });
 }
 
-export function toContext(value: unknown): JsonObject {
-  if (value === undefined) return {};
-  return requireObject(value, 'context') as JsonObject;
+/**
+ * The packet's free-form JSON (`context`, `ai_provenance`), deep-frozen so nothing reachable from a
+ * checked packet changes after signing or verification: a value this library owns (just parsed or
+ * snapshotted) is frozen in place, a caller's value is copied first (read once, see snapshotJson).
+ */
+function ownJson(value: unknown, owned: boolean, path: string, limits: Partial<JsonLimits>): JsonValue {
+  return owned ? deepFreezeJson(value as JsonValue) : snapshotJson(value, limits, undefined, path);
 }
 
-export function toJsonValueOrNull(value: unknown): JsonValue | null {
-  return value === undefined ? null : (value as JsonValue);
+export function toContext(value: unknown, owned = false, limits: Partial<JsonLimits> = {}): JsonObject {
+  if (value === undefined) return Object.freeze({});
+  return ownJson(requireObject(value, 'context'), owned, 'context', limits) as JsonObject;
+}
+
+export function toJsonValueOrNull(
+  value: unknown,
+  owned = false,
+  limits: Partial<JsonLimits> = {},
+  path = 'ai_provenance',
+): JsonValue | null {
+  return value === undefined || value === null ? null : ownJson(value, owned, path, limits);
 }
 
 export function toChain(value: unknown): DelegationChain {
@@ -169,6 +185,10 @@ export function buildPacketFields(
     readonly ttl_seconds: number | null;
   },
   ttlPolicy: TtlPolicy,
+  /** True when `raw` is this library's own (just parsed or snapshotted): frozen in place, not copied. */
+  owned = false,
+  /** Limits for copying a caller's `context` / `ai_provenance`. */
+  limits: Partial<JsonLimits> = {},
 ): TaskPacketDraft {
   const ttl = resolveTtl(
     {
@@ -191,7 +211,7 @@ export function buildPacketFields(
     intent: requireString(raw['intent'], 'intent'),
     task_type: optionalString(raw['task_type'], 'task_type'),
     goal: optionalString(raw['goal'], 'goal'),
-    context: toContext(raw['context']),
+    context: toContext(raw['context'], owned, limits),
     memory_refs: Object.freeze(stringList(raw['memory_refs'], 'memory_refs')),
     permissions: toPermissions(raw['permissions'] ?? {}),
     constraints: toConstraints(raw['constraints']),
@@ -199,6 +219,6 @@ export function buildPacketFields(
     signature_algo: 'Ed25519',
     risk_level: ttl.risk_level,
     ttl_seconds: ttl.ttl_seconds,
-    ai_provenance: toJsonValueOrNull(raw['ai_provenance']),
+    ai_provenance: toJsonValueOrNull(raw['ai_provenance'], owned, limits),
   };
 }

@@ -38,10 +38,25 @@ export type WireForm = 'reference' | 'compact';
 
 const PACKET_FIELD_SET: ReadonlySet<string> = new Set(PACKET_FIELDS);
 
-/** A signed packet from parsed JSON. Throws PayloadValidationError; does not verify the signature. */
+/**
+ * A signed packet from parsed JSON. Throws PayloadValidationError; does not verify the signature.
+ * The packet's free-form JSON is copied (read once), so the caller's object may change afterwards.
+ */
 export function packetFromJson(
   value: unknown,
   options: Pick<ParseOptions, 'ttlPolicy'> = {},
+): SignedTaskPacket {
+  return packetFromOwnedJson(value, options, false);
+}
+
+/**
+ * {@link packetFromJson} for a value this library owns (it just parsed or snapshotted it): its
+ * free-form JSON is frozen in place instead of copied. Not exported from the package.
+ */
+export function packetFromOwnedJson(
+  value: unknown,
+  options: Pick<ParseOptions, 'ttlPolicy'>,
+  owned: boolean,
 ): SignedTaskPacket {
   const raw = requireObject(value, 'packet');
   rejectUnknownFields(raw, PACKET_FIELD_SET, 'packet');
@@ -58,6 +73,7 @@ export function packetFromJson(
       ttl_seconds: optionalInteger(raw['ttl_seconds'], 'ttl_seconds'),
     },
     options.ttlPolicy ?? DEFAULT_TTL_POLICY,
+    owned,
   ) as TaskPacketDraft & { signature: string; public_key: string };
   packet.signature = requireString(raw['signature'], 'signature');
   packet.public_key = requireString(raw['public_key'], 'public_key');
@@ -66,7 +82,7 @@ export function packetFromJson(
 
 /** Parse a packet from wire JSON (either SPEC §2.2 form, or any valid JSON). */
 export function parsePacket(input: string | Uint8Array, options: ParseOptions = {}): SignedTaskPacket {
-  return packetFromJson(parseJson(input, options.limits), options);
+  return packetFromOwnedJson(parseJson(input, options.limits), options, true);
 }
 
 /** Parse a `{packet, chain}` envelope; unknown envelope fields are ignored, as in the reference. */
@@ -74,7 +90,10 @@ export function parseEnvelope(input: string | Uint8Array, options: ParseOptions 
   const raw = requireObject(parseJson(input, options.limits), 'envelope');
   if (raw['packet'] === undefined) throw fail('envelope.packet', 'is required');
   if (raw['chain'] === undefined) throw fail('envelope.chain', 'is required');
-  return Object.freeze({ packet: packetFromJson(raw['packet'], options), chain: toChain(raw['chain']) });
+  return Object.freeze({
+    packet: packetFromOwnedJson(raw['packet'], options, true),
+    chain: toChain(raw['chain']),
+  });
 }
 
 const REFERENCE_LAYOUT = {

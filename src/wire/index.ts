@@ -21,3 +21,4 @@ export {
 export { pythonFloatRepr, canonicalNumber } from './python-float.js';
 export { Timestamp } from './timestamp.js';
 export { decodeBase64, decodeBase64Url, encodeBase64, encodeBase64Url } from './base64.js';
+export { snapshotJson, deepFreezeJson } from './snapshot.js';
