@@ -17,7 +17,6 @@ import {
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
-  EventBus,
   TrustHandoffMiddleware,
   createEnvelope,
   issueTaskPacket,
@@ -82,7 +81,6 @@ async function makeGate(corpus: Corpus, stores: Stores): Promise<TrustHandoffMid
   return new TrustHandoffMiddleware({
     agentId: corpus.receiver,
     ...stores,
-    events: new EventBus({ capacity: 1000 }),
   });
 }
 

@@ -24,7 +24,7 @@ export const TOOL_CALL_CONTEXT_KEY = 'trusthandoff.tool_call';
 
 /** What the sender signs about a tool call (under {@link TOOL_CALL_CONTEXT_KEY}). */
 // A type alias, not an interface: it must be assignable to a packet's JSON `context`.
- 
+
 export type ToolCallBinding = {
   readonly name: string;
   /** {@link toolArgumentsDigest} of the call's arguments. */

@@ -14,17 +14,24 @@ import { PayloadValidationError } from '../errors.js';
 import { JsonFloat, type JsonArray, type JsonObject, type JsonValue } from './json-value.js';
 
 export interface JsonLimits {
-  /** Largest accepted document, in UTF-8 bytes. Default 1 MiB. */
+  /** Largest accepted document, in UTF-8 bytes. Default 64 KiB (see {@link DEFAULT_JSON_LIMITS}). */
   readonly maxBytes: number;
-  /** Deepest accepted nesting of arrays and objects (the outermost container is depth 1). Default 64. */
+  /** Deepest accepted nesting of arrays and objects (the outermost container is depth 1). Default 32. */
   readonly maxDepth: number;
   /** Longest integer literal, in digits. Default 4300, Python's own `int` limit. */
   readonly maxIntegerDigits: number;
 }
 
+/**
+ * Chosen from what task packets need, not from what a parser survives: the reference's own envelopes
+ * are 0.6–1.3 KB, and a delegated task carries references (`memory_refs`), not documents. At 64 KiB
+ * and depth 32 the worst unauthenticated input costs a few milliseconds before its REJECT (`npm run
+ * bench -- worst-input`); at 1 MiB it cost hundreds. Raise them knowingly, on both sides: creating a
+ * packet uses the same limits, so nothing is signed that a default verifier would refuse to parse.
+ */
 export const DEFAULT_JSON_LIMITS: JsonLimits = Object.freeze({
-  maxBytes: 1_048_576,
-  maxDepth: 64,
+  maxBytes: 65_536,
+  maxDepth: 32,
   maxIntegerDigits: 4300,
 });
 
