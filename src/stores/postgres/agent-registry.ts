@@ -57,7 +57,9 @@ export class PostgresAgentRegistry implements AgentRegistry {
       `INSERT INTO ${agents} AS a (agent_id, revoked_at) VALUES ($1, now())
        ON CONFLICT (agent_id) DO UPDATE SET revoked_at = EXCLUDED.revoked_at WHERE a.revoked_at IS NULL`,
     );
-    this.#isRevoked = statement(`SELECT revoked_at IS NOT NULL AS revoked FROM ${agents} WHERE agent_id = $1`);
+    this.#isRevoked = statement(
+      `SELECT revoked_at IS NOT NULL AS revoked FROM ${agents} WHERE agent_id = $1`,
+    );
   }
 
   /** This store's own per-call deadline, ms; a gate adds none of its own on top. */

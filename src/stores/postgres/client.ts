@@ -185,10 +185,12 @@ export class PostgresStatementRunner {
     }
     const maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     if (!Number.isInteger(maxInFlight) || maxInFlight < 1 || maxInFlight > MAX_IN_FLIGHT_LIMIT) {
-      throw new ConfigurationError(`${storeName}: maxInFlight must be an integer in [1, ${MAX_IN_FLIGHT_LIMIT}]`);
+      throw new ConfigurationError(
+        `${storeName}: maxInFlight must be an integer in [1, ${MAX_IN_FLIGHT_LIMIT}]`,
+      );
     }
     this.pool = pool as PostgresPool;
-    this.schema = quotedSchema(options.schema ?? DEFAULT_SCHEMA, storeName);
+    this.schema = quotedSchema(options.schema === undefined ? DEFAULT_SCHEMA : options.schema, storeName);
     this.timeoutMs = timeoutMs;
     this.#maxInFlight = maxInFlight;
     this.#onTimeout = () => new StoreUnavailableError(`postgres call timed out after ${timeoutMs} ms`);

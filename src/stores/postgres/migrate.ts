@@ -109,7 +109,7 @@ export async function migrate(pool: PostgresPool, options: MigrateOptions = {}):
   if (options === null || typeof options !== 'object') {
     throw new ConfigurationError('migrate: options must be an object');
   }
-  const schemaName = options.schema ?? DEFAULT_SCHEMA;
+  const schemaName = options.schema === undefined ? DEFAULT_SCHEMA : options.schema;
   const schema = quotedSchema(schemaName, 'migrate');
   const timeoutMs = options.timeoutMs ?? DEFAULT_MIGRATE_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_MIGRATE_TIMEOUT_MS) {
