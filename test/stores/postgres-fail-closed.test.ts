@@ -118,10 +118,27 @@ describe('fail closed without a PostgreSQL server (stub pools)', () => {
     }
   });
 
-  it('a failing statement closes its connection; a connection that arrives too late goes straight back', async () => {
+  it('a broken connection is closed, one the server answered with an error goes back, one that arrives too late goes straight back', async () => {
     const failing = stubClient(() => Promise.reject(new Error('server closed the connection')));
     await expectAllUnavailable(stores(stubPool(() => Promise.resolve(failing))), 'failing');
     expect(failing.released.every((d) => d instanceof Error)).toBe(true);
+
+    // An error the server reported (here: undefined_table) leaves the connection sound: it goes back.
+    const answered = stubClient(() =>
+      Promise.reject(
+        Object.assign(new Error('relation does not exist'), { severity: 'ERROR', code: '42P01' }),
+      ),
+    );
+    await expectAllUnavailable(stores(stubPool(() => Promise.resolve(answered))), 'server-error');
+    expect(answered.released.length).toBeGreaterThan(0);
+    expect(answered.released.every((d) => d === undefined)).toBe(true);
+    const fatal = stubClient(() =>
+      Promise.reject(
+        Object.assign(new Error('terminating connection'), { severity: 'FATAL', code: '57P01' }),
+      ),
+    );
+    await expectAllUnavailable(stores(stubPool(() => Promise.resolve(fatal))), 'fatal');
+    expect(fatal.released.every((d) => d instanceof Error)).toBe(true);
 
     const late = stubClient(() => Promise.resolve({ rows: [] }));
     let queried = false;

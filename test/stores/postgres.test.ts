@@ -167,6 +167,22 @@ describe.skipIf(!available)('PostgreSQL stores', () => {
       expect(await codeOf(stores.agentRegistry.isRevoked('agent:x'))).toBe('ERR_STORE_UNAVAILABLE');
       expect(await codeOf(stores.revocationStore.isRevoked('cap'))).toBe('ERR_STORE_UNAVAILABLE');
     });
+
+    it('a statement the server refuses keeps its connection (no reconnect storm on a misconfiguration)', async () => {
+      const pool = makePool(POSTGRES_URL, { max: 1 });
+      try {
+        const pid = async (): Promise<unknown> =>
+          (await pool.query('SELECT pg_backend_pid() AS pid')).rows[0];
+        const before = await pid();
+        const unmigrated = createPostgresStores({ pool, schema: newSchema() });
+        for (let i = 0; i < 3; i++) {
+          expect(await codeOf(unmigrated.revocationStore.isRevoked('cap'))).toBe('ERR_STORE_UNAVAILABLE');
+        }
+        expect(await pid()).toEqual(before);
+      } finally {
+        await pool.end();
+      }
+    });
   });
 
   describe('schema', () => {

@@ -153,6 +153,18 @@ export function checkIn(client: PostgresPoolClient, destroy?: Error): void {
 
 function absorb(): void {}
 
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error('postgres call failed');
+}
+
+/** An error the server reported (an ErrorResponse: severity and SQLSTATE), not a broken connection. */
+function isServerError(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const { severity, code } = error as { severity?: unknown; code?: unknown };
+  // FATAL and PANIC end the session; only ERROR leaves the connection usable.
+  return severity === 'ERROR' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}
+
 // The `statement_timeout` each connection was last given by a store, so it is set once per
 // connection (one round trip when the connection is new), not per call.
 const sessionTimeouts = new WeakMap<PostgresPoolClient, number>();
@@ -234,7 +246,10 @@ export class PostgresStatementRunner {
         }
         return result.rows;
       } catch (error) {
-        giveBack(client, error instanceof Error ? error : new Error('postgres call failed'));
+        // The server answered with an error (a missing table, a cancelled statement): the connection
+        // is idle and sound, and closing it would turn a misconfiguration into a reconnect storm.
+        // Anything else may have left it mid-protocol: close it.
+        giveBack(client, isServerError(error) ? undefined : asError(error));
         throw error;
       }
     })();
