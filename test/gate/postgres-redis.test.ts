@@ -14,7 +14,6 @@ import {
   createEnvelope,
   issueTaskPacket,
   replayKey,
-  type PacketDecision,
   type SignedTaskPacket,
 } from '../../src/index.js';
 import {
@@ -45,6 +44,8 @@ function within<T>(promise: Promise<T>): Promise<T> {
     ),
   ]);
 }
+
+type Decision = Awaited<ReturnType<TrustHandoffMiddleware['handle']>>;
 
 const packetFrom = (identity: AgentIdentity): SignedTaskPacket =>
   issueTaskPacket(identity, { to_agent: receiver.agentId, intent: 'summarize', risk_level: 'read' });
@@ -149,7 +150,7 @@ describe.skipIf(!available)('a gate on PostgreSQL (registry, revocations) and Re
     });
   });
 
-  async function decide(n: number, identity: AgentIdentity): Promise<[SignedTaskPacket, PacketDecision][]> {
+  async function decide(n: number, identity: AgentIdentity): Promise<[SignedTaskPacket, Decision][]> {
     const packets = Array.from({ length: n }, () => packetFrom(identity));
     const decisions = await within(Promise.all(packets.map((p) => gate.handle(envelope(p)))));
     return packets.map((p, i) => [p, decisions[i]!]);
@@ -169,7 +170,7 @@ describe.skipIf(!available)('a gate on PostgreSQL (registry, revocations) and Re
     await operator.agentRegistry.register(bob.agentId, bob.publicKeyPem);
     expect((await decide(10, bob)).every(([, d]) => d.decision === 'ACCEPT')).toBe(true);
 
-    const onlyReason = (decisions: [SignedTaskPacket, PacketDecision][], reason: string): void => {
+    const onlyReason = (decisions: [SignedTaskPacket, Decision][], reason: string): void => {
       expect(decisions.map(([, d]) => [d.decision, d.reason])).toEqual(
         decisions.map(() => ['REJECT', reason]),
       );
