@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^trusthandoff$/, replacement: src('index.ts') },
       { find: /^trusthandoff\/redis$/, replacement: src('stores/redis/index.ts') },
+      { find: /^trusthandoff\/postgres$/, replacement: src('stores/postgres/index.ts') },
     ],
   },
   test: {

@@ -3,7 +3,9 @@
  * {@link StoreBackend} and calls {@link runStoreContract}; the assertions are the same for all.
  *
  * A backend hands out handles onto named state: two handles with the same namespace share state (two
- * verifier processes on one Redis), different namespaces are isolated (two key prefixes). Timing uses
+ * verifier processes on one Redis), different namespaces are isolated (two key prefixes). A backend
+ * that offers only some stores (PostgreSQL: registry and revocations) runs those contracts, which
+ * take only the stores they test. Timing uses
  * the real clock with short lifetimes so that the same test runs against a server-side expiry.
  */
 import { randomUUID, generateKeyPairSync } from 'node:crypto';
@@ -129,7 +131,7 @@ export function replayStoreContract(backend: StoreBackend): void {
   });
 }
 
-export function revocationStoreContract(backend: StoreBackend): void {
+export function revocationStoreContract(backend: Pick<StoreBackend, 'name' | 'revocationStore'>): void {
   describe(`${backend.name} RevocationStore contract`, () => {
     it('an unknown id is not revoked; a revoked id is, idempotently', async () => {
       const store = backend.revocationStore(ns());
@@ -156,7 +158,7 @@ export function revocationStoreContract(backend: StoreBackend): void {
   });
 }
 
-export function agentRegistryContract(backend: StoreBackend): void {
+export function agentRegistryContract(backend: Pick<StoreBackend, 'name' | 'agentRegistry'>): void {
   describe(`${backend.name} AgentRegistry contract`, () => {
     const alice = AgentIdentity.generate();
     const aliceRotated = AgentIdentity.generate();

@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+export const POSTGRES_URL = process.env['POSTGRES_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
 export const IN_CI = process.env['CI'] === 'true';
 
 /** True when a TCP connection to `url`'s host and port opens within `timeoutMs`. */
@@ -37,5 +38,21 @@ export async function redisAvailable(): Promise<boolean> {
   if (!reachable && IN_CI) throw new Error(`CI=true and Redis at ${REDIS_URL} is unreachable`);
   if (!reachable)
     console.warn(`Redis at ${REDIS_URL} is unreachable: Redis suites are skipped (CI=true fails instead)`);
+  return reachable;
+}
+
+/**
+ * Resolve whether the PostgreSQL suites should run. Throws in CI when PostgreSQL is unreachable so
+ * that the run fails instead of skipping.
+ */
+export async function postgresAvailable(): Promise<boolean> {
+  const url = new URL(POSTGRES_URL);
+  if (url.port === '') url.port = '5432';
+  const reachable = await canReach(url.href);
+  if (!reachable && IN_CI) throw new Error(`CI=true and PostgreSQL at ${url.host} is unreachable`);
+  if (!reachable)
+    console.warn(
+      `PostgreSQL at ${url.host} is unreachable: PostgreSQL suites are skipped (CI=true fails instead)`,
+    );
   return reachable;
 }
