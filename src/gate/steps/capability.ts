@@ -138,6 +138,9 @@ const CHAIN_NOT_ENDING_WITH_TOKEN: StepRejection = Object.freeze({
   details: Object.freeze({ detail: 'last_token_differs' }),
 });
 const DECODED_TOKENS = 1024;
+// A typical token is about 900 characters; longer ones are decoded every time and never kept, so the
+// memo stays a few MB however hostile the traffic.
+const MEMO_MAX_TOKEN_LENGTH = 4096;
 
 // Chain verifier reasons → the step's reasons; anything not listed is `capability_chain_invalid`.
 const CHAIN_REASONS: Readonly<Partial<Record<CapabilityChainReason, CapabilityStepReason>>> = Object.freeze({
@@ -203,14 +206,18 @@ export function capabilityStep(options: CapabilityStepOptions): GateStep {
   const verifier = createCapabilityChainVerifier(verifierOptions);
 
   // Tokens are reused by many packets: each is decoded once per step (bounded; a decoded capability
-  // is frozen). A token that does not decode is not kept, so junk cannot fill the memo.
-  const decode = boundedMemo<DelegationCapability | undefined>(DECODED_TOKENS, maxTokenLength, (token) => {
+  // is frozen). A token that does not decode throws inside the memo, which then keeps nothing.
+  const memoKeyLength = Math.min(maxTokenLength, MEMO_MAX_TOKEN_LENGTH);
+  const decodeMemo = boundedMemo(DECODED_TOKENS, memoKeyLength, (token) =>
+    decodeCapabilityToken(token, { maxTokenLength }),
+  );
+  const decode = (token: string): DelegationCapability | undefined => {
     try {
-      return decodeCapabilityToken(token, { maxTokenLength });
+      return decodeMemo(token);
     } catch {
       return undefined;
     }
-  });
+  };
 
   return {
     name: 'capability',
