@@ -357,7 +357,12 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
     if (found.agent === undefined) return 'issuer_not_registered';
     if (found.revoked === FAILED) return 'registry_unavailable';
     if (found.revoked) return 'issuer_revoked';
-    if (!found.agent.publicKey.raw.equals(presented.raw)) return 'issuer_key_mismatch';
+    try {
+      if (!found.agent.publicKey.raw.equals(presented.raw)) return 'issuer_key_mismatch';
+    } catch {
+      // A registry that answers with something other than a registered agent cannot be trusted.
+      return 'registry_unavailable';
+    }
     return undefined;
   }
 
