@@ -253,6 +253,15 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
       details: { chain_reason: 'expired', index: 1, capability_id: 'cap-child' },
     },
     {
+      name: 'link not yet valid (the gate’s clock is two minutes before the root was issued)',
+      arrange: (s) => {
+        s.clock.ms = at('2026-03-08T11:58:00Z').epochMillis;
+      },
+      envelope: standard,
+      reason: CAPABILITY_REASONS.notYetValid,
+      details: { chain_reason: 'issued_in_future', index: 0, capability_id: 'cap-root' },
+    },
+    {
       name: 'bad signature on an ancestor',
       envelope: (s) => {
         const packet = s.packet();
