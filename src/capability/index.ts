@@ -27,6 +27,7 @@ export {
   createCapabilityChainVerifier,
   verifyCapabilityChain,
   DEFAULT_MAX_CHAIN_LENGTH,
+  DEFAULT_CHAIN_STORE_TIMEOUT_MS,
   type CapabilityChainReason,
   type CapabilityChainResult,
   type CapabilityChainVerifier,

@@ -120,29 +120,39 @@ export function createHumanApproval(
 
 /** The envelope with `approvals` added to those it already carries. */
 export function attachApprovals(envelope: GateEnvelope, approvals: readonly HumanApproval[]): GateEnvelope {
-  return Object.freeze({
+  const out = {
     packet: envelope.packet,
     chain: envelope.chain,
     approvals: Object.freeze([...(envelope.approvals ?? []), ...approvals]),
-  });
+  };
+  const capabilityChain = envelope.capability_chain;
+  return Object.freeze(capabilityChain === undefined ? out : { ...out, capability_chain: capabilityChain });
 }
 
 /**
- * An envelope as wire JSON, approvals included. `reference` (default): the reference's layout, whose
- * sorted keys put `approvals` first; the reference itself ignores the field.
+ * An envelope as wire JSON, approvals and capability chain included. `reference` (default): the
+ * reference's layout, whose sorted keys put `approvals` and `capability_chain` before `chain`; the
+ * reference itself ignores both fields.
  */
 export function serializeGateEnvelope(envelope: GateEnvelope, form: WireForm = 'reference'): string {
   const base = serializeEnvelope(envelope, form);
   const approvals = envelope.approvals;
-  if (approvals === undefined || approvals.length === 0) return base;
+  const capabilityChain = envelope.capability_chain;
+  const hasApprovals = approvals !== undefined && approvals.length > 0;
+  if (!hasApprovals && capabilityChain === undefined) return base;
   const reference = form === 'reference';
-  const encoded = encodeJson(approvals, {
+  const layout = {
     sortKeys: true,
     itemSeparator: reference ? ', ' : ',',
     keySeparator: reference ? ': ' : ':',
     asciiOnly: true,
-  });
-  return `{"approvals":${reference ? ' ' : ''}${encoded},${reference ? ' ' : ''}${base.slice(1)}`;
+  };
+  const space = reference ? ' ' : '';
+  let prefix = '';
+  if (hasApprovals) prefix += `"approvals":${space}${encodeJson(approvals, layout)},${space}`;
+  if (capabilityChain !== undefined)
+    prefix += `"capability_chain":${space}${encodeJson([...capabilityChain], layout)},${space}`;
+  return `{${prefix}${base.slice(1)}`;
 }
 
 export interface ApprovalVerifierOptions {
