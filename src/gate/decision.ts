@@ -7,6 +7,7 @@ import { Timestamp } from '../wire/timestamp.js';
 
 import type { DelegationCapability } from '../capability/types.js';
 import type { ValidationReason } from '../packet/validate.js';
+import type { CapabilityStepReason } from './steps/capability.js';
 import type { DelegationChain, SignedTaskPacket } from '../packet/types.js';
 
 export type DecisionKind = 'ACCEPT' | 'REJECT';
@@ -106,7 +107,7 @@ export type RejectReason =
   | CustomRejectReason;
 
 /** The capability step's reasons (see `capabilityStep`). */
-export type CapabilityRejectReason = `capability_${string}`;
+export type CapabilityRejectReason = CapabilityStepReason;
 
 /** An ACCEPT: carries the packet (and chain) the gate verified, so nobody needs to look it up again. */
 export interface AcceptDecision {

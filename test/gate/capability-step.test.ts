@@ -732,3 +732,50 @@ describe('capability chain events', () => {
     );
   });
 });
+
+describe('the gate option `capabilities`', () => {
+  it.each<Path>(['admission', 'per-store'])(
+    'builds the step from the gate’s own stores, clock and deadline (%s path)',
+    async (path) => {
+      const s = await setup(path);
+      const registry = path === 'admission' ? s.registry : perStoreRegistry(s.registry);
+      const gate = new TrustHandoffMiddleware({
+        agentId: inbox.agentId,
+        registry,
+        replayStore: s.replayStore,
+        revocationStore: s.revocations,
+        now: s.clock.now,
+        env: {},
+        capabilities: { trustedRoots: [planner.agentId] },
+      });
+      expect(gate.path).toBe(path);
+      const names = gate.stepNames;
+      expect(names.slice(-2)).toEqual(['capability', path === 'admission' ? 'admission' : 'replay']);
+      if (path === 'per-store') expect(names.indexOf('revocation')).toBeLessThan(names.indexOf('capability'));
+      expect((await gate.handle(s.envelope(s.packet()))).decision).toBe('ACCEPT');
+      // The gate's revocation store is the step's: a revoked link rejects, and the nonce stays unspent.
+      await s.revocations.revoke('cap-child');
+      const packet = s.packet();
+      expect(reject(await gate.handle(s.envelope(packet))).reason).toBe('capability_revoked');
+      expect(await s.unspent(packet)).toBe(true);
+      // Without a token the step refuses (required by default).
+      const bare = s.packet({ capability_token: null });
+      expect(reject(await gate.handle(createEnvelope(bare))).reason).toBe('capability_required');
+    },
+  );
+
+  it('a capability chain from an untrusted root is refused before replay', async () => {
+    const s = await setup('admission');
+    const gate = new TrustHandoffMiddleware({
+      agentId: inbox.agentId,
+      registry: s.registry,
+      replayStore: s.replayStore,
+      now: s.clock.now,
+      env: {},
+      capabilities: { trustedRoots: [researcher.agentId] },
+    });
+    const packet = s.packet();
+    expect(reject(await gate.handle(s.envelope(packet))).reason).toBe('capability_untrusted_root');
+    expect(await s.unspent(packet)).toBe(true);
+  });
+});
