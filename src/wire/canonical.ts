@@ -108,7 +108,14 @@ export function canonicalCapabilityJson(value: unknown): string {
   return encodeRoot(value, CAPABILITY_STYLE);
 }
 
-/** How attestation results and reasons are encoded for their hashes. */
+/**
+ * How an attestation result (and reason) is encoded for its hash:
+ *  - `'reference'` (default): SPEC §2.4, integers only, as the Python 0.4.0 reference hashes results.
+ *  - `'decimals-v1'`: the decimals extension of SPEC §10.6 — non-integral numbers allowed, written as
+ *    Python's `repr(float)` (the number rule of SPEC §2.1). Results without decimals hash to exactly
+ *    the same bytes either way; results with decimals cannot be checked by the Python 0.4.0 reference
+ *    (its `verify_attestation` refuses them). Signer and verifier must both opt in.
+ */
 export type OutcomeEncoding = 'reference' | 'decimals-v1';
 
 /**
@@ -282,7 +289,7 @@ function hasLoneSurrogate(key: string): boolean {
 function encodeNumber(value: number, style: Layout): string {
   if (style.integersOnly) {
     if (!Number.isInteger(value) || value >= 1e21 || value <= -1e21) {
-      throw new EncodeFailure('only integers are allowed here');
+      throw new EncodeFailure('only integers are allowed here (decimals need the decimals-v1 outcome encoding)');
     }
     return value === 0 ? '0' : String(value);
   }
