@@ -289,7 +289,9 @@ function hasLoneSurrogate(key: string): boolean {
 function encodeNumber(value: number, style: Layout): string {
   if (style.integersOnly) {
     if (!Number.isInteger(value) || value >= 1e21 || value <= -1e21) {
-      throw new EncodeFailure('only integers are allowed here (decimals need the decimals-v1 outcome encoding)');
+      throw new EncodeFailure(
+        'only integers are allowed here (decimals need the decimals-v1 outcome encoding)',
+      );
     }
     return value === 0 ? '0' : String(value);
   }
