@@ -34,6 +34,7 @@ const receiver = AgentIdentity.generate();
 
 interface Gate {
   handle(packet: SignedTaskPacket, form: 'object' | 'reference' | 'compact'): Promise<PacketDecision>;
+  readonly middleware: TrustHandoffMiddleware;
 }
 
 async function gate(now: () => number = () => T0): Promise<Gate> {
@@ -49,6 +50,7 @@ async function gate(now: () => number = () => T0): Promise<Gate> {
     env: {},
   });
   return {
+    middleware,
     handle: (packet, form) => {
       const envelope = createEnvelope(packet, createChain(packet));
       return middleware.handle(form === 'object' ? envelope : serializeEnvelope(envelope, form));
@@ -211,6 +213,31 @@ describe('what no verifier could accept is never signed (issue 9.3)', () => {
     expect(() =>
       issueTaskPacket(sender, { to_agent: receiver.agentId, intent: '\ud800', context: { a: '\udfff' } }),
     ).not.toThrow();
+  });
+
+  it('a gate refuses duplicate keys and lone-surrogate keys, as wire text and as objects (issue 9.3)', async () => {
+    const packet = issueTaskPacket(sender, {
+      to_agent: receiver.agentId,
+      intent: 'pay',
+      context: { amount: 10 },
+    });
+    const wire = serializeEnvelope(createEnvelope(packet), 'compact');
+    expect(wire).toContain('"context":{"amount":10}');
+    // The signed value first, an unsigned one after it: JSON.parse (and the reference) keep the last.
+    const duplicated = wire.replace('"context":{"amount":10}', '"context":{"amount":10,"amount":1000000}');
+    const surrogate = wire.replace('"context":{"amount":10}', '"context":{"amount\\ud800":10}');
+    for (const text of [duplicated, surrogate]) {
+      const decision = await (await gate()).middleware.handle(text);
+      expect([decision.decision, decision.details?.['error']]).toEqual(['REJECT', 'ERR_AMBIGUOUS_JSON']);
+    }
+    // An object cannot hold a key twice; one with a lone-surrogate key has no signed bytes at all.
+    const object = createEnvelope({ ...packet, context: { 'amount\ud800': 10 } });
+    const decision = await (await gate()).middleware.handle(object);
+    expect([decision.decision, decision.reason, decision.details?.['check']]).toEqual([
+      'REJECT',
+      'Invalid signature',
+      'unencodable',
+    ]);
   });
 
   it('refuses to sign a non-object ai_provenance (issue 9.3)', () => {
