@@ -14,12 +14,16 @@ import {
   MemoryRevocationStore,
   PayloadValidationError,
   TrustHandoffMiddleware,
+  attachApprovals,
+  createApprovalVerifier,
   createChain,
+  createHumanApproval,
   createEnvelope,
   createTaskPacket,
   issueTaskPacket,
   packetFromTask,
   serializeEnvelope,
+  serializeGateEnvelope,
   signPacket,
   signedTask,
   type PacketDecision,
@@ -31,6 +35,7 @@ import { anyString, jsonObject, jsonValue } from '../support/arbitraries.js';
 const T0 = Date.parse('2026-03-08T12:00:00Z');
 const sender = AgentIdentity.generate();
 const receiver = AgentIdentity.generate();
+const alice = AgentIdentity.generate();
 
 interface Gate {
   handle(packet: SignedTaskPacket, form: 'object' | 'reference' | 'compact'): Promise<PacketDecision>;
@@ -40,11 +45,14 @@ interface Gate {
 async function gate(now: () => number = () => T0): Promise<Gate> {
   const registry = new MemoryAgentRegistry();
   await registry.register(sender.agentId, sender.publicKeyPem);
+  const approvers = new MemoryAgentRegistry();
+  await approvers.register('human:alice', alice.publicKeyPem);
   const middleware = new TrustHandoffMiddleware({
     agentId: receiver.agentId,
     registry,
     replayStore: new MemoryReplayStore({ now }),
     revocationStore: new MemoryRevocationStore(),
+    humanApproval: createApprovalVerifier({ approvers, now }),
     events: new EventBus(),
     now,
     env: {},
@@ -53,7 +61,14 @@ async function gate(now: () => number = () => T0): Promise<Gate> {
     middleware,
     handle: (packet, form) => {
       const envelope = createEnvelope(packet, createChain(packet));
-      return middleware.handle(form === 'object' ? envelope : serializeEnvelope(envelope, form));
+      if (packet.constraints?.requires_human_review !== true) {
+        return middleware.handle(form === 'object' ? envelope : serializeEnvelope(envelope, form));
+      }
+      // A packet that requires review travels with a signed approval (createHumanApproval's own output).
+      const approved = attachApprovals(envelope, [
+        createHumanApproval(packet, alice, { approverId: 'human:alice', now }),
+      ]);
+      return middleware.handle(form === 'object' ? approved : serializeGateEnvelope(approved, form));
     },
   };
 }
@@ -98,8 +113,8 @@ const validInput: fc.Arbitrary<Omit<TaskPacketInput, 'from_agent' | 'to_agent'>>
       fc.record({
         max_runtime_seconds: fc.option(fc.nat(), { nil: null }),
         data_boundary: fc.option(anyString, { nil: null }),
-        // true needs a signed human approval next to the packet: a different handoff.
-        requires_human_review: fc.constantFrom(false, null),
+        // true: the packet travels with a signed approval (see gate()).
+        requires_human_review: fc.constantFrom(false, null, true),
       }),
       { nil: null },
     ),
