@@ -83,13 +83,18 @@ export interface EventCatalogue {
     readonly reason: string;
     readonly is_revocation_stale: boolean;
   };
+  /** An execution attestation verified (and, where tracked, was not a replay). */
   readonly attestation_verified: {
     readonly packet_id: string;
     readonly signed_by: string;
-    readonly output_hash: string;
+    readonly status: string;
+    readonly outcome_hash: string;
   };
+  /** An attestation or node output was refused; `reason` is an `AttestationRejectReason`. */
   readonly attestation_rejected: {
+    /** As claimed by the attestation (null when it had none): untrusted. */
     readonly packet_id: string | null;
+    /** As claimed by the attestation (null when it had none): untrusted. */
     readonly signed_by: string | null;
     readonly reason: string;
   };

@@ -55,14 +55,22 @@ describe('2. time window', () => {
   });
 
   it('a packet with no expires_at is invalid', async () => {
-    expect(await reasonOf(packet({ expires_at: null }))).toBe('malformed_time_window');
+    // createTaskPacket no longer builds one (issue 9.4); a sender elsewhere still can.
+    expect(await reasonOf({ ...packet(), expires_at: null })).toBe('malformed_time_window');
   });
 
   it('naive timestamps cannot be placed on the timeline → naive_timestamp', async () => {
+    // Built by hand: createTaskPacket refuses naive timestamps (issue 9.4).
+    const p = packet();
+    const naive = (text: string): Timestamp => Timestamp.parse(text);
     expect(
-      await reasonOf(packet({ issued_at: '2026-03-08T12:00:00', expires_at: '2026-03-08T12:10:00' })),
+      await reasonOf({
+        ...p,
+        issued_at: naive('2026-03-08T12:00:00'),
+        expires_at: naive('2026-03-08T12:10:00'),
+      }),
     ).toBe('naive_timestamp');
-    expect(await reasonOf(packet({ expires_at: '2026-03-08T12:10:00' }))).toBe('naive_timestamp');
+    expect(await reasonOf({ ...p, expires_at: naive('2026-03-08T12:10:00') })).toBe('naive_timestamp');
   });
 });
 
@@ -135,9 +143,11 @@ describe('4. human_review_required', () => {
 
 describe('5. invalid_ai_provenance', () => {
   it('must be an object with a source; a valid one emits ai_generated_payload', async () => {
-    expect(await reasonOf(packet({ ai_provenance: 'llm' }))).toBe('invalid_ai_provenance');
-    expect(await reasonOf(packet({ ai_provenance: { model: 'gpt' } }))).toBe('invalid_ai_provenance');
-    expect(await reasonOf(packet({ ai_provenance: { source: null } }))).toBe('invalid_ai_provenance');
+    // Built by hand: createTaskPacket refuses these (issue 9.3/9.4); a sender elsewhere still can.
+    const p = packet();
+    expect(await reasonOf({ ...p, ai_provenance: 'llm' })).toBe('invalid_ai_provenance');
+    expect(await reasonOf({ ...p, ai_provenance: { model: 'gpt' } })).toBe('invalid_ai_provenance');
+    expect(await reasonOf({ ...p, ai_provenance: { source: null } })).toBe('invalid_ai_provenance');
     const events = new EventBus();
     expect(
       await reasonOf(packet({ ai_provenance: { source: 'llm', model: 'gpt-4' } }), { events }),
