@@ -24,6 +24,11 @@ import {
   serializeDidKey,
   serializeEnvelope,
 } from '../../src/index.js';
+import { createRedisStores } from '../../src/stores/redis/index.js';
+import { deleteKeys, makeClient, runPrefix } from '../stores/redis-clients.js';
+import { REDIS_URL, redisAvailable } from '../support/services.js';
+
+const redisUp = await redisAvailable();
 
 let dir: string;
 beforeAll(async () => {
@@ -173,5 +178,27 @@ describe('loadAgentKeys / registerAgentKeys', () => {
     await registerAgentKeys(registry, parseAgentKeys({ agents: { writer: writer.publicKeyPem } }));
     expect(await registry.isRegistered('writer')).toBe(true);
     expect(await registry.isRevoked('writer')).toBe(true);
+  });
+});
+
+describe.skipIf(!redisUp)('loadAgentKeys into the Redis registry', () => {
+  it('fills a shared registry that another verifier then reads', async () => {
+    const client = makeClient(REDIS_URL);
+    await client.connect();
+    const prefix = runPrefix();
+    try {
+      const path = join(dir, 'redis-agents.json');
+      await writeFile(
+        path,
+        JSON.stringify(createJwks([planner, { agentId: 'writer', publicKeyPem: writer.publicKeyPem }])),
+      );
+      await loadAgentKeys(createRedisStores({ client, keyPrefix: prefix }).agentRegistry, path);
+      const other = createRedisStores({ client, keyPrefix: prefix }).agentRegistry;
+      expect((await other.resolve(planner.agentId))?.publicKeyPem).toBe(planner.publicKeyPem);
+      expect((await other.resolve('writer'))?.publicKey.raw.equals(writer.publicKeyRaw)).toBe(true);
+    } finally {
+      await deleteKeys(client, prefix);
+      await client.close();
+    }
   });
 });
