@@ -3,7 +3,7 @@
  * a malformed document registers nothing and is refused with a typed error; a gate whose registry was
  * loaded from a file accepts the registered agent's packets (named ids included).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,13 @@ describe('parseAgentKeys', () => {
     expect(parseAgentKeys(jwks)).toEqual(expected);
     expect(parseAgentKeys(JSON.stringify(jwks))).toEqual(expected);
     expect(parseAgentKeys(Buffer.from(JSON.stringify(jwks)))).toEqual(expected);
+  });
+
+  it('the agent map example in docs/identities.md is a valid agent key file', async () => {
+    const doc = await readFile(new URL('../../docs/identities.md', import.meta.url), 'utf8');
+    const example = /```json\n(\{\n {2}"agents"[\s\S]*?)\n```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    expect(parseAgentKeys(example!).map((e) => e.agentId)).toEqual(['agent:planner', 'agent:researcher']);
   });
 
   it('refuses malformed documents with PayloadValidationError', () => {
