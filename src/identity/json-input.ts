@@ -2,7 +2,11 @@ import { PayloadValidationError } from '../errors.js';
 import { parseJson, type JsonLimits } from '../wire/parse-json.js';
 
 /** Key documents (JWK, JWKS, agent key files) are small; these bound what reading one may cost. */
-export const KEY_DOCUMENT_LIMITS: JsonLimits = Object.freeze({ maxBytes: 1_048_576, maxDepth: 8, maxIntegerDigits: 32 });
+export const KEY_DOCUMENT_LIMITS: JsonLimits = Object.freeze({
+  maxBytes: 1_048_576,
+  maxDepth: 8,
+  maxIntegerDigits: 32,
+});
 
 /**
  * Untrusted JSON text, or an object the caller built, as plain data read exactly once: an object is
