@@ -10,7 +10,6 @@ export {
 export type { PublicKeyInput } from './public-key-input.js';
 export {
   serializePrivateKeyPem,
-  serializePrivateKeyPemAsync,
   DEFAULT_KEY_FILE_ITERATIONS,
   type PrivateKeyPemOptions,
 } from './private-key-pem.js';

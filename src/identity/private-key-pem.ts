@@ -37,7 +37,7 @@ export function serializePrivateKeyPem(identity: AgentIdentity, options: Private
   return pem('ENCRYPTED PRIVATE KEY', encryptedPkcs8(der, key, params));
 }
 
-/** {@link serializePrivateKeyPem} with PBKDF2 on the thread pool. */
+/** {@link serializePrivateKeyPem} with PBKDF2 on the thread pool (used by `saveIdentity`; internal). */
 export async function serializePrivateKeyPemAsync(
   identity: AgentIdentity,
   options: PrivateKeyPemOptions = {},
