@@ -144,6 +144,30 @@ export class InvalidKeyError extends TrustHandoffError {
   readonly code = 'ERR_INVALID_KEY';
 }
 
+/** Why an encrypted private key could not be read, or an unencrypted one was given a passphrase. */
+export type KeyPassphraseDetail = 'passphrase_required' | 'wrong_passphrase' | 'not_encrypted';
+
+/**
+ * A private key file's passphrase problem, kept apart from {@link InvalidKeyError} so that "this key
+ * needs a passphrase" is never reported as "this is not a key". The passphrase is never in the message.
+ */
+export class KeyPassphraseError extends TrustHandoffError {
+  static readonly code = 'ERR_KEY_PASSPHRASE';
+  readonly code = 'ERR_KEY_PASSPHRASE';
+  readonly detail: KeyPassphraseDetail;
+
+  constructor(detail: KeyPassphraseDetail) {
+    super(KEY_PASSPHRASE_MESSAGES[detail]);
+    this.detail = detail;
+  }
+}
+
+const KEY_PASSPHRASE_MESSAGES: Record<KeyPassphraseDetail, string> = {
+  passphrase_required: 'the private key is encrypted: a passphrase is required',
+  wrong_passphrase: 'the private key could not be decrypted: wrong passphrase, or a damaged key',
+  not_encrypted: 'a passphrase was given but the private key is not encrypted',
+};
+
 /** A store (replay, revocation, registry, …) failed or timed out. Gates treat this as REJECT. */
 export class StoreUnavailableError extends TrustHandoffError {
   static readonly code = 'ERR_STORE_UNAVAILABLE';
@@ -195,6 +219,7 @@ export type TrustHandoffErrors =
   | MissingPacketIDError
   | MiddlewareExecutionError
   | InvalidKeyError
+  | KeyPassphraseError
   | StoreUnavailableError
   | ConfigurationError
   | CapabilityDerivationError;
