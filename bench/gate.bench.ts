@@ -17,7 +17,8 @@ import {
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
-  EventBus,
+  EventHub,
+  MemoryEventSink,
   TrustHandoffMiddleware,
   createEnvelope,
   issueTaskPacket,
@@ -82,7 +83,10 @@ async function makeGate(corpus: Corpus, stores: Stores): Promise<TrustHandoffMid
   return new TrustHandoffMiddleware({
     agentId: corpus.receiver,
     ...stores,
-    events: new EventBus({ capacity: 1000 }),
+    events: new EventHub({
+      verifier: { agentId: corpus.receiver },
+      sinks: [new MemoryEventSink({ maxEvents: 1000 })],
+    }),
   });
 }
 

@@ -53,7 +53,6 @@ export {
   executePacketAuthorizedAction,
   type AuthorizedExecution,
   type CapabilityAuditEvent,
-  type CapabilityAuditHook,
   type CapabilityExecutor,
   type CapabilityExecutorOptions,
   type ExecuteOptions,

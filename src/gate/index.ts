@@ -98,4 +98,5 @@ export {
   type ApprovalDecision,
   type CreateApprovalOptions,
   type ApprovalVerifierOptions,
+  type ApprovalRejectionReason,
 } from './approvals.js';
