@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
-import { withDeadline } from '../lib/deadline.js';
+import { attempt, withDeadline } from '../lib/deadline.js';
 import { cutString, defineData, sanitizeDetails, sanitizeValue } from '../lib/sanitize.js';
 import type {
   EventCatalogue,
@@ -93,7 +93,11 @@ class SinkEntry {
   deliver(event: TrustHandoffEvent): void {
     try {
       const pending = this.sink.write(event) as unknown;
-      if (pending !== undefined && pending !== null && typeof (pending as PromiseLike<void>).then === 'function') {
+      if (
+        pending !== undefined &&
+        pending !== null &&
+        typeof (pending as PromiseLike<void>).then === 'function'
+      ) {
         (pending as PromiseLike<void>).then(undefined, this.onRejected);
       }
     } catch {
@@ -132,12 +136,19 @@ export class EventHub implements EventPort {
   #iso = '';
 
   constructor(options: EventHubOptions) {
-    if (options === null || typeof options !== 'object') throw new ConfigurationError('EventHub needs options');
+    if (options === null || typeof options !== 'object')
+      throw new ConfigurationError('EventHub needs options');
     const verifier = options.verifier as Partial<EventHubOptions['verifier']> | undefined;
     if (verifier === null || typeof verifier !== 'object')
       throw new ConfigurationError('verifier must be { agentId, instanceId? }');
     const limits: EventLimits = Object.freeze({
-      maxStringLength: limit(options.limits?.maxStringLength, DEFAULT_MAX_EVENT_STRING_LENGTH, 16, 65_536, 'maxStringLength'),
+      maxStringLength: limit(
+        options.limits?.maxStringLength,
+        DEFAULT_MAX_EVENT_STRING_LENGTH,
+        16,
+        65_536,
+        'maxStringLength',
+      ),
       maxFields: limit(options.limits?.maxFields, DEFAULT_MAX_EVENT_FIELDS, 1, 256, 'maxFields'),
     });
     const agentId = verifier.agentId;
@@ -155,8 +166,8 @@ export class EventHub implements EventPort {
       2_147_483_647,
       'flushTimeoutMs',
     );
-    const sinks = options.sinks ?? [];
-    if (!Array.isArray(sinks)) throw new ConfigurationError('sinks must be an array of EventSink');
+    const sinks: readonly EventSink[] = options.sinks ?? [];
+    if (!isList(sinks)) throw new ConfigurationError('sinks must be an array of EventSink');
     for (const sink of sinks) checkSink(sink);
     this.verifier = Object.freeze({ agentId, instanceId });
     this.limits = limits;
@@ -304,14 +315,14 @@ export class EventHub implements EventPort {
 
   // True when the call failed (threw, rejected or missed the deadline).
   async #call(entry: SinkEntry, method: 'flush' | 'close'): Promise<boolean> {
-    const fn = entry.sink[method];
-    if (typeof fn !== 'function') return false;
+    const sink = entry.sink;
+    if (typeof sink[method] !== 'function') return false;
     try {
       await withDeadline(
-        Promise.resolve(fn.call(entry.sink)),
+        attempt(() => sink[method]!(), failed),
         this.#flushTimeoutMs,
         () => new Error('timeout'),
-        () => new Error('failed'),
+        failed,
       );
       return false;
     } catch {
@@ -321,6 +332,9 @@ export class EventHub implements EventPort {
     }
   }
 }
+
+// Sink errors are counted, never kept: their text may carry anything.
+const failed = (): Error => new Error('sink failed');
 
 function result(entries: readonly SinkEntry[], failed: readonly boolean[]): EventFlushResult {
   const failedSinks = entries.filter((_, i) => failed[i]).map((entry) => entry.name);
@@ -340,6 +354,11 @@ function idField(value: unknown, max: number): string | undefined {
   return typeof value === 'string' && value !== '' ? cutString(value, max) : undefined;
 }
 
+// Array.isArray would widen a readonly array to any[].
+function isList(value: unknown): value is readonly EventSink[] {
+  return Array.isArray(value);
+}
+
 function checkSink(sink: EventSink): void {
   if (sink === null || typeof sink !== 'object' || typeof sink.write !== 'function')
     throw new ConfigurationError('every sink needs a write(event) method');
@@ -351,7 +370,8 @@ function checkSink(sink: EventSink): void {
 
 function sinkName(sink: EventSink, index: number): string {
   if (typeof sink.name === 'string' && sink.name !== '') return cutString(sink.name, 64);
-  const ctor = (Object.getPrototypeOf(sink) as { constructor?: { name?: unknown } } | null)?.constructor?.name;
+  const ctor = (Object.getPrototypeOf(sink) as { constructor?: { name?: unknown } } | null)?.constructor
+    ?.name;
   return typeof ctor === 'string' && ctor !== '' && ctor !== 'Object' ? `${ctor}#${index}` : `sink#${index}`;
 }
 

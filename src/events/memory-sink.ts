@@ -55,7 +55,11 @@ export function estimateEventBytes(event: object): number {
   return EVENT_OVERHEAD + fieldsBytes(event as Record<string, unknown>, 1, budget);
 }
 
-function fieldsBytes(object: Readonly<Record<string, unknown>>, depth: number, budget: { values: number }): number {
+function fieldsBytes(
+  object: Readonly<Record<string, unknown>>,
+  depth: number,
+  budget: { values: number },
+): number {
   let total = 0;
   for (const key in object) {
     if (!Object.hasOwn(object, key)) continue;
@@ -120,7 +124,8 @@ export class MemoryEventSink implements EventSink {
       this.#events.push(event);
       this.#sizes.push(size);
       this.#bytes += size;
-      while (this.#events.length - this.#head > this.maxEvents || this.#bytes > this.maxBytes) this.#dropOldest();
+      while (this.#events.length - this.#head > this.maxEvents || this.#bytes > this.maxBytes)
+        this.#dropOldest();
     }
     const listeners = this.#listeners;
     for (let i = 0; i < listeners.length; i++) this.#notify(listeners[i]!, event);
@@ -142,7 +147,11 @@ export class MemoryEventSink implements EventSink {
   #notify(listener: EventListener, event: TrustHandoffEvent): void {
     try {
       const pending = listener(event) as unknown;
-      if (pending !== undefined && pending !== null && typeof (pending as PromiseLike<void>).then === 'function') {
+      if (
+        pending !== undefined &&
+        pending !== null &&
+        typeof (pending as PromiseLike<void>).then === 'function'
+      ) {
         (pending as PromiseLike<void>).then(undefined, this.#onListenerRejected);
       }
     } catch {

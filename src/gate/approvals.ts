@@ -164,10 +164,7 @@ export interface ApprovalVerifierOptions {
 
 /** Why approvals did not suffice (the `reason` of `approval_rejected`). */
 export type ApprovalRejectionReason =
-  | 'no_approvals'
-  | 'approval_denied'
-  | 'insufficient_approvals'
-  | 'approver_registry_unavailable';
+  'no_approvals' | 'approval_denied' | 'insufficient_approvals' | 'approver_registry_unavailable';
 
 // Events keep at most this many approver ids (the hub cuts each one).
 const MAX_EVENT_APPROVERS = 20;

@@ -289,7 +289,8 @@ const VALIDATE_STEP = 'validate';
 function describe(value: unknown): string | null {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
   if (value instanceof JsonFloat) return String(value.value);
   return Array.isArray(value) ? '<array>' : '<object>';
 }

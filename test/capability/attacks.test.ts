@@ -38,7 +38,13 @@ import {
 function outcomes(into: string[]): EventHub {
   return new EventHub({
     verifier: { agentId: 'agent:executor' },
-    sinks: [{ write: (e) => void (e.event_type === 'capability_execution' && into.push(e.outcome)) }],
+    sinks: [
+      {
+        write: (e) => {
+          if (e.event_type === 'capability_execution') into.push(e.outcome);
+        },
+      },
+    ],
   });
 }
 

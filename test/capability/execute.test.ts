@@ -209,7 +209,10 @@ describe('executeAuthorizedAction', () => {
         },
       ],
     });
-    const rejectingSink = new EventHub({ verifier, sinks: [{ write: () => Promise.reject(new Error('down')) }] });
+    const rejectingSink = new EventHub({
+      verifier,
+      sinks: [{ write: () => Promise.reject(new Error('down')) }],
+    });
     for (const events of [throwingPort, throwingSink, rejectingSink]) {
       expect(
         await executeAuthorizedAction([rootCapability()], 'read', () => 'ok', { ...base, events }),

@@ -86,7 +86,11 @@ describe('envelope (SPEC §8) and the deciding verifier', () => {
       producer_id: 'p',
     } as never);
     const [chain, anonymous, explicit] = sink.snapshot();
-    expect(chain).toMatchObject({ producer_id: 'agent:i', correlation_id: 'cap-1', idempotency_key: 'cap-1' });
+    expect(chain).toMatchObject({
+      producer_id: 'agent:i',
+      correlation_id: 'cap-1',
+      idempotency_key: 'cap-1',
+    });
     expect(anonymous!.producer_id).toBe('unknown');
     expect(anonymous!.correlation_id).toMatch(UUID4);
     expect(anonymous!.idempotency_key).toBe(anonymous!.correlation_id);
@@ -206,9 +210,13 @@ describe('untrusted strings are cut before anything keeps them', () => {
       fc.constant('😀'.repeat(3000)),
     );
     const value = fc.oneof(huge, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
-    const fields = fc.dictionary(huge, fc.oneof(value, fc.array(value, { maxLength: 30 }), fc.dictionary(huge, value)), {
-      maxKeys: 40,
-    });
+    const fields = fc.dictionary(
+      huge,
+      fc.oneof(value, fc.array(value, { maxLength: 30 }), fc.dictionary(huge, value)),
+      {
+        maxKeys: 40,
+      },
+    );
     const sink = new MemoryEventSink({ maxEvents: 10 });
     const hub = new EventHub({ verifier, sinks: [sink] });
     fc.assert(
@@ -255,7 +263,10 @@ describe('sinks are isolated and counted', () => {
     };
     const hub = new EventHub({ verifier, sinks: [throwing, rejecting, kept] });
     for (let i = 0; i < 5; i++) {
-      expect(hub.emit('capability_stale', { capability_id: `c${i}`, reason: 'r', is_revocation_stale: false })).toBeUndefined();
+      // emit returns nothing and never throws, whatever the sinks do.
+      expect(() => {
+        hub.emit('capability_stale', { capability_id: `c${i}`, reason: 'r', is_revocation_stale: false });
+      }).not.toThrow();
     }
     await settle();
     expect(unhandled).toEqual([]);
@@ -278,7 +289,9 @@ describe('sinks are isolated and counted', () => {
         throw new Error('boom');
       },
     };
-    expect(() => hub.emit('packet_accepted', hostile as never)).not.toThrow();
+    expect(() => {
+      hub.emit('packet_accepted', hostile as never);
+    }).not.toThrow();
     expect(hub.stats).toMatchObject({ emitted: 0, emitFailures: 1 });
     expect(sink.snapshot()).toEqual([]);
   });
@@ -304,9 +317,17 @@ describe('flush and close', () => {
     const calls: string[] = [];
     const sink: EventSink = {
       name: 's',
-      write: () => void calls.push('write'),
-      flush: async () => void calls.push('flush'),
-      close: async () => void calls.push('close'),
+      write: () => {
+        calls.push('write');
+      },
+      flush: () => {
+        calls.push('flush');
+        return Promise.resolve();
+      },
+      close: () => {
+        calls.push('close');
+        return Promise.resolve();
+      },
     };
     const hub = new EventHub({ verifier, sinks: [sink, { write: () => undefined }] });
     hub.emit('store_unavailable', { store: 'replay', operation: 'x', reason: 'r', packet_id: null });
@@ -370,11 +391,15 @@ describe('options are validated at construction', () => {
     ['now not a function', { verifier, now: 5 }],
   ];
   it.each(bad)('%s → ConfigurationError', (_name, options) => {
-    expect(() => new EventHub(options as never)).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
+    expect(() => new EventHub(options as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    );
   });
 
   it('addSink checks the sink too', () => {
     const hub = new EventHub({ verifier });
-    expect(() => hub.addSink({} as never)).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
+    expect(() => {
+      hub.addSink({} as never);
+    }).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
   });
 });

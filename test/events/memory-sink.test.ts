@@ -13,7 +13,11 @@ import {
 const verifier = { agentId: 'agent:gate', instanceId: 'i-1' };
 
 function stale(hub: EventHub, id: string): void {
-  hub.emit('capability_stale', { capability_id: id, reason: 'revalidation_failed', is_revocation_stale: false });
+  hub.emit('capability_stale', {
+    capability_id: id,
+    reason: 'revalidation_failed',
+    is_revocation_stale: false,
+  });
 }
 
 let unhandled: unknown[] = [];
@@ -134,7 +138,13 @@ describe('reading', () => {
     const sink = new MemoryEventSink({ maxEvents: 5 });
     const hub = new EventHub({ verifier, sinks: [sink] });
     for (let i = 0; i < 5000; i++) stale(hub, `c${i}`);
-    expect(sink.snapshot().map((e) => e.correlation_id)).toEqual(['c4995', 'c4996', 'c4997', 'c4998', 'c4999']);
+    expect(sink.snapshot().map((e) => e.correlation_id)).toEqual([
+      'c4995',
+      'c4996',
+      'c4997',
+      'c4998',
+      'c4999',
+    ]);
     expect(sink.stats).toMatchObject({ buffered: 5, dropped: 4995 });
   });
 });
@@ -169,7 +179,9 @@ describe('listeners', () => {
     const sink = new MemoryEventSink();
     const hub = new EventHub({ verifier, sinks: [sink] });
     let calls = 0;
-    sink.subscribe(() => void calls++);
+    sink.subscribe(() => {
+      calls++;
+    });
     stale(hub, 'a');
     await sink.close();
     sink.write(sink.snapshot()[0]!);

@@ -12,9 +12,7 @@ import {
 } from '../../src/index.js';
 import { T0, fixture } from './support.js';
 
-function watcher(
-  options: Partial<RevalidationWatcherOptions> = {},
-): RevalidationWatcher {
+function watcher(options: Partial<RevalidationWatcherOptions> = {}): RevalidationWatcher {
   return new RevalidationWatcher({
     capabilityId: 'cap-1',
     revalidate: () => true,

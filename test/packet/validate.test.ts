@@ -33,7 +33,12 @@ function port(log: MemoryEventSink): EventHub {
 }
 
 async function reasonOf(p: SignedTaskPacket, options: ValidatorOptions = {}): Promise<string | undefined> {
-  const result = await validatePacket(p, { now: () => T0, env: {}, events: port(new MemoryEventSink()), ...options });
+  const result = await validatePacket(p, {
+    now: () => T0,
+    env: {},
+    events: port(new MemoryEventSink()),
+    ...options,
+  });
   expect(result.isValid).toBe(result.reason === undefined);
   return result.reason;
 }
@@ -259,7 +264,12 @@ describe('events', () => {
     const bare = createPacketValidator({ now: () => T0, env: {} });
     expect(await bare.validate(packet({ ai_provenance: { source: 'llm' } }))).toEqual({ isValid: true });
     const log = new MemoryEventSink();
-    const quiet = createPacketValidator({ now: () => T0, env: {}, events: port(log), emitDecisionEvents: false });
+    const quiet = createPacketValidator({
+      now: () => T0,
+      env: {},
+      events: port(log),
+      emitDecisionEvents: false,
+    });
     expect(await quiet.validate(packet({ ai_provenance: { source: 'llm' } }))).toEqual({ isValid: true });
     expect(log.snapshot().map((e) => e.event_type)).toEqual(['ai_generated_payload']);
   });
