@@ -63,7 +63,8 @@ export interface EventCatalogue {
     readonly reason: string;
     /** The step that rejected (`parse` when the input was not an envelope). */
     readonly step: string;
-    readonly details?: Readonly<Record<string, unknown>>;
+    /** Sanitized (SPEC §3 limits). Emitters may omit it; sinks always see it, null when none. */
+    readonly details?: Readonly<Record<string, unknown>> | null;
   };
   /** A packet's payload declares AI provenance (SPEC §8). */
   readonly ai_generated_payload: {

@@ -67,6 +67,48 @@ describe('envelope (SPEC §8) and the deciding verifier', () => {
     expect(Object.isFrozen(e)).toBe(true);
   });
 
+  it('decision events have one shape: exactly the catalogue fields, details null when none', () => {
+    const sink = new MemoryEventSink();
+    const hub = new EventHub({ verifier, sinks: [sink] });
+    hub.emit('packet_rejected', {
+      ...decision('pk-1'),
+      reason: 'expired',
+      step: 'validate',
+      extra: 1,
+    } as never);
+    hub.emit('packet_rejected', { ...decision('pk-2'), reason: 'x', step: 's', details: { k: 'v' } });
+    hub.emit('packet_accepted', { ...decision('pk-3'), reason: 'ok', task_id: undefined } as never);
+    const [plain, withDetails, accepted] = sink.snapshot();
+    const envelope = [
+      'event_id',
+      'event_type',
+      'timestamp',
+      'producer_id',
+      'correlation_id',
+      'idempotency_key',
+      'verifier_id',
+      'verifier_instance_id',
+    ];
+    const decisionKeys = [
+      ...envelope,
+      'packet_id',
+      'task_id',
+      'from_agent',
+      'to_agent',
+      'intent',
+      'risk_level',
+      'ttl_seconds',
+      'latency_ms',
+      'reason',
+    ];
+    expect(Object.keys(plain!)).toEqual([...decisionKeys, 'step', 'details']);
+    expect(plain).toMatchObject({ details: null, step: 'validate' });
+    expect(withDetails).toMatchObject({ details: { k: 'v' } });
+    expect(Object.isFrozen((withDetails as { details: object }).details)).toBe(true);
+    expect(Object.keys(accepted!)).toEqual(decisionKeys);
+    expect(accepted).toMatchObject({ task_id: null });
+  });
+
   it('follows the SPEC §8 fallbacks for producer, correlation and idempotency', () => {
     const sink = new MemoryEventSink();
     const hub = new EventHub({ verifier, sinks: [sink] });
