@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
   CanonicalizationError,
-  EventBus,
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
@@ -53,7 +52,6 @@ async function gate(now: () => number = () => T0): Promise<Gate> {
     replayStore: new MemoryReplayStore({ now }),
     revocationStore: new MemoryRevocationStore(),
     humanApproval: createApprovalVerifier({ approvers, now }),
-    events: new EventBus(),
     now,
     env: {},
   });
@@ -154,7 +152,6 @@ describe('issue functions produce only what their verifier accepts (issue 9.4)',
       agentId: receiver.agentId,
       registry,
       replayStore: new MemoryReplayStore({ now: () => T0 }),
-      events: new EventBus(),
       now: () => T0 + 899_000,
       env: {},
       enforceDefaultTtlPolicy: true,
