@@ -100,20 +100,33 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
       const child = spawn(
         'redis-server',
         [
-          '--port', String(port),
-          '--bind', '127.0.0.1',
-          '--dir', dir,
-          '--cluster-enabled', 'yes',
-          '--cluster-config-file', 'nodes.conf',
-          '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1000),
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          String(options.nodeTimeoutMs ?? 1000),
           // A replica whose link was down a while may still take over (the failover tests stall one).
-          '--cluster-replica-validity-factor', '0',
-          '--save', '',
-          '--appendonly', 'no',
-          '--repl-diskless-sync', 'yes',
-          '--repl-diskless-sync-delay', '0',
-          '--protected-mode', 'no',
-          '--daemonize', 'no',
+          '--cluster-replica-validity-factor',
+          '0',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--repl-diskless-sync',
+          'yes',
+          '--repl-diskless-sync-delay',
+          '0',
+          '--protected-mode',
+          'no',
+          '--daemonize',
+          'no',
         ],
         { stdio: 'ignore' },
       );
@@ -133,7 +146,14 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
     }
     await run(
       'redis-cli',
-      ['--cluster', 'create', ...ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', '1', '--cluster-yes'],
+      [
+        '--cluster',
+        'create',
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        '--cluster-replicas',
+        '1',
+        '--cluster-yes',
+      ],
       { timeout: 30_000 },
     );
   } catch (error) {
@@ -146,7 +166,11 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
     rootNodes: ports.slice(0, 3).map((port) => ({ url: `redis://127.0.0.1:${port}` })),
     cli,
     async masterOf(slot) {
-      const nodes = await cli(ports.find((p) => processes.get(p)?.exitCode === null) ?? ports[0]!, 'CLUSTER', 'NODES');
+      const nodes = await cli(
+        ports.find((p) => processes.get(p)?.exitCode === null) ?? ports[0]!,
+        'CLUSTER',
+        'NODES',
+      );
       for (const line of nodes.split('\n')) {
         const parts = line.split(' ');
         if (!parts[2]?.includes('master') || parts[2].includes('fail')) continue;

@@ -103,9 +103,9 @@ describe.skipIf(!available)('Redis stores on Redis Cluster', () => {
     const ns = `${prefix}layout:`;
     const stores = createRedisStores({ client, keyPrefix: ns });
     await stores.agentRegistry.register(alice.agentId, alice.publicKeyPem);
-    expect(await stores.replayStore.checkAndStore(replayKey({ from_agent: alice.agentId, nonce: 'n1' }), 5000)).toBe(
-      true,
-    );
+    expect(
+      await stores.replayStore.checkAndStore(replayKey({ from_agent: alice.agentId, nonce: 'n1' }), 5000),
+    ).toBe(true);
     const agent = agentKey(`${ns}agent:`, alice.agentId);
     const replay = replayStoreKey(`${ns}replay:`, replayKey({ from_agent: alice.agentId, nonce: 'n1' }));
     expect(agent).toBe(`${ns}agent:{${alice.agentId}}`);
@@ -136,7 +136,14 @@ describe.skipIf(!available)('Redis stores on Redis Cluster', () => {
     const ids = Array.from({ length: 12 }, (_, i) => `cap-${i}`);
     await revocationStore.revoke('cap-7');
     expect(await admission.admit(request('r1', ids))).toBe('revoked');
-    expect(await admission.admit(request('r1', ids.filter((id) => id !== 'cap-7')))).toBe('admitted');
+    expect(
+      await admission.admit(
+        request(
+          'r1',
+          ids.filter((id) => id !== 'cap-7'),
+        ),
+      ),
+    ).toBe('admitted');
     expect(await admission.admit(request('r1', []))).toBe('replay');
   });
 
@@ -150,7 +157,9 @@ describe.skipIf(!available)('Redis stores on Redis Cluster', () => {
     await expect(two.registry.register(alice.agentId, alice.publicKeyPem)).rejects.toMatchObject({
       code: 'ERR_STORE_UNAVAILABLE',
     });
-    await expect(two.revocationStore.revoke('w-cap-2')).rejects.toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    await expect(two.revocationStore.revoke('w-cap-2')).rejects.toMatchObject({
+      code: 'ERR_STORE_UNAVAILABLE',
+    });
     const replay = new RedisReplayStore({
       client: clients[0]!,
       keyPrefix: `${prefix}two:replay:`,
@@ -173,7 +182,9 @@ describe.skipIf(!available)('Redis stores on Redis Cluster', () => {
       { client, replicaAckTimeoutMs: 0 },
       { client, replicaAckTimeoutMs: 1e9 },
     ]) {
-      expect(() => new RedisReplayStore(options)).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
+      expect(() => new RedisReplayStore(options)).toThrow(
+        expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+      );
     }
   });
 });

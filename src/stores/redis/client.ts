@@ -129,7 +129,9 @@ export class RedisCommandRunner {
     }
     const replicaAcks = options.replicaAcks ?? 0;
     if (!Number.isInteger(replicaAcks) || replicaAcks < 0 || replicaAcks > MAX_REPLICA_ACKS) {
-      throw new ConfigurationError(`${storeName}: replicaAcks must be an integer in [0, ${MAX_REPLICA_ACKS}]`);
+      throw new ConfigurationError(
+        `${storeName}: replicaAcks must be an integer in [0, ${MAX_REPLICA_ACKS}]`,
+      );
     }
     const ackTimeoutMs = options.replicaAckTimeoutMs ?? DEFAULT_REPLICA_ACK_TIMEOUT_MS;
     // WAIT's timeout 0 means "forever": never send it.
