@@ -33,6 +33,10 @@ export interface LocalRedisCluster {
   replicaOf(masterPort: number): Promise<number>;
   /** Send a signal to one node's process (SIGKILL, SIGSTOP, SIGCONT). */
   signal(port: number, signal: NodeJS.Signals): void;
+  /** Resolves when the node's process has exited (after SIGKILL, say). */
+  exited(port: number): Promise<void>;
+  /** Start a stopped node again on its port and dir: it rejoins from its nodes.conf (as a replica). */
+  restart(port: number): Promise<void>;
   /** Resolves when every live node sees all slots served and every replica is in sync. */
   waitUntilHealthy(timeoutMs?: number, skip?: readonly number[]): Promise<void>;
   /** Stop every node by pid and remove the temp dirs. */
@@ -90,6 +94,55 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
     );
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   };
+  const dirOf = new Map<number, string>();
+  const spawnNode = (port: number): void => {
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dirOf.get(port)!,
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        'nodes.conf',
+        '--cluster-node-timeout',
+        String(options.nodeTimeoutMs ?? 1000),
+        // A replica whose link was down a while may still take over (the failover tests stall one).
+        '--cluster-replica-validity-factor',
+        '0',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--repl-diskless-sync',
+        'yes',
+        '--repl-diskless-sync-delay',
+        '0',
+        '--protected-mode',
+        'no',
+        '--daemonize',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
+    child.on('error', () => undefined);
+    processes.set(port, child);
+  };
+  const waitForPing = async (port: number): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if ((await cli(port, 'PING')).trim() === 'PONG') return;
+      } catch {
+        // not listening yet
+      }
+      if (attempt > 100) throw new Error(`redis-server on ${port} did not start`);
+      await sleep(50);
+    }
+  };
   const cli = async (port: number, ...args: string[]): Promise<string> =>
     (await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 })).stdout;
 
@@ -97,53 +150,10 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
     for (const port of ports) {
       const dir = mkdtempSync(join(tmpdir(), `th-redis-cluster-${port}-`));
       dirs.push(dir);
-      const child = spawn(
-        'redis-server',
-        [
-          '--port',
-          String(port),
-          '--bind',
-          '127.0.0.1',
-          '--dir',
-          dir,
-          '--cluster-enabled',
-          'yes',
-          '--cluster-config-file',
-          'nodes.conf',
-          '--cluster-node-timeout',
-          String(options.nodeTimeoutMs ?? 1000),
-          // A replica whose link was down a while may still take over (the failover tests stall one).
-          '--cluster-replica-validity-factor',
-          '0',
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--repl-diskless-sync',
-          'yes',
-          '--repl-diskless-sync-delay',
-          '0',
-          '--protected-mode',
-          'no',
-          '--daemonize',
-          'no',
-        ],
-        { stdio: 'ignore' },
-      );
-      child.on('error', () => undefined);
-      processes.set(port, child);
+      dirOf.set(port, dir);
+      spawnNode(port);
     }
-    for (const port of ports) {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          if ((await cli(port, 'PING')).trim() === 'PONG') break;
-        } catch {
-          // not listening yet
-        }
-        if (attempt > 100) throw new Error(`redis-server on ${port} did not start`);
-        await sleep(50);
-      }
-    }
+    for (const port of ports) await waitForPing(port);
     await run(
       'redis-cli',
       [
@@ -191,6 +201,16 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
     },
     signal(port, signal) {
       processes.get(port)?.kill(signal);
+    },
+    exited(port) {
+      const child = processes.get(port);
+      if (child === undefined || child.exitCode !== null || child.signalCode !== null)
+        return Promise.resolve();
+      return new Promise((resolve) => child.once('exit', () => resolve()));
+    },
+    async restart(port) {
+      spawnNode(port);
+      await waitForPing(port);
     },
     async waitUntilHealthy(timeoutMs = 30_000, skip = []) {
       const deadline = Date.now() + timeoutMs;
