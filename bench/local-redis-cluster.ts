@@ -256,3 +256,45 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
   }
   return cluster;
 }
+
+export interface LocalRedis {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * One throwaway `redis-server` (no cluster, no persistence) on `port`: the single-Redis side of the
+ * cluster benchmark, configured like the cluster's nodes so that the comparison is fair.
+ */
+export async function startLocalRedis(port: number): Promise<LocalRedis> {
+  if (!(await portFree(port))) throw new Error(`port ${port} is in use`);
+  const dir = mkdtempSync(join(tmpdir(), `th-redis-${port}-`));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  child.on('error', () => undefined);
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'PING']);
+      if (stdout.trim() === 'PONG') break;
+    } catch {
+      // not listening yet
+    }
+    if (attempt > 100) {
+      await stop();
+      throw new Error(`redis-server on ${port} did not start`);
+    }
+    await sleep(50);
+  }
+  return { url: `redis://127.0.0.1:${port}`, stop };
+}

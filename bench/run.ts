@@ -17,6 +17,7 @@ const suites: Record<string, Suite> = {
   capability: () => import('./capability.bench.js'),
   attestation: () => import('./attestation.bench.js'),
   gate: () => import('./gate.bench.js'),
+  cluster: () => import('./redis-cluster.bench.js'),
 };
 
 const args = process.argv.slice(2);
