@@ -57,8 +57,14 @@ export async function redisClusterToolsPresent(): Promise<boolean> {
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.once('error', () => {
+      resolve(false);
+    });
+    server.listen(port, '127.0.0.1', () => {
+      server.close(() => {
+        resolve(true);
+      });
+    });
   });
 }
 
@@ -88,7 +94,7 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
     await Promise.all(
       [...processes.values()].map((child) =>
         child.exitCode !== null || child.signalCode !== null
-          ? undefined
+          ? Promise.resolve()
           : new Promise((resolve) => child.once('exit', resolve)),
       ),
     );
@@ -206,7 +212,11 @@ export async function startLocalRedisCluster(options: LocalRedisClusterOptions):
       const child = processes.get(port);
       if (child === undefined || child.exitCode !== null || child.signalCode !== null)
         return Promise.resolve();
-      return new Promise((resolve) => child.once('exit', () => resolve()));
+      return new Promise((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+      });
     },
     async restart(port) {
       spawnNode(port);
