@@ -160,6 +160,33 @@ describe.skipIf(!available)('Redis admission store', () => {
     ).toBeDefined();
   });
 
+  it('replicaAcks on a Redis without replicas: an admission is never confirmed, and stays stored', async () => {
+    const stores = createRedisStores({
+      client: clients[0]!,
+      keyPrefix: `${prefix}wait:`,
+      replicaAcks: 1,
+      replicaAckTimeoutMs: 20,
+    });
+    const plain = createRedisStores({ client: clients[0]!, keyPrefix: `${prefix}wait:` });
+    const alice = AgentIdentity.generate();
+    await plain.agentRegistry.register(alice.agentId, alice.publicKeyPem);
+    if (!isAdmissionCapable(stores.agentRegistry)) throw new Error('Redis registry must offer admission');
+    const admission = stores.agentRegistry.admissionStore(stores)!;
+    const req = {
+      agentId: alice.agentId,
+      publicKeyPem: alice.publicKeyPem,
+      publicKey: importPublicKeyPem(alice.publicKeyPem),
+      revocationIds: ['p1'],
+      replayKey: 'k',
+      ttlMs: 10_000,
+    };
+    await expect(Promise.resolve(admission.admit(req))).rejects.toMatchObject({
+      code: 'ERR_STORE_UNAVAILABLE',
+    });
+    // A refusal of the write's confirmation is not a refusal of the packet: the nonce is burned.
+    expect(await admission.admit(req)).toBe('replay');
+  });
+
   it('fails closed with StoreUnavailableError when the client is not connected', async () => {
     const idle = makeClient(REDIS_URL);
     const stores = createRedisStores({ client: idle, keyPrefix: `${prefix}idle:` });

@@ -175,6 +175,35 @@ describe.skipIf(!available)('Redis stores', () => {
     });
   });
 
+  describe('replicaAcks (WAIT after each deciding write)', () => {
+    it('on a Redis without replicas every deciding write fails closed once WAIT times out; reads do not wait', async () => {
+      const client = clients[0]!;
+      const ns = `${prefix}wait:`;
+      const stores = createRedisStores({ client, keyPrefix: ns, replicaAcks: 1, replicaAckTimeoutMs: 30 });
+      const bob = AgentIdentity.generate();
+      const started = Date.now();
+      await expect(stores.replayStore.checkAndStore('k', 5000)).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+      // The write happened; only its confirmation is missing: the same key is now a replay.
+      expect(await stores.replayStore.checkAndStore('k', 5000)).toBe(false);
+      await expect(stores.revocationStore.revoke('cap')).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+      expect(await stores.revocationStore.isRevoked('cap')).toBe(true);
+      await expect(stores.agentRegistry.register(bob.agentId, bob.publicKeyPem)).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+      await expect(stores.agentRegistry.revoke(bob.agentId)).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+      // replicaAcks 0 (the default) sends no WAIT at all.
+      const plain = createRedisStores({ client, keyPrefix: `${ns}plain:` });
+      expect(await plain.replayStore.checkAndStore('k', 5000)).toBe(true);
+    });
+  });
+
   describe('construction', () => {
     it('refuses options that cannot make a safe store with ERR_CONFIGURATION', () => {
       const client = clients[0]!;
@@ -189,6 +218,10 @@ describe.skipIf(!available)('Redis stores', () => {
         { client, commandTimeoutMs: 120_000 },
         { client, keyPrefix: 5 },
         { client, keyPrefix: 'x'.repeat(300) },
+        { client, keyPrefix: 'tenant{a}:' },
+        { client, replicaAcks: -1 },
+        { client, replicaAcks: 0.5 },
+        { client, replicaAckTimeoutMs: 0 },
       ];
       for (const Store of [
         RedisReplayStore,
