@@ -40,6 +40,7 @@ async function decide(
   senders: readonly AgentIdentity[],
   envelopes: readonly DelegationEnvelope[],
   replicaAcks: number,
+  revocations = true,
 ): Promise<Figure> {
   const stores = createRedisStores({ client, keyPrefix: `th-bench:${randomUUID()}:`, replicaAcks });
   for (const s of senders) await stores.agentRegistry.register(s.agentId, s.publicKeyPem);
@@ -47,7 +48,7 @@ async function decide(
     agentId: receiver,
     registry: stores.agentRegistry,
     replayStore: stores.replayStore,
-    revocationStore: stores.revocationStore,
+    ...(revocations ? { revocationStore: stores.revocationStore } : {}),
   });
   let rejected = 0;
   const figure = await measureAsync(
@@ -104,6 +105,10 @@ export async function run(): Promise<void> {
       single: () => decide(singleClient, receiver.agentId, senders, envelopes, 0),
       cluster: () => decide(clusterClient, receiver.agentId, senders, envelopes, 0),
       clusterWait: () => decide(clusterClient, receiver.agentId, senders, envelopes, 1),
+      // Diagnostic: without a revocation store the cluster path sends only the script (no EXISTS of
+      // global revocation ids beside it), which isolates what that read costs.
+      singleNoRevocations: () => decide(singleClient, receiver.agentId, senders, envelopes, 0, false),
+      clusterNoRevocations: () => decide(clusterClient, receiver.agentId, senders, envelopes, 0, false),
     };
     type Name = keyof typeof configs;
     const names = Object.keys(configs) as Name[];
@@ -113,10 +118,13 @@ export async function run(): Promise<void> {
       single: { opsPerSecond: 0, p50: 0, p99: 0 },
       cluster: { opsPerSecond: 0, p50: 0, p99: 0 },
       clusterWait: { opsPerSecond: 0, p50: 0, p99: 0 },
+      singleNoRevocations: { opsPerSecond: 0, p50: 0, p99: 0 },
+      clusterNoRevocations: { opsPerSecond: 0, p50: 0, p99: 0 },
     };
     const clusterToSingle: number[] = [];
     const waitToSingle: number[] = [];
     const waitToCluster: number[] = [];
+    const withoutRevocations: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       const round = {} as Record<Name, Figure>;
       // Rotate the order so that a drift of the machine's speed favours no configuration.
@@ -128,6 +136,9 @@ export async function run(): Promise<void> {
       clusterToSingle.push(round.cluster.opsPerSecond / round.single.opsPerSecond);
       waitToSingle.push(round.clusterWait.opsPerSecond / round.single.opsPerSecond);
       waitToCluster.push(round.clusterWait.opsPerSecond / round.cluster.opsPerSecond);
+      withoutRevocations.push(
+        round.clusterNoRevocations.opsPerSecond / round.singleNoRevocations.opsPerSecond,
+      );
     }
     const rows: ComparisonRow[] = [
       {
@@ -153,6 +164,13 @@ export async function run(): Promise<void> {
         baselineName: 'gate, one Redis, c=64 (same run)',
         baselineOpsPerSecond: best.single.opsPerSecond,
         ratio: median(waitToSingle),
+      },
+      {
+        name: 'diagnostic: cluster, no revocation store',
+        opsPerSecond: best.clusterNoRevocations.opsPerSecond,
+        baselineName: 'one Redis, no revocation store',
+        baselineOpsPerSecond: best.singleNoRevocations.opsPerSecond,
+        ratio: median(withoutRevocations),
       },
     ];
     printComparisons(
