@@ -7,7 +7,7 @@ import { createPrivateKey, sign as rawSign, verify as rawVerify } from 'node:cry
 import {
   AgentIdentity,
   attestationSigningPayload,
-  createAttestation,
+  issueAttestation,
   parseAttestation,
   serializeAttestation,
   verifyAttestation,
@@ -23,7 +23,7 @@ export function run(): void {
     recipient: 'vendor-alpha',
     checks: ['sanctions', 'limits', 'four-eyes'],
   };
-  const attestation = createAttestation({ packetId: 'pk-bench-001', result, signer: identity });
+  const attestation = issueAttestation({ packetId: 'pk-bench-001', result, signer: identity });
   const bytes = attestationSigningPayload(attestation);
   const signature = Buffer.from(attestation.signature, 'base64url');
   const privateKeyObject = createPrivateKey(identity.privateKeyPem);
@@ -31,7 +31,7 @@ export function run(): void {
   const nowMs = attestation.timestamp_ms;
 
   const creating = compareSync(
-    () => createAttestation({ packetId: 'pk-bench-001', result, signer: identity }),
+    () => issueAttestation({ packetId: 'pk-bench-001', result, signer: identity }),
     () => rawSign(null, bytes, privateKeyObject),
   );
   const verifying = compareSync(
@@ -48,7 +48,7 @@ export function run(): void {
   );
   printComparisons(`attestations (${bytes.length}-byte framed payload)`, [
     {
-      name: 'createAttestation',
+      name: 'issueAttestation',
       opsPerSecond: creating.candidate,
       baselineName: 'raw Ed25519 sign (node:crypto)',
       baselineOpsPerSecond: creating.baseline,

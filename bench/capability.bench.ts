@@ -11,9 +11,9 @@ import {
   Timestamp,
   capabilitySigningPayload,
   createCapabilityChainVerifier,
-  decodeCapabilityToken,
+  parseCapabilityToken,
   deriveCapability,
-  encodeCapabilityToken,
+  serializeCapabilityToken,
   issueCapability,
   type CapabilityChainVerifier,
   type DelegationCapability,
@@ -119,7 +119,7 @@ export async function run(): Promise<void> {
   let payloadBytes = 0;
   for (const depth of [1, 5, 10]) {
     const chain = buildChain(identities, depth, now);
-    const tokens = chain.map(encodeCapabilityToken);
+    const tokens = chain.map(serializeCapabilityToken);
     // The raw baseline: the same canonical bytes, signatures and (cached) KeyObjects.
     const bytes = chain.map((c) => Buffer.from(capabilitySigningPayload(c), 'utf8'));
     const signatures = chain.map((c) => Buffer.from(c.signature, 'base64'));
@@ -158,7 +158,7 @@ export async function run(): Promise<void> {
       () =>
         check(
           plain,
-          tokens.map((t) => decodeCapabilityToken(t)),
+          tokens.map((t) => parseCapabilityToken(t)),
         ),
       raw,
     );

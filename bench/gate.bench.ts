@@ -17,11 +17,11 @@ import {
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
-  TrustHandoffMiddleware,
-  createEnvelope,
+  HandoffGate,
+  createDelegationEnvelope,
   issueTaskPacket,
   packetSigningPayload,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
   type AgentRegistry,
   type DelegationEnvelope,
   type ReplayStore,
@@ -62,23 +62,23 @@ function buildCorpus(): Corpus {
       context: { company: 'Example Corp', quarter: 3, tags: ['finance', 'q3'] },
       risk_level: 'read',
     });
-    envelopes.push(createEnvelope(packet));
+    envelopes.push(createDelegationEnvelope(packet));
     keys.push(identity);
   }
   return {
     receiver: receiver.agentId,
     senders,
     envelopes,
-    wires: envelopes.map((e) => serializeEnvelope(e)),
+    wires: envelopes.map((e) => serializeDelegationEnvelope(e)),
     bytes: envelopes.map((e) => Buffer.from(packetSigningPayload(e.packet), 'utf8')),
     signatures: envelopes.map((e) => Buffer.from(e.packet.signature, 'base64')),
     keys,
   };
 }
 
-async function makeGate(corpus: Corpus, stores: Stores): Promise<TrustHandoffMiddleware> {
+async function makeGate(corpus: Corpus, stores: Stores): Promise<HandoffGate> {
   for (const s of corpus.senders) await stores.registry.register(s.agentId, s.publicKeyPem);
-  return new TrustHandoffMiddleware({
+  return new HandoffGate({
     agentId: corpus.receiver,
     ...stores,
   });

@@ -14,13 +14,13 @@ import {
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
-  TrustHandoffMiddleware,
-  createEnvelope,
+  HandoffGate,
+  createDelegationEnvelope,
   issueTaskPacket,
   packetSigningPayload,
   type DelegationEnvelope,
   type GateHooks,
-  type MiddlewareOptions,
+  type HandoffGateOptions,
 } from '../src/index.js';
 import { measureAsync, printComparisons, type ComparisonRow } from './harness.js';
 
@@ -41,7 +41,7 @@ function buildCorpus(): Corpus {
   for (let i = 0; i < PACKETS; i++) {
     const identity = senders[i % senders.length]!;
     envelopes.push(
-      createEnvelope(
+      createDelegationEnvelope(
         issueTaskPacket(identity, {
           to_agent: receiver.agentId,
           intent: 'Research company background',
@@ -76,12 +76,12 @@ const countingHooks: GateHooks = {
 
 async function gateRate(
   corpus: Corpus,
-  extra: Partial<MiddlewareOptions>,
+  extra: Partial<HandoffGateOptions>,
   concurrency: number,
 ): Promise<number> {
   const registry = new MemoryAgentRegistry();
   for (const s of corpus.senders) await registry.register(s.agentId, s.publicKeyPem);
-  const gate = new TrustHandoffMiddleware({
+  const gate = new HandoffGate({
     agentId: corpus.receiver,
     registry,
     replayStore: new MemoryReplayStore(),
@@ -112,7 +112,7 @@ async function paired(
   concurrency: number,
   rounds: number,
 ): Promise<{ observed: number; plain: number; ratio: number; raw: number }> {
-  const observedOptions = (): Partial<MiddlewareOptions> => ({
+  const observedOptions = (): Partial<HandoffGateOptions> => ({
     events: new EventHub({ verifier: { agentId: corpus.receiver }, sinks: [{ write: () => undefined }] }),
     hooks: countingHooks,
   });

@@ -10,7 +10,7 @@ import {
   parsePacket,
   serializePacket,
   signPacket,
-  verifyPacketSignature,
+  insecureVerifyPacketSelfDeclaredKey,
 } from '../src/index.js';
 import { compareSync, printComparisons } from './harness.js';
 
@@ -35,12 +35,12 @@ export function run(): void {
     () => rawSign(null, bytes, privateKeyObject),
   );
   const verifying = compareSync(
-    () => verifyPacketSignature(signed),
+    () => insecureVerifyPacketSelfDeclaredKey(signed),
     () => rawVerify(null, bytes, identity.publicKey, signature),
   );
   const wire = serializePacket(signed);
   const parseVerify = compareSync(
-    () => verifyPacketSignature(parsePacket(wire)),
+    () => insecureVerifyPacketSelfDeclaredKey(parsePacket(wire)),
     () => rawVerify(null, bytes, identity.publicKey, signature),
   );
   printComparisons(`packets (${bytes.length}-byte canonical payload)`, [
@@ -53,7 +53,7 @@ export function run(): void {
       target: 0.9,
     },
     {
-      name: 'verifyPacketSignature',
+      name: 'insecureVerifyPacketSelfDeclaredKey',
       opsPerSecond: verifying.candidate,
       baselineName: 'raw Ed25519 verify (node:crypto)',
       baselineOpsPerSecond: verifying.baseline,
@@ -61,7 +61,7 @@ export function run(): void {
       target: 0.9,
     },
     {
-      name: 'parsePacket + verifyPacketSignature',
+      name: 'parsePacket + insecureVerifyPacketSelfDeclaredKey',
       opsPerSecond: parseVerify.candidate,
       baselineName: 'raw Ed25519 verify (node:crypto)',
       baselineOpsPerSecond: parseVerify.baseline,

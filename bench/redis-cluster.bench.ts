@@ -13,8 +13,8 @@ import { randomUUID } from 'node:crypto';
 import { createClient, createCluster } from '@redis/client';
 import {
   AgentIdentity,
-  TrustHandoffMiddleware,
-  createEnvelope,
+  HandoffGate,
+  createDelegationEnvelope,
   issueTaskPacket,
   type DelegationEnvelope,
 } from '../src/index.js';
@@ -44,7 +44,7 @@ async function decide(
 ): Promise<Figure> {
   const stores = createRedisStores({ client, keyPrefix: `th-bench:${randomUUID()}:`, replicaAcks });
   for (const s of senders) await stores.agentRegistry.register(s.agentId, s.publicKeyPem);
-  const gate = new TrustHandoffMiddleware({
+  const gate = new HandoffGate({
     agentId: receiver,
     registry: stores.agentRegistry,
     replayStore: stores.replayStore,
@@ -78,7 +78,7 @@ export async function run(): Promise<void> {
   const receiver = AgentIdentity.generate();
   const senders = Array.from({ length: 8 }, () => AgentIdentity.generate());
   const envelopes = Array.from({ length: PACKETS }, (_, i) =>
-    createEnvelope(
+    createDelegationEnvelope(
       issueTaskPacket(senders[i % senders.length]!, {
         to_agent: receiver.agentId,
         intent: 'Research company background',

@@ -12,10 +12,10 @@ import {
   DEFAULT_JSON_LIMITS,
   MemoryAgentRegistry,
   MemoryReplayStore,
-  TrustHandoffMiddleware,
-  createEnvelope,
+  HandoffGate,
+  createDelegationEnvelope,
   issueTaskPacket,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
 } from '../src/index.js';
 
 interface Case {
@@ -30,7 +30,7 @@ function fill(maxBytes: number, unit: string, open = '[', close = ']'): string {
 
 function cases(maxBytes: number, sender: AgentIdentity, receiver: string): Case[] {
   const packet = issueTaskPacket(sender, { to_agent: receiver, intent: 'x', risk_level: 'read' });
-  const base = serializeEnvelope(createEnvelope(packet));
+  const base = serializeDelegationEnvelope(createDelegationEnvelope(packet));
   // The context is replaced by a hostile value of about `room` bytes; the signature stays the real
   // one (over another context), so everything up to the signature check runs.
   const room = maxBytes - base.length - 64;
@@ -62,7 +62,7 @@ export async function run(): Promise<void> {
   const receiver = AgentIdentity.generate();
   const registry = new MemoryAgentRegistry();
   await registry.register(sender.agentId, sender.publicKeyPem);
-  const gate = new TrustHandoffMiddleware({
+  const gate = new HandoffGate({
     agentId: receiver.agentId,
     registry,
     replayStore: new MemoryReplayStore(),

@@ -15,10 +15,10 @@ import {
   createCapabilityEnvelopeVerifier,
   createCapabilityExecutor,
   createCapabilityTokenEnvelope,
-  decodeCapabilityToken,
+  parseCapabilityToken,
   deriveCapability,
   denyFileWritePolicy,
-  encodeCapabilityToken,
+  serializeCapabilityToken,
   issueCapability,
   issueTaskPacket,
   type CapabilityAuditEvent,
@@ -35,10 +35,10 @@ export async function capabilityWalkthrough(): Promise<Record<string, unknown>> 
     delegated_permissions: { allowed_actions: ['read', 'search', 'summarize'], max_tool_calls: 10 },
     expires_at: Timestamp.fromEpochMillis(Date.now() + 3_600_000),
   });
-  const rootToken = encodeCapabilityToken(root); // the reference's token format, byte for byte
+  const rootToken = serializeCapabilityToken(root); // the reference's token format, byte for byte
 
   // 2. The researcher passes part of it on to the writer, signing the child with its OWN key.
-  const child = deriveCapability(decodeCapabilityToken(rootToken), researcher, {
+  const child = deriveCapability(parseCapabilityToken(rootToken), researcher, {
     subject_agent: writer.agentId,
     delegated_permissions: { allowed_actions: ['read'], max_tool_calls: 3 },
   });

@@ -10,11 +10,11 @@ import {
   AttestationReplayTracker,
   MemoryAgentRegistry,
   MemoryReplayStore,
-  createEnvelope,
-  createExecutor,
-  createMiddleware,
+  createDelegationEnvelope,
+  TaskExecutor,
+  HandoffGate,
   issueTaskPacket,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
   serializeNodeOutput,
   verifyNodeOutput,
   wrapNode,
@@ -27,12 +27,12 @@ const registry = new MemoryAgentRegistry(); // the trust anchor: registered out 
 await registry.register(planner.agentId, planner.publicKeyPem);
 await registry.register(researcher.agentId, researcher.publicKeyPem);
 
-const gate = createMiddleware({
+const gate = new HandoffGate({
   agentId: researcher.agentId,
   registry,
   replayStore: new MemoryReplayStore(),
 });
-const executor = createExecutor({ middleware: gate });
+const executor = new TaskExecutor({ middleware: gate });
 const show = (d: GateDecision): string => `${d.decision} ${d.reason ?? ''}`;
 
 console.log(`planner    ${planner.agentId}`);
@@ -46,7 +46,7 @@ const packet = issueTaskPacket(planner, {
   permissions: { allowed_actions: ['read', 'search'], max_tool_calls: 5 },
   risk_level: 'read',
 });
-const wire = serializeEnvelope(createEnvelope(packet));
+const wire = serializeDelegationEnvelope(createDelegationEnvelope(packet));
 
 // 2. The researcher's gate decides before anything runs; the task is an attested node.
 const research = wrapNode(
@@ -69,7 +69,7 @@ const misaddressed = issueTaskPacket(planner, {
   intent: 'x',
   risk_level: 'read',
 });
-console.log(`  misaddressed packet → ${show(await gate.handle(createEnvelope(misaddressed)))}`);
+console.log(`  misaddressed packet → ${show(await gate.handle(createDelegationEnvelope(misaddressed)))}`);
 
 // 3. The planner checks the attested result against the researcher's key, once.
 if (run.result === undefined) throw new Error('the legitimate task did not run');

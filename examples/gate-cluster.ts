@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { createClient } from '@redis/client';
 import {
   AgentIdentity,
-  createEnvelope,
-  createMiddleware,
+  createDelegationEnvelope,
+  HandoffGate,
   issueTaskPacket,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
 } from 'trusthandoff';
 import { createRedisStores } from 'trusthandoff/redis';
 
@@ -30,7 +30,7 @@ export async function clusterExample(redisUrl: string): Promise<Record<string, s
       client.on('error', () => undefined); // failures surface as REJECT decisions
       await client.connect();
       const stores = createRedisStores({ client, keyPrefix });
-      const gate = createMiddleware({
+      const gate = new HandoffGate({
         agentId: researcher.agentId,
         registry: stores.agentRegistry,
         replayStore: stores.replayStore,
@@ -44,8 +44,8 @@ export async function clusterExample(redisUrl: string): Promise<Record<string, s
   try {
     await a.stores.agentRegistry.register(planner.agentId, planner.publicKeyPem); // seen by both
     const out: Record<string, string> = {};
-    const wire = serializeEnvelope(
-      createEnvelope(
+    const wire = serializeDelegationEnvelope(
+      createDelegationEnvelope(
         issueTaskPacket(planner, {
           to_agent: researcher.agentId,
           intent: 'Summarize Q3',
@@ -65,7 +65,7 @@ export async function clusterExample(redisUrl: string): Promise<Record<string, s
       risk_level: 'read',
     });
     await a.stores.revocationStore.revoke(next.packet_id); // revoked through instance A…
-    out['revokedElsewhere'] = (await b.gate.handle(createEnvelope(next))).reason ?? ''; // …refused by B
+    out['revokedElsewhere'] = (await b.gate.handle(createDelegationEnvelope(next))).reason ?? ''; // …refused by B
     return out;
   } finally {
     const keys: string[] = [];

@@ -12,12 +12,12 @@ import {
   MemoryRevocationStore,
   attachApprovals,
   createApprovalVerifier,
-  createEnvelope,
-  createExecutor,
-  createHumanApproval,
-  createMiddleware,
+  createDelegationEnvelope,
+  TaskExecutor,
+  issueApproval,
+  HandoffGate,
   issueTaskPacket,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
   serializeGateEnvelope,
 } from 'trusthandoff';
 
@@ -33,14 +33,14 @@ export async function singleInstanceExample(): Promise<Record<string, string>> {
   const approvers = new MemoryAgentRegistry();
   await approvers.register('human:alice', alice.publicKeyPem);
 
-  const gate = createMiddleware({
+  const gate = new HandoffGate({
     agentId: researcher.agentId, // whose inbox this is: the audience check
     registry,
     replayStore: new MemoryReplayStore(),
     revocationStore: new MemoryRevocationStore(),
     humanApproval: createApprovalVerifier({ approvers, required: 1 }),
   });
-  const executor = createExecutor({ middleware: gate });
+  const executor = new TaskExecutor({ middleware: gate });
 
   const packet = issueTaskPacket(planner, {
     to_agent: researcher.agentId,
@@ -49,7 +49,7 @@ export async function singleInstanceExample(): Promise<Record<string, string>> {
     permissions: { allowed_actions: ['read', 'search'], max_tool_calls: 5 },
     risk_level: 'read',
   });
-  const wire = serializeEnvelope(createEnvelope(packet));
+  const wire = serializeDelegationEnvelope(createDelegationEnvelope(packet));
   const out: Record<string, string> = {};
   const show = (d: { decision: string; reason?: string }): string => `${d.decision} ${d.reason ?? ''}`.trim();
 
@@ -62,7 +62,7 @@ export async function singleInstanceExample(): Promise<Record<string, string>> {
     intent: 'x',
     risk_level: 'read',
   });
-  out['misaddressed'] = show(await gate.handle(createEnvelope(elsewhere)));
+  out['misaddressed'] = show(await gate.handle(createDelegationEnvelope(elsewhere)));
 
   const sensitive = issueTaskPacket(planner, {
     to_agent: researcher.agentId,
@@ -70,9 +70,9 @@ export async function singleInstanceExample(): Promise<Record<string, string>> {
     constraints: { requires_human_review: true },
     risk_level: 'write',
   });
-  out['unapproved'] = show(await gate.handle(createEnvelope(sensitive)));
-  const approval = createHumanApproval(sensitive, alice, { approverId: 'human:alice' });
-  const approved = serializeGateEnvelope(attachApprovals(createEnvelope(sensitive), [approval]));
+  out['unapproved'] = show(await gate.handle(createDelegationEnvelope(sensitive)));
+  const approval = issueApproval(sensitive, alice, { approverId: 'human:alice' });
+  const approved = serializeGateEnvelope(attachApprovals(createDelegationEnvelope(sensitive), [approval]));
   out['approved'] = show(await gate.handle(approved));
 
   await registry.revoke(planner.agentId);
@@ -81,7 +81,7 @@ export async function singleInstanceExample(): Promise<Record<string, string>> {
     intent: 'x',
     risk_level: 'read',
   });
-  out['revokedSender'] = show(await gate.handle(createEnvelope(afterRevocation)));
+  out['revokedSender'] = show(await gate.handle(createDelegationEnvelope(afterRevocation)));
   return out;
 }
 

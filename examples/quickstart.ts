@@ -1,11 +1,11 @@
 import {
   AgentIdentity,
   MemoryAgentRegistry,
-  createEnvelope,
+  createDelegationEnvelope,
   issueTaskPacket,
-  parseEnvelope,
-  serializeEnvelope,
-  validatePacket,
+  parseDelegationEnvelope,
+  serializeDelegationEnvelope,
+  referenceValidatePacket,
   verifyPacket,
 } from 'trusthandoff';
 
@@ -22,14 +22,14 @@ export async function quickstart(): Promise<Record<string, unknown>> {
     permissions: { allowed_actions: ['read', 'search'], max_tool_calls: 5 },
     risk_level: 'read',
   });
-  const wire = serializeEnvelope(createEnvelope(packet)); // the reference's envelope_to_json form
+  const wire = serializeDelegationEnvelope(createDelegationEnvelope(packet)); // the reference's envelope_to_json form
 
   // 3. The researcher parses and verifies it against its trust anchor: a registry of known keys.
   const registry = new MemoryAgentRegistry();
   await registry.register(planner.agentId, planner.publicKeyPem);
-  const received = parseEnvelope(wire).packet;
+  const received = parseDelegationEnvelope(wire).packet;
   const signatureOk = await verifyPacket(received, { registry });
-  const validation = await validatePacket(received, { registry });
+  const validation = await referenceValidatePacket(received, { registry });
 
   // 4. Tampering breaks the signature.
   const tampered = { ...received, intent: 'Wire the money' };
@@ -50,8 +50,8 @@ export async function quickstart(): Promise<Record<string, unknown>> {
     risk_level: 'write',
     constraints: { requires_human_review: true },
   });
-  const unreviewed = await validatePacket(payment, { registry });
-  const approved = await validatePacket(payment, {
+  const unreviewed = await referenceValidatePacket(payment, { registry });
+  const approved = await referenceValidatePacket(payment, {
     registry,
     humanApproval: (p) => p.packet_id === payment.packet_id, // plug in your approval workflow here
   });

@@ -6,14 +6,14 @@ import {
   MemoryRevocationStore,
   Timestamp,
   createCapabilityExecutor,
-  createEnvelope,
-  createMiddleware,
-  decodeCapabilityToken,
+  createDelegationEnvelope,
+  HandoffGate,
+  parseCapabilityToken,
   deriveCapability,
-  encodeCapabilityToken,
+  serializeCapabilityToken,
   issueCapability,
   issueTaskPacket,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
   serializeNodeOutput,
   verifyNodeOutput,
   wrapNode,
@@ -43,14 +43,14 @@ export async function threeAgentChain(): Promise<Record<string, string>> {
   const packet = issueTaskPacket(researcher, {
     to_agent: writer.agentId,
     intent: 'write_report',
-    context: { topic: 'Example Corp', capability_chain: [root, child].map(encodeCapabilityToken) },
+    context: { topic: 'Example Corp', capability_chain: [root, child].map(serializeCapabilityToken) },
     permissions: { allowed_actions: ['write_report'], max_tool_calls: 3 },
     risk_level: 'write',
   });
-  const wire = serializeEnvelope(createEnvelope(packet));
+  const wire = serializeDelegationEnvelope(createDelegationEnvelope(packet));
 
   // 4. The writer's gate: audience, key binding, signature, validation, chain, revocation, replay.
-  const gate = createMiddleware({ agentId: writer.agentId, registry, replayStore: new MemoryReplayStore() });
+  const gate = new HandoffGate({ agentId: writer.agentId, registry, replayStore: new MemoryReplayStore() });
   const decision = await gate.handle(wire);
   if (decision.decision !== 'ACCEPT') throw new Error(`gate refused: ${decision.reason ?? ''}`);
 
@@ -61,7 +61,7 @@ export async function threeAgentChain(): Promise<Record<string, string>> {
     revocations: new MemoryRevocationStore(),
     policy: () => [true],
   });
-  const chain = (packet.context['capability_chain'] as string[]).map((token) => decodeCapabilityToken(token));
+  const chain = (packet.context['capability_chain'] as string[]).map((token) => parseCapabilityToken(token));
   const writeReport = wrapNode(
     (task: { packet_id: string; topic: string }) => ({ report: `On ${task.topic}: …` }),
     {

@@ -18,7 +18,7 @@ import {
 } from './wire.js';
 import type { AttestationSigner, AttestationStatus, ExecutionAttestation } from './types.js';
 
-export interface CreateAttestationOptions {
+export interface IssueAttestationOptions {
   /** The packet this is the result of. */
   readonly packetId: string;
   /**
@@ -50,7 +50,7 @@ export interface CreateAttestationOptions {
  * reference encoding) or any other value without a canonical form — its `path` names the value, e.g.
  * `$.celsius` — and {@link PayloadValidationError} for a bad packet id, status, nonce or timestamp.
  */
-export function createAttestation(options: CreateAttestationOptions): ExecutionAttestation {
+export function issueAttestation(options: IssueAttestationOptions): ExecutionAttestation {
   const { signer } = options;
   const packetId = options.packetId;
   const status = options.status ?? 'OK';

@@ -17,7 +17,7 @@ export {
 } from './types.js';
 export { outcomeCanonicalJson, outcomeBytes, outcomeHash } from './outcome.js';
 export { attestationSigningPayload, type AttestationSignedFields } from './payload.js';
-export { createAttestation, type CreateAttestationOptions } from './create.js';
+export { issueAttestation, type IssueAttestationOptions } from './create.js';
 export { serializeAttestation, parseAttestation, attestationFromJson, attestationToJson } from './wire.js';
 export { verifyAttestation, type VerifyAttestationOptions, type AttestationPublicKey } from './verify.js';
 export { AttestationReplayTracker, type AttestationReplayTrackerOptions } from './replay.js';

@@ -11,7 +11,7 @@ export const ATTESTATION_STATUSES: readonly ['OK', 'ERROR', 'PARTIAL', 'REJECTED
 export type AttestationStatus = (typeof ATTESTATION_STATUSES)[number];
 
 /**
- * An execution attestation, immutable. Objects of this type come from {@link createAttestation} or
+ * An execution attestation, immutable. Objects of this type come from {@link issueAttestation} or
  * {@link parseAttestation}; both freeze them and allow no extra fields.
  */
 export interface ExecutionAttestation {

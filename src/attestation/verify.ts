@@ -7,7 +7,7 @@ import { verify } from 'node:crypto';
 import { ConfigurationError, TrustHandoffError } from '../errors.js';
 import type { EventPort } from '../events/types.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
-import { importPublicKeyPem, type ImportedPublicKey } from '../identity/keys.js';
+import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
 import type { AgentRegistry } from '../stores/types.js';
 import { decodeBase64Url } from '../wire/base64.js';
 import type { OutcomeEncoding } from '../wire/canonical.js';
@@ -57,8 +57,8 @@ export interface VerifyAttestationOptions {
   readonly events?: EventPort;
 }
 
-/** An Ed25519 public key as SPKI PEM, or already imported with {@link importPublicKeyPem}. */
-export type AttestationPublicKey = string | ImportedPublicKey;
+/** An Ed25519 public key as SPKI PEM, or already imported with {@link parsePublicKeyPem}. */
+export type AttestationPublicKey = string | PublicKey;
 
 /**
  * Check, in this order: the attestation's shape; expected packet id and status; the outcome hash (from
@@ -129,7 +129,7 @@ export function checkAttestation(
   if (registry !== undefined && (typeof registry !== 'object' || typeof registry.resolve !== 'function')) {
     throw new ConfigurationError('registry must be an AgentRegistry');
   }
-  const key = typeof publicKey === 'string' ? importPublicKeyPem(publicKey) : publicKey;
+  const key = typeof publicKey === 'string' ? parsePublicKeyPem(publicKey) : publicKey;
   const verdict = checkSync(attestation, key, options, maxAgeMs, encoding, registry !== undefined);
   if (registry === undefined) return verdict;
   // With a registry the answer is always a promise, whatever the outcome.
@@ -139,7 +139,7 @@ export function checkAttestation(
 
 function checkSync(
   attestation: ExecutionAttestation,
-  key: ImportedPublicKey,
+  key: PublicKey,
   options: VerifyAttestationOptions,
   maxAgeMs: number,
   encoding: OutcomeEncoding,
@@ -192,7 +192,7 @@ function checkSync(
  */
 async function bindSigner(
   attestation: ExecutionAttestation,
-  key: ImportedPublicKey,
+  key: PublicKey,
   registry: AgentRegistry,
 ): Promise<AttestationVerdict> {
   const signedBy = attestation.signed_by;
@@ -277,11 +277,11 @@ function hashOf(value: unknown, what: string, encoding: OutcomeEncoding): string
 // SPKI DER of an Ed25519 key is this 12-byte prefix and the raw key (RFC 8410).
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
-// Imported keys are immutable and cached by importPublicKeyPem, so their agent ids can be cached too.
-const agentIds = new WeakMap<ImportedPublicKey, string>();
+// Imported keys are immutable and cached by parsePublicKeyPem, so their agent ids can be cached too.
+const agentIds = new WeakMap<PublicKey, string>();
 
 /** The agent id (SPEC §2.5) of the canonical PEM of `key`, as the reference's identity computes it. */
-function agentIdOfKey(key: ImportedPublicKey): string {
+function agentIdOfKey(key: PublicKey): string {
   let agentId = agentIds.get(key);
   if (agentId === undefined) {
     const der = Buffer.concat([SPKI_ED25519_PREFIX, key.raw]);

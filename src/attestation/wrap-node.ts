@@ -4,7 +4,7 @@
  */
 import { ConfigurationError, MissingPacketIDError } from '../errors.js';
 import type { OutcomeEncoding } from '../wire/canonical.js';
-import { createAttestation } from './create.js';
+import { issueAttestation } from './create.js';
 import type { AttestationSigner, ExecutionAttestation } from './types.js';
 
 /** What a throwing node's attested result looks like (the reference's shape). */
@@ -97,7 +97,7 @@ export function wrapNode<A extends readonly unknown[], R extends object>(
         error: describeError(error, maxMessage),
         error_type: errorType(error),
       });
-      const attestation = createAttestation({
+      const attestation = issueAttestation({
         packetId,
         result: errorResult,
         signer,
@@ -108,7 +108,7 @@ export function wrapNode<A extends readonly unknown[], R extends object>(
       });
       return Object.freeze({ result: errorResult, attestation, reason: NODE_ERROR_REASON });
     }
-    const attestation = createAttestation({
+    const attestation = issueAttestation({
       packetId,
       result,
       signer,

@@ -22,7 +22,7 @@
 import { ConfigurationError, StoreUnavailableError } from '../errors.js';
 import type { EventPort } from '../events/types.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
-import { importPublicKeyPem, type ImportedPublicKey } from '../identity/keys.js';
+import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
 import type { AgentRegistry, RevocationStore } from '../stores/types.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { checkCapabilityDerivation, type DerivationCheckReason } from './derive.js';
@@ -112,7 +112,7 @@ function isList(value: unknown): value is readonly DelegationCapability[] {
  */
 export type TrustedRoot = string | { readonly agentId: string; readonly publicKeyPem?: string };
 
-export interface CapabilityVerifierOptions {
+export interface CapabilityChainVerifierOptions {
   /** Agents allowed to issue root capabilities. Required and non-empty: a chain must start somewhere trusted. */
   readonly trustedRoots: readonly TrustedRoot[];
   /**
@@ -165,7 +165,7 @@ export interface CapabilityChainVerifier {
 }
 
 export const DEFAULT_MAX_CHAIN_LENGTH = 16;
-/** The default of {@link CapabilityVerifierOptions.storeTimeoutMs}. */
+/** The default of {@link CapabilityChainVerifierOptions.storeTimeoutMs}. */
 export const DEFAULT_CHAIN_STORE_TIMEOUT_MS = 2000;
 
 // A store lookup settled: its value, or FAILED (an error, a thrown call or a missed deadline).
@@ -207,13 +207,11 @@ function deadlineMissed(): Error {
   return new StoreUnavailableError('store call missed its deadline');
 }
 
-function resolveTrustedRoots(
-  roots: readonly TrustedRoot[] | undefined,
-): Map<string, ImportedPublicKey | null> {
+function resolveTrustedRoots(roots: readonly TrustedRoot[] | undefined): Map<string, PublicKey | null> {
   if (!Array.isArray(roots) || roots.length === 0) {
     throw new ConfigurationError('trustedRoots: at least one trusted root agent is required');
   }
-  const map = new Map<string, ImportedPublicKey | null>();
+  const map = new Map<string, PublicKey | null>();
   for (const root of roots as readonly unknown[]) {
     let agentId: unknown;
     let pem: unknown;
@@ -225,10 +223,10 @@ function resolveTrustedRoots(
     if (typeof agentId !== 'string' || agentId.length === 0) {
       throw new ConfigurationError('trustedRoots: each root is an agent id or {agentId, publicKeyPem?}');
     }
-    let key: ImportedPublicKey | null = null;
+    let key: PublicKey | null = null;
     if (pem !== undefined) {
       try {
-        key = importPublicKeyPem(pem as string);
+        key = parsePublicKeyPem(pem as string);
       } catch (error) {
         throw new ConfigurationError(`trustedRoots: unreadable public key for ${agentId.slice(0, 64)}`, {
           cause: error,
@@ -245,7 +243,9 @@ function resolveTrustedRoots(
 }
 
 /** Build a chain verifier; options are checked here (ConfigurationError), not per chain. */
-export function createCapabilityChainVerifier(options: CapabilityVerifierOptions): CapabilityChainVerifier {
+export function createCapabilityChainVerifier(
+  options: CapabilityChainVerifierOptions,
+): CapabilityChainVerifier {
   if (typeof options !== 'object' || options === null) throw new ConfigurationError('options are required');
   const trustedRoots = resolveTrustedRoots(options.trustedRoots);
   const env = options.env ?? process.env;
@@ -322,10 +322,10 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
   function presentedKey(
     capability: DelegationCapability,
     isRoot: boolean,
-  ): ImportedPublicKey | CapabilityChainReason {
-    let presented: ImportedPublicKey;
+  ): PublicKey | CapabilityChainReason {
+    let presented: PublicKey;
     try {
-      presented = importPublicKeyPem(capability.public_key);
+      presented = parsePublicKeyPem(capability.public_key);
     } catch {
       return 'invalid_public_key';
     }
@@ -339,7 +339,7 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
   function bindWithoutRegistry(
     capability: DelegationCapability,
     isRoot: boolean,
-  ): ImportedPublicKey | CapabilityChainReason {
+  ): PublicKey | CapabilityChainReason {
     const presented = presentedKey(capability, isRoot);
     if (typeof presented === 'string') return presented;
     const pinned = isRoot ? trustedRoots.get(capability.issuer_agent) : undefined;
@@ -349,10 +349,7 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
   }
 
   // The registry's answer for a link, read in the order a link-by-link walk would ask.
-  function registryBinding(
-    found: IssuerLookup,
-    presented: ImportedPublicKey,
-  ): CapabilityChainReason | undefined {
+  function registryBinding(found: IssuerLookup, presented: PublicKey): CapabilityChainReason | undefined {
     if (found.agent === FAILED) return 'registry_unavailable';
     if (found.agent === undefined) return 'issuer_not_registered';
     if (found.revoked === FAILED) return 'registry_unavailable';
@@ -374,7 +371,7 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
     if (shape !== undefined) return shape;
     // Local: each link's key (pinned or self-certifying without a registry) and its signature. Links
     // before the first local failure are signed by the keys they present; only those are looked up.
-    const keys: ImportedPublicKey[] = [];
+    const keys: PublicKey[] = [];
     let localFailure: CapabilityChainResult | undefined;
     for (const [i, capability] of chain.entries()) {
       const key =
@@ -490,7 +487,7 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
 /** Verify a chain with a verifier created for this call (see {@link createCapabilityChainVerifier}). */
 export function verifyCapabilityChain(
   chain: readonly DelegationCapability[],
-  options: CapabilityVerifierOptions & VerifyChainOptions,
+  options: CapabilityChainVerifierOptions & VerifyChainOptions,
 ): Promise<CapabilityChainResult> {
   return createCapabilityChainVerifier(options).verify(
     chain,

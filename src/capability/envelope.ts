@@ -25,9 +25,9 @@ import { Timestamp } from '../wire/timestamp.js';
 import {
   createCapabilityChainVerifier,
   type CapabilityChainReason,
-  type CapabilityVerifierOptions,
+  type CapabilityChainVerifierOptions,
 } from './chain.js';
-import { decodeCapabilityToken } from './token.js';
+import { parseCapabilityToken } from './token.js';
 import type { DelegationCapability } from './types.js';
 
 export interface CapabilityTokenEnvelope {
@@ -107,7 +107,7 @@ export interface EnvelopeVerification {
   readonly capability?: DelegationCapability;
 }
 
-export interface CapabilityEnvelopeVerifierOptions extends CapabilityVerifierOptions {
+export interface CapabilityEnvelopeVerifierOptions extends CapabilityChainVerifierOptions {
   /** Remembers nonces. Required: without it every envelope could be replayed. */
   readonly replay: ReplayStore;
   /** Oldest accepted envelope, seconds (default 300). */
@@ -185,7 +185,7 @@ export function createCapabilityEnvelopeVerifier(
       if (ageMs > maxAgeMs) return rejected('envelope_expired');
       let leaf: DelegationCapability;
       try {
-        leaf = decodeCapabilityToken(envelope.capability_token, decodeOptions);
+        leaf = parseCapabilityToken(envelope.capability_token, decodeOptions);
       } catch {
         return rejected('malformed_token');
       }

@@ -10,12 +10,12 @@ import { PublicKeyMismatchError } from '../errors.js';
 import { checkEventPort } from '../events/check.js';
 import type { EventCatalogue, EventPort } from '../events/types.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
-import { verifyPacket, verifyPacketSignature } from '../packet/verify.js';
+import { verifyPacket, insecureVerifyPacketSelfDeclaredKey } from '../packet/verify.js';
 import type { SignedTaskPacket } from '../packet/types.js';
 import { authorizeAction } from './authorize.js';
-import { createCapabilityChainVerifier, type CapabilityVerifierOptions } from './chain.js';
+import { createCapabilityChainVerifier, type CapabilityChainVerifierOptions } from './chain.js';
 import { allowAllPolicy, type CapabilityPolicy, type PolicyDecision } from './policy.js';
-import { decodeCapabilityToken } from './token.js';
+import { parseCapabilityToken } from './token.js';
 import type { DelegationCapability } from './types.js';
 
 /** The audit events of SPEC §6. */
@@ -38,7 +38,7 @@ export type AuthorizedExecution<T> =
       readonly detail: string | null;
     };
 
-export interface CapabilityExecutorOptions extends CapabilityVerifierOptions {
+export interface CapabilityExecutorOptions extends CapabilityChainVerifierOptions {
   /** Applied to every capability in the chain. Default: allow all, unless strict mode is on. */
   readonly policy?: CapabilityPolicy;
   /** Refuse to execute without a policy (`no_policy_provided`). Default: env `TRUSTHANDOFF_STRICT_MODE` = `1`. */
@@ -225,7 +225,7 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
     ) {
       return 'sender_key_unbound';
     }
-    return verifyPacketSignature(packet) ? undefined : 'packet_signature_invalid';
+    return insecureVerifyPacketSelfDeclaredKey(packet) ? undefined : 'packet_signature_invalid';
   }
 
   return Object.freeze({
@@ -262,7 +262,7 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
       }
       let leaf: DelegationCapability;
       try {
-        leaf = decodeCapabilityToken(token, decodeOptions);
+        leaf = parseCapabilityToken(token, decodeOptions);
       } catch {
         return invalidChain('malformed_token');
       }

@@ -5,14 +5,14 @@ export { capabilitySigningPayload } from './payload.js';
 export { signCapability, issueCapability } from './sign.js';
 export {
   checkCapabilitySignature,
-  verifyCapabilitySignature,
+  insecureVerifyCapabilitySelfDeclaredKey,
   type CapabilitySignatureCheck,
 } from './verify.js';
 export {
-  encodeCapabilityToken,
-  decodeCapabilityToken,
+  serializeCapabilityToken,
+  parseCapabilityToken,
   DEFAULT_MAX_TOKEN_LENGTH,
-  type DecodeTokenOptions,
+  type ParseCapabilityTokenOptions,
 } from './token.js';
 export {
   checkCapabilityDerivation,
@@ -31,7 +31,7 @@ export {
   type CapabilityChainReason,
   type CapabilityChainResult,
   type CapabilityChainVerifier,
-  type CapabilityVerifierOptions,
+  type CapabilityChainVerifierOptions,
   type TrustedRoot,
   type VerifyChainOptions,
 } from './chain.js';

@@ -13,13 +13,13 @@ import type { DelegationCapability } from './types.js';
 /** Longest token accepted by default (characters); a typical token is about 900. */
 export const DEFAULT_MAX_TOKEN_LENGTH = 16_384;
 
-export interface DecodeTokenOptions {
+export interface ParseCapabilityTokenOptions {
   /** Longest token accepted, in characters (default {@link DEFAULT_MAX_TOKEN_LENGTH}). */
   readonly maxTokenLength?: number;
 }
 
 /** The token of a signed capability, byte-identical to the reference's `encode_capability_token`. */
-export function encodeCapabilityToken(capability: DelegationCapability): string {
+export function serializeCapabilityToken(capability: DelegationCapability): string {
   return encodeBase64Url(Buffer.from(encodeJson(capabilityToObject(capability)), 'utf8'));
 }
 
@@ -27,7 +27,10 @@ export function encodeCapabilityToken(capability: DelegationCapability): string 
  * Decode a token into a capability. Anything that is not a canonical base64url string of a JSON
  * capability is a PayloadValidationError; the signature is not checked here.
  */
-export function decodeCapabilityToken(token: string, options: DecodeTokenOptions = {}): DelegationCapability {
+export function parseCapabilityToken(
+  token: string,
+  options: ParseCapabilityTokenOptions = {},
+): DelegationCapability {
   const maxLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
   if (typeof token !== 'string') throw new PayloadValidationError('capability token must be a string');
   if (token.length > maxLength) throw new PayloadValidationError(`capability token longer than ${maxLength}`);

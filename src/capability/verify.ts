@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto';
-import { importPublicKeyPem, type ImportedPublicKey } from '../identity/keys.js';
+import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
 import { decodeBase64 } from '../wire/base64.js';
 import { capabilitySigningBytes } from './payload.js';
 import type { DelegationCapability } from './types.js';
@@ -20,7 +20,7 @@ export type CapabilitySignatureCheck =
  */
 export function checkCapabilitySignature(
   capability: DelegationCapability,
-  publicKey?: ImportedPublicKey,
+  publicKey?: PublicKey,
 ): CapabilitySignatureCheck {
   if (capability.signature_algo !== 'Ed25519') return 'unsupported_signature_algo';
   const signature =
@@ -29,7 +29,7 @@ export function checkCapabilitySignature(
   let key = publicKey;
   if (key === undefined) {
     try {
-      key = importPublicKeyPem(capability.public_key);
+      key = parsePublicKeyPem(capability.public_key);
     } catch {
       return 'invalid_public_key';
     }
@@ -44,6 +44,6 @@ export function checkCapabilitySignature(
 }
 
 /** Signature check against the capability's self-reported key. Prefer `verifyCapabilityChain`. */
-export function verifyCapabilitySignature(capability: DelegationCapability): boolean {
+export function insecureVerifyCapabilitySelfDeclaredKey(capability: DelegationCapability): boolean {
   return checkCapabilitySignature(capability) === 'valid';
 }

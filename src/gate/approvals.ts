@@ -24,11 +24,11 @@ import { canonicalPacketJson, encodeJson } from '../wire/canonical.js';
 import { isPlainObject } from '../wire/json-value.js';
 import { Timestamp } from '../wire/timestamp.js';
 import type { GateEnvelope } from './context.js';
-import { serializeEnvelope, type WireForm } from '../packet/wire.js';
+import { serializeDelegationEnvelope, type WireForm } from '../packet/wire.js';
 
 export type ApprovalDecision = 'approved' | 'denied';
 
-export interface HumanApproval {
+export interface SignedApproval {
   readonly approval_id: string;
   readonly packet_id: string;
   /** Lowercase hex SHA-256 of the packet's SPEC §2.1 signed bytes. */
@@ -63,7 +63,7 @@ export function packetDigest(packet: SignedTaskPacket): string {
   return createHash('sha256').update(packetSigningPayload(packet), 'utf8').digest('hex');
 }
 
-function signedBytes(approval: Omit<HumanApproval, 'signature'>): Buffer {
+function signedBytes(approval: Omit<SignedApproval, 'signature'>): Buffer {
   const body = canonicalPacketJson({
     approval_id: approval.approval_id,
     packet_id: approval.packet_id,
@@ -77,7 +77,7 @@ function signedBytes(approval: Omit<HumanApproval, 'signature'>): Buffer {
   return Buffer.concat([DOMAIN, Buffer.from(body, 'utf8')]);
 }
 
-export interface CreateApprovalOptions {
+export interface IssueApprovalOptions {
   /** The approver's id as registered in the approver registry (default: the identity's agent id). */
   readonly approverId?: string;
   readonly decision?: ApprovalDecision;
@@ -89,11 +89,11 @@ export interface CreateApprovalOptions {
 }
 
 /** Sign an approval (or denial) of `packet` with the approver's key. */
-export function createHumanApproval(
+export function issueApproval(
   packet: SignedTaskPacket,
   approver: AgentIdentity,
-  options: CreateApprovalOptions = {},
-): HumanApproval {
+  options: IssueApprovalOptions = {},
+): SignedApproval {
   const decision = options.decision ?? 'approved';
   if (decision !== 'approved' && decision !== 'denied')
     throw new PayloadValidationError('decision: approved or denied');
@@ -121,7 +121,7 @@ export function createHumanApproval(
 }
 
 /** The envelope with `approvals` added to those it already carries. */
-export function attachApprovals(envelope: GateEnvelope, approvals: readonly HumanApproval[]): GateEnvelope {
+export function attachApprovals(envelope: GateEnvelope, approvals: readonly SignedApproval[]): GateEnvelope {
   const out = {
     packet: envelope.packet,
     chain: envelope.chain,
@@ -137,7 +137,7 @@ export function attachApprovals(envelope: GateEnvelope, approvals: readonly Huma
  * reference itself ignores both fields.
  */
 export function serializeGateEnvelope(envelope: GateEnvelope, form: WireForm = 'reference'): string {
-  const base = serializeEnvelope(envelope, form);
+  const base = serializeDelegationEnvelope(envelope, form);
   const approvals = envelope.approvals;
   const capabilityChain = envelope.capability_chain;
   const hasApprovals = approvals !== undefined && approvals.length > 0;
@@ -276,7 +276,7 @@ function firstApprovers(approvedBy: ReadonlySet<string>): readonly string[] {
 }
 
 interface ReadApproval {
-  readonly fields: HumanApproval;
+  readonly fields: SignedApproval;
   readonly packet_id: string;
   readonly packet_digest: string;
   readonly approver_agent: string;
@@ -293,7 +293,7 @@ function readApproval(value: unknown): ReadApproval | undefined {
     const field = value[key];
     if (typeof field !== 'string' || field.length > MAX_FIELD_LENGTH) return undefined;
   }
-  const fields = value as unknown as HumanApproval;
+  const fields = value as unknown as SignedApproval;
   if (fields.signature_algo !== 'Ed25519') return undefined;
   if (fields.decision !== 'approved' && fields.decision !== 'denied') return undefined;
   const signatureBytes = decodeBase64(fields.signature, 128);

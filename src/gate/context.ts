@@ -5,7 +5,7 @@
  * on the hot path.
  */
 import type { DelegationCapability } from '../capability/types.js';
-import type { ImportedPublicKey } from '../identity/keys.js';
+import type { PublicKey } from '../identity/keys.js';
 import type { DelegationChain, DelegationEnvelope, SignedTaskPacket } from '../packet/types.js';
 import type { RejectReason } from './decision.js';
 import type { CallExpectations } from './expectations.js';
@@ -53,7 +53,7 @@ export class HandoffContext {
    * opted in), or on the admission path the key the packet declares, confirmed by the registry only
    * in the final admission call — see {@link keyBound}.
    */
-  key: ImportedPublicKey | undefined = undefined;
+  key: PublicKey | undefined = undefined;
   /** True once `key` is known to be the registered key of `from_agent` (or trusted by opt-in). */
   keyBound = false;
   /** How many requests were in flight when this one started (this one included). */

@@ -207,7 +207,7 @@ export function acceptDecision(
  * receiving the decision can rely on, where a boolean flag could be set by anyone. A copy (spread,
  * JSON round trip, structuredClone) is not proof.
  */
-export function isGateAcceptance(value: unknown): value is AcceptDecision {
+export function isAcceptDecision(value: unknown): value is AcceptDecision {
   return (
     typeof value === 'object' &&
     value !== null &&

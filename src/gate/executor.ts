@@ -9,7 +9,7 @@ import { ConfigurationError, MiddlewareExecutionError } from '../errors.js';
 import type { SignedTaskPacket } from '../packet/types.js';
 import { REASONS, acceptDecision, rejectDecision, type GateDecision, type StaleReason } from './decision.js';
 import type { GateInput } from './parse.js';
-import type { HandleOptions, RevalidationCallOptions, TrustHandoffMiddleware } from './middleware.js';
+import type { HandleOptions, RevalidationCallOptions, HandoffGate } from './middleware.js';
 import type { RevalidationWatcher } from './revalidation.js';
 
 export interface TaskContext {
@@ -20,14 +20,14 @@ export interface TaskContext {
 
 export type TaskFunction<T> = (packet: SignedTaskPacket, context: TaskContext) => T | Promise<T>;
 
-export interface ExecutionResult<T> {
+export interface TaskExecutionResult<T> {
   readonly decision: GateDecision;
   /** Present only when the task ran and its packet was still good when it finished. */
   readonly result?: T;
 }
 
-export interface ExecutorOptions {
-  readonly middleware: TrustHandoffMiddleware;
+export interface TaskExecutorOptions {
+  readonly middleware: HandoffGate;
   /**
    * Sign the outcome (e.g. with the attestation module); the return value is carried as the decision's
    * `execution_attestation`. Called only for a result that is returned.
@@ -38,16 +38,16 @@ export interface ExecutorOptions {
 }
 
 export class TaskExecutor {
-  readonly #middleware: TrustHandoffMiddleware;
+  readonly #middleware: HandoffGate;
   readonly #attest: ((packet: SignedTaskPacket, result: unknown) => unknown) | undefined;
   readonly #revalidation: RevalidationCallOptions;
 
-  constructor(options: ExecutorOptions) {
+  constructor(options: TaskExecutorOptions) {
     if (
       options?.middleware === undefined ||
       typeof options.middleware.handleWithRevalidation !== 'function'
     ) {
-      throw new ConfigurationError('executor needs a TrustHandoffMiddleware');
+      throw new ConfigurationError('executor needs a HandoffGate');
     }
     if (options.attest !== undefined && typeof options.attest !== 'function') {
       throw new ConfigurationError('attest must be a function');
@@ -65,7 +65,7 @@ export class TaskExecutor {
     input: GateInput,
     task: TaskFunction<T>,
     options: HandleOptions = {},
-  ): Promise<ExecutionResult<T>> {
+  ): Promise<TaskExecutionResult<T>> {
     if (typeof task !== 'function') throw new ConfigurationError('task must be a function');
     const { decision, watcher } = await this.#middleware.handleWithRevalidation(input, {
       ...this.#revalidation,
@@ -108,11 +108,6 @@ export class TaskExecutor {
       result,
     };
   }
-}
-
-/** Same as `new TaskExecutor(options)`. */
-export function createExecutor(options: ExecutorOptions): TaskExecutor {
-  return new TaskExecutor(options);
 }
 
 const NEVER: AbortSignal = new AbortController().signal;

@@ -1,9 +1,8 @@
 export {
-  TrustHandoffMiddleware,
-  createMiddleware,
+  HandoffGate,
   DEFAULT_MAX_LIFETIME_SECONDS,
   DEFAULT_STORE_TIMEOUT_MS,
-  type MiddlewareOptions,
+  type HandoffGateOptions,
   type HandleOptions,
   type RevalidationConfig,
   type RevalidationCallOptions,
@@ -15,7 +14,7 @@ export {
   MAX_REASON_LENGTH,
   acceptDecision,
   rejectDecision,
-  isGateAcceptance,
+  isAcceptDecision,
   sanitizeDetails,
   type GateDecision,
   type AcceptDecision,
@@ -96,21 +95,20 @@ export {
 export { revocationRevalidator, type RevocationRevalidatorOptions } from './revalidate-revocations.js';
 export {
   TaskExecutor,
-  createExecutor,
-  type ExecutorOptions,
-  type ExecutionResult,
+  type TaskExecutorOptions,
+  type TaskExecutionResult,
   type TaskContext,
   type TaskFunction,
 } from './executor.js';
 export {
-  createHumanApproval,
+  issueApproval,
   createApprovalVerifier,
   attachApprovals,
   serializeGateEnvelope,
   packetDigest,
-  type HumanApproval,
+  type SignedApproval,
   type ApprovalDecision,
-  type CreateApprovalOptions,
+  type IssueApprovalOptions,
   type ApprovalVerifierOptions,
   type ApprovalRejectionReason,
 } from './approvals.js';

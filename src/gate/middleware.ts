@@ -60,12 +60,12 @@ export interface RevalidationConfig {
   readonly checkTimeoutMs?: number;
 }
 
-/** The default of {@link MiddlewareOptions.maxLifetimeSeconds}: one hour. */
+/** The default of {@link HandoffGateOptions.maxLifetimeSeconds}: one hour. */
 export const DEFAULT_MAX_LIFETIME_SECONDS = 3600;
-/** The default of {@link MiddlewareOptions.storeTimeoutMs}. */
+/** The default of {@link HandoffGateOptions.storeTimeoutMs}. */
 export const DEFAULT_STORE_TIMEOUT_MS = 2000;
 
-export interface MiddlewareOptions {
+export interface HandoffGateOptions {
   /** The inbox owner: packets whose `to_agent` differs are rejected (`wrong_audience`). Required. */
   readonly agentId: string;
   /** The trust anchor for sender keys, and agent revocation. Required unless opting in below. */
@@ -133,7 +133,7 @@ export interface MiddlewareOptions {
   readonly hooks?: GateHooks;
   /** Clock in epoch milliseconds (default `Date.now`). */
   readonly now?: () => number;
-  /** Revalidation for {@link TrustHandoffMiddleware.handleWithRevalidation}. */
+  /** Revalidation for {@link HandoffGate.handleWithRevalidation}. */
   readonly revalidation?: RevalidationConfig;
 }
 
@@ -160,7 +160,7 @@ export interface DecisionWithWatcher {
   readonly watcher?: RevalidationWatcher;
 }
 
-export class TrustHandoffMiddleware {
+export class HandoffGate {
   /** The inbox this gate guards. */
   readonly agentId: string;
   readonly validator: PacketValidator;
@@ -178,7 +178,7 @@ export class TrustHandoffMiddleware {
   #calls = 0;
   #hookErrors = 0;
 
-  constructor(options: MiddlewareOptions) {
+  constructor(options: HandoffGateOptions) {
     if (options === null || typeof options !== 'object')
       throw new ConfigurationError('middleware options are required');
     const { agentId } = options;
@@ -650,11 +650,6 @@ function decisionFields(
 }
 
 const STARTED: Promise<void> = Promise.resolve();
-
-/** Same as `new TrustHandoffMiddleware(options)`. */
-export function createMiddleware(options: MiddlewareOptions): TrustHandoffMiddleware {
-  return new TrustHandoffMiddleware(options);
-}
 
 function isThenable(value: StepResult | Promise<StepResult>): value is Promise<StepResult> {
   return value !== undefined && typeof (value as Partial<Promise<StepResult>>).then === 'function';

@@ -2,12 +2,7 @@ import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node
 import { inspect } from 'node:util';
 import { InvalidKeyError } from '../errors.js';
 import { agentIdFromPublicKeyPem } from './agent-id.js';
-import {
-  describePublicKey,
-  importPrivateKeyPem,
-  importPrivateKeySeed,
-  type ImportedPublicKey,
-} from './keys.js';
+import { describePublicKey, parsePrivateKeyPem, importPrivateKeySeed, type PublicKey } from './keys.js';
 
 /**
  * An agent's Ed25519 key pair and the id derived from it. The private key never appears in
@@ -26,7 +21,7 @@ export class AgentIdentity {
 
   private constructor(privateKey: KeyObject) {
     this.#privateKey = privateKey;
-    const described: ImportedPublicKey = describePublicKey(createPublicKey(privateKey));
+    const described: PublicKey = describePublicKey(createPublicKey(privateKey));
     this.publicKey = described.key;
     this.publicKeyRaw = described.raw;
     this.fingerprint = described.fingerprint;
@@ -49,7 +44,7 @@ export class AgentIdentity {
     privateKeyPem: string,
     options: { readonly passphrase?: string | Uint8Array } = {},
   ): AgentIdentity {
-    return new AgentIdentity(importPrivateKeyPem(privateKeyPem, options.passphrase));
+    return new AgentIdentity(parsePrivateKeyPem(privateKeyPem, options.passphrase));
   }
 
   /** Derive an identity from a 32-byte Ed25519 seed. */

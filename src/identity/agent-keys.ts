@@ -14,7 +14,7 @@ import { agentIdFromPublicKeyPem } from './agent-id.js';
 import { parseDidKey } from './did-key.js';
 import { isAgentIdText, readJsonInput } from './json-input.js';
 import { createPublicKeyJwk, publicJwkFromValue, type Ed25519PublicJwk } from './jwk.js';
-import { importPublicKeyPem } from './keys.js';
+import { parsePublicKeyPem } from './keys.js';
 
 /** An agent id and the public key registered for it. */
 export interface AgentPublicKey {
@@ -114,5 +114,5 @@ function agentMapEntries(document: Record<string, unknown>): readonly AgentPubli
 /** The key in the reference's PEM layout, whatever layout (line endings, did:key) it was written in. */
 function canonicalPem(key: string): string {
   if (key.startsWith('did:')) return parseDidKey(key).publicKeyPem;
-  return importPublicKeyPem(key).key.export({ format: 'pem', type: 'spki' }).toString();
+  return parsePublicKeyPem(key).key.export({ format: 'pem', type: 'spki' }).toString();
 }

@@ -1,11 +1,11 @@
 export { AgentIdentity } from './agent-identity.js';
 export { agentIdFromPublicKeyPem } from './agent-id.js';
 export {
-  importPublicKeyPem,
-  importPrivateKeyPem,
+  parsePublicKeyPem,
+  parsePrivateKeyPem,
   describePublicKey,
   MAX_PEM_LENGTH,
-  type ImportedPublicKey,
+  type PublicKey,
 } from './keys.js';
 export type { PublicKeyInput } from './public-key-input.js';
 export {

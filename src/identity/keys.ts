@@ -10,7 +10,7 @@ import { boundedMemo } from '../lib/bounded-memo.js';
 export const MAX_PEM_LENGTH = 4096;
 const CACHE_SIZE = 4096;
 
-export interface ImportedPublicKey {
+export interface PublicKey {
   readonly key: KeyObject;
   /** The raw 32-byte public key. */
   readonly raw: Buffer;
@@ -18,7 +18,7 @@ export interface ImportedPublicKey {
   readonly fingerprint: string;
 }
 
-const importCached = boundedMemo(CACHE_SIZE, MAX_PEM_LENGTH, (pem: string): ImportedPublicKey => {
+const importCached = boundedMemo(CACHE_SIZE, MAX_PEM_LENGTH, (pem: string): PublicKey => {
   if (pem.length > MAX_PEM_LENGTH || !pem.includes('-----BEGIN PUBLIC KEY-----')) {
     throw new InvalidKeyError('not an SPKI PEM public key');
   }
@@ -32,13 +32,13 @@ const importCached = boundedMemo(CACHE_SIZE, MAX_PEM_LENGTH, (pem: string): Impo
 });
 
 /** Import an SPKI PEM Ed25519 public key, cached by its exact text. Throws {@link InvalidKeyError}. */
-export function importPublicKeyPem(pem: string): ImportedPublicKey {
+export function parsePublicKeyPem(pem: string): PublicKey {
   if (typeof pem !== 'string') throw new InvalidKeyError('not an SPKI PEM public key');
   return importCached(pem);
 }
 
 /** Describe an Ed25519 public KeyObject. Throws {@link InvalidKeyError} for other key types. */
-export function describePublicKey(key: KeyObject): ImportedPublicKey {
+export function describePublicKey(key: KeyObject): PublicKey {
   if (key.type !== 'public' || key.asymmetricKeyType !== 'ed25519') {
     throw new InvalidKeyError('public key is not Ed25519');
   }
@@ -58,7 +58,7 @@ const ENCRYPTED_PKCS8_HEADER = '-----BEGIN ENCRYPTED PRIVATE KEY-----';
  * with a wrong one (`wrong_passphrase`), and for a passphrase given with a plain key (`not_encrypted`:
  * the caller believes the key file is protected, and it is not).
  */
-export function importPrivateKeyPem(pem: string, passphrase?: string | Uint8Array): KeyObject {
+export function parsePrivateKeyPem(pem: string, passphrase?: string | Uint8Array): KeyObject {
   if (typeof pem !== 'string' || pem.length > MAX_PEM_LENGTH) {
     throw new InvalidKeyError('not a PKCS#8 PEM private key');
   }

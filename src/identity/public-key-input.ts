@@ -1,14 +1,14 @@
 import { createPublicKey } from 'node:crypto';
 import { InvalidKeyError } from '../errors.js';
-import { importPublicKeyPem, type ImportedPublicKey } from './keys.js';
+import { parsePublicKeyPem, type PublicKey } from './keys.js';
 
 /** A public key as the identity functions take it: SPKI PEM text, or anything carrying one. */
 export type PublicKeyInput = string | { readonly publicKeyPem: string };
 
-export function importPublicKeyInput(input: PublicKeyInput): ImportedPublicKey {
-  if (typeof input === 'string') return importPublicKeyPem(input);
+export function importPublicKeyInput(input: PublicKeyInput): PublicKey {
+  if (typeof input === 'string') return parsePublicKeyPem(input);
   if (typeof input === 'object' && input !== null && typeof input.publicKeyPem === 'string') {
-    return importPublicKeyPem(input.publicKeyPem);
+    return parsePublicKeyPem(input.publicKeyPem);
   }
   throw new InvalidKeyError('expected an SPKI PEM public key or an object with publicKeyPem');
 }

@@ -19,7 +19,7 @@ export function createChain(packet: SignedTaskPacket): DelegationChain {
 }
 
 /** The chain one hop further: the packet's id and sender appended, and the hop if given. */
-export function extendChain(
+export function extendDelegationChain(
   chain: DelegationChain,
   packet: SignedTaskPacket,
   hop?: DelegationHop,
@@ -31,7 +31,7 @@ export function extendChain(
   });
 }
 
-export function createEnvelope(
+export function createDelegationEnvelope(
   packet: SignedTaskPacket,
   chain: DelegationChain = createChain(packet),
 ): DelegationEnvelope {

@@ -17,7 +17,7 @@ export { signPacket, issueTaskPacket } from './sign.js';
 export { packetSigningPayload, packetSigningBytes } from './payload.js';
 export {
   verifyPacket,
-  verifyPacketSignature,
+  insecureVerifyPacketSelfDeclaredKey,
   checkPacketSignature,
   checkPacketSignatureAsync,
   resolveBoundKey,
@@ -26,26 +26,26 @@ export {
 } from './verify.js';
 export {
   parsePacket,
-  parseEnvelope,
+  parseDelegationEnvelope,
   packetFromJson,
   serializePacket,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
   type ParseOptions,
   type WireForm,
 } from './wire.js';
 export {
   createChain,
-  extendChain,
-  createEnvelope,
+  extendDelegationChain,
+  createDelegationEnvelope,
   chainDepth,
   chainHasLoop,
   isPermissionSubset,
   isChainNarrowing,
 } from './chain.js';
 export {
-  validatePacket,
+  referenceValidatePacket,
   createPacketValidator,
-  type ValidatorOptions,
+  type PacketValidatorOptions,
   type ValidationResult,
   type ValidationReason,
   type PacketValidator,

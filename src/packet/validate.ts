@@ -46,7 +46,7 @@ export type HumanApprovalCheck = (
   context: ValidationContext,
 ) => boolean | Promise<boolean>;
 
-export interface ValidatorOptions {
+export interface PacketValidatorOptions {
   /** Trust anchor for step 1 (key binding). */
   readonly registry?: AgentRegistry;
   /** Clock in epoch milliseconds (default `Date.now`). */
@@ -106,7 +106,7 @@ export interface PacketValidator {
   };
 }
 
-export function createPacketValidator(options: ValidatorOptions = {}): PacketValidator {
+export function createPacketValidator(options: PacketValidatorOptions = {}): PacketValidator {
   const env = options.env ?? process.env;
   const { issuanceSkewSeconds: skewSeconds, expiryGraceSeconds: graceSeconds } = resolveClockTolerance(
     options,
@@ -297,9 +297,9 @@ function describe(value: unknown): string | null {
 const NO_CONTEXT: ValidationContext = Object.freeze({});
 
 /** SPEC §4 `validate_packet` with a validator created for this call. */
-export function validatePacket(
+export function referenceValidatePacket(
   packet: SignedTaskPacket,
-  options: ValidatorOptions = {},
+  options: PacketValidatorOptions = {},
 ): Promise<ValidationResult> {
   return createPacketValidator(options).validate(packet);
 }

@@ -1,6 +1,6 @@
 import { verify } from 'node:crypto';
 import { PublicKeyMismatchError } from '../errors.js';
-import { importPublicKeyPem, type ImportedPublicKey } from '../identity/keys.js';
+import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
 import type { AgentRegistry } from '../stores/types.js';
 import { decodeBase64 } from '../wire/base64.js';
 import { packetSigningBytes, packetSigningView } from './payload.js';
@@ -12,20 +12,20 @@ export type SignatureCheck =
 
 interface PreparedCheck {
   readonly signature: Buffer;
-  readonly key: ImportedPublicKey;
+  readonly key: PublicKey;
 }
 
 /** Everything before the payload and the Ed25519 operation: a failure reason, or signature and key. */
 function prepareCheck(
   packet: SignedTaskPacket,
-  publicKey: ImportedPublicKey | undefined,
+  publicKey: PublicKey | undefined,
 ): SignatureCheck | PreparedCheck {
   const signature = typeof packet.signature === 'string' ? decodeBase64(packet.signature, 128) : undefined;
   if (signature === undefined || signature.length !== 64) return 'malformed_signature';
   let key = publicKey;
   if (key === undefined) {
     try {
-      key = importPublicKeyPem(packet.public_key);
+      key = parsePublicKeyPem(packet.public_key);
     } catch {
       return 'invalid_public_key';
     }
@@ -37,10 +37,7 @@ function prepareCheck(
  * Check the Ed25519 signature over the SPEC §2.1 bytes with `publicKey`, or with the packet's own
  * (self-reported!) `public_key` when none is given. Never throws.
  */
-export function checkPacketSignature(
-  packet: SignedTaskPacket,
-  publicKey?: ImportedPublicKey,
-): SignatureCheck {
+export function checkPacketSignature(packet: SignedTaskPacket, publicKey?: PublicKey): SignatureCheck {
   const prepared = prepareCheck(packet, publicKey);
   if (typeof prepared === 'string') return prepared;
   let payload: Uint8Array;
@@ -60,7 +57,7 @@ export function checkPacketSignature(
  */
 export function checkPacketSignatureAsync(
   packet: SignedTaskPacket,
-  publicKey?: ImportedPublicKey,
+  publicKey?: PublicKey,
 ): Promise<SignatureCheck> {
   const prepared = prepareCheck(packet, publicKey);
   if (typeof prepared === 'string') return Promise.resolve(prepared);
@@ -79,7 +76,7 @@ export function checkPacketSignatureAsync(
 }
 
 /** Signature check against the packet's self-reported key. Prefer {@link verifyPacket} with a registry. */
-export function verifyPacketSignature(packet: SignedTaskPacket): boolean {
+export function insecureVerifyPacketSelfDeclaredKey(packet: SignedTaskPacket): boolean {
   return checkPacketSignature(packet) === 'valid';
 }
 
@@ -97,21 +94,18 @@ export async function verifyPacket(
   packet: SignedTaskPacket,
   options: VerifyPacketOptions = {},
 ): Promise<boolean> {
-  if (options.registry === undefined) return verifyPacketSignature(packet);
+  if (options.registry === undefined) return insecureVerifyPacketSelfDeclaredKey(packet);
   const registered = await resolveBoundKey(packet, options.registry);
   return checkPacketSignature(packet, registered) === 'valid';
 }
 
 /** The registered key of the packet's sender, checked to be the packet's key. Throws PublicKeyMismatchError. */
-export async function resolveBoundKey(
-  packet: SignedTaskPacket,
-  registry: AgentRegistry,
-): Promise<ImportedPublicKey> {
+export async function resolveBoundKey(packet: SignedTaskPacket, registry: AgentRegistry): Promise<PublicKey> {
   const agent = await registry.resolve(packet.from_agent);
   if (agent === undefined) throw new PublicKeyMismatchError(packet.from_agent, 'not_registered');
-  let presented: ImportedPublicKey;
+  let presented: PublicKey;
   try {
-    presented = importPublicKeyPem(packet.public_key);
+    presented = parsePublicKeyPem(packet.public_key);
   } catch {
     throw new PublicKeyMismatchError(packet.from_agent, 'key_mismatch');
   }

@@ -86,7 +86,10 @@ export function parsePacket(input: string | Uint8Array, options: ParseOptions = 
 }
 
 /** Parse a `{packet, chain}` envelope; unknown envelope fields are ignored, as in the reference. */
-export function parseEnvelope(input: string | Uint8Array, options: ParseOptions = {}): DelegationEnvelope {
+export function parseDelegationEnvelope(
+  input: string | Uint8Array,
+  options: ParseOptions = {},
+): DelegationEnvelope {
   const raw = requireObject(parseJson(input, options.limits), 'envelope');
   if (raw['packet'] === undefined) throw fail('envelope.packet', 'is required');
   if (raw['chain'] === undefined) throw fail('envelope.chain', 'is required');
@@ -138,7 +141,10 @@ export function serializePacket(packet: SignedTaskPacket, form: WireForm = 'comp
 }
 
 /** An envelope as wire JSON. `reference` (default) is byte-identical to the reference's `envelope_to_json`. */
-export function serializeEnvelope(envelope: DelegationEnvelope, form: WireForm = 'reference'): string {
+export function serializeDelegationEnvelope(
+  envelope: DelegationEnvelope,
+  form: WireForm = 'reference',
+): string {
   return encodeJson(
     { packet: orderedPacket(envelope.packet), chain: orderedChain(envelope.chain) },
     form === 'reference' ? REFERENCE_LAYOUT : COMPACT_LAYOUT,

@@ -4,7 +4,7 @@
  * the shared contract suite (test/stores/contract.ts). Implementations throw
  * {@link StoreUnavailableError} when their backend fails; gates turn that into REJECT (fail closed).
  */
-import type { ImportedPublicKey } from '../identity/keys.js';
+import type { PublicKey } from '../identity/keys.js';
 
 /**
  * What every store may say about itself. `inProcess: true` means the store lives in this process and
@@ -34,7 +34,7 @@ export interface RevocationStore extends StoreTraits {
 export interface RegisteredAgent {
   readonly agentId: string;
   readonly publicKeyPem: string;
-  readonly publicKey: ImportedPublicKey;
+  readonly publicKey: PublicKey;
 }
 
 /**
@@ -78,7 +78,7 @@ export interface AdmissionRequest {
   /** The packet's `public_key` PEM, as sent. */
   readonly publicKeyPem: string;
   /** The same key, imported (compared as raw bytes when the PEM text differs from the registered one). */
-  readonly publicKey: ImportedPublicKey;
+  readonly publicKey: PublicKey;
   /** Ids that must not be revoked in the revocation store (packet id, capability ids). */
   readonly revocationIds: readonly string[];
   /** The replay key, stored for `ttlMs` only when every check passes. */

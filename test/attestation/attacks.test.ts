@@ -8,7 +8,7 @@ import {
   AttestationReplayTracker,
   MemoryReplayStore,
   StoreUnavailableError,
-  createAttestation,
+  issueAttestation,
   parseAttestation,
   serializeAttestation,
   verifyAttestation,
@@ -23,8 +23,8 @@ const intruder = AgentIdentity.generate();
 const NOW = 1_772_971_200_000;
 const result = { answer: 'Transfer approved', amount: 5000, currency: 'USD' };
 
-function attest(overrides: Partial<Parameters<typeof createAttestation>[0]> = {}): ExecutionAttestation {
-  return createAttestation({ packetId: 'pk-1', result, signer: worker, timestampMs: NOW, ...overrides });
+function attest(overrides: Partial<Parameters<typeof issueAttestation>[0]> = {}): ExecutionAttestation {
+  return issueAttestation({ packetId: 'pk-1', result, signer: worker, timestampMs: NOW, ...overrides });
 }
 
 function tracker(): AttestationReplayTracker {
@@ -67,7 +67,7 @@ describe('tampered result', () => {
   it('a rewritten outcome_hash with the matching result is rejected by the signature', () => {
     const forged = {
       ...attest(),
-      outcome_hash: createAttestation({ packetId: 'x', result: { a: 1 }, signer: worker }).outcome_hash,
+      outcome_hash: issueAttestation({ packetId: 'x', result: { a: 1 }, signer: worker }).outcome_hash,
     };
     const verdict = verifyAttestation(forged, worker.publicKeyPem, { result: { a: 1 }, nowMs: NOW });
     expect(verdict).toEqual({ valid: false, reason: 'invalid_signature' });
@@ -147,7 +147,7 @@ describe('replayed attestation', () => {
     const replay = tracker();
     const nonce = 42n;
     const mine = attest({ nonce });
-    const theirs = createAttestation({ packetId: 'pk-1', result, signer: intruder, timestampMs: NOW, nonce });
+    const theirs = issueAttestation({ packetId: 'pk-1', result, signer: intruder, timestampMs: NOW, nonce });
     expect((await verifyAttestationOnce(mine, worker.publicKeyPem, { result, replay })).valid).toBe(true);
     expect((await verifyAttestationOnce(theirs, intruder.publicKeyPem, { result, replay })).valid).toBe(true);
   });
@@ -239,7 +239,7 @@ describe('attestation for another packet or status than expected', () => {
 
 describe('attestation from another key', () => {
   it('signed by another agent: fingerprint does not match the expected key', () => {
-    const foreign = createAttestation({ packetId: 'pk-1', result, signer: intruder, timestampMs: NOW });
+    const foreign = issueAttestation({ packetId: 'pk-1', result, signer: intruder, timestampMs: NOW });
     expect(verifyAttestation(foreign, worker.publicKeyPem, { result, nowMs: NOW })).toEqual({
       valid: false,
       reason: 'fingerprint_mismatch',
@@ -252,7 +252,7 @@ describe('attestation from another key', () => {
       agentId: worker.agentId,
       sign: (bytes: Uint8Array) => intruder.sign(bytes),
     };
-    const forged = createAttestation({ packetId: 'pk-1', result, signer: claiming, timestampMs: NOW });
+    const forged = issueAttestation({ packetId: 'pk-1', result, signer: claiming, timestampMs: NOW });
     expect(verifyAttestation(forged, worker.publicKeyPem, { result, nowMs: NOW })).toEqual({
       valid: false,
       reason: 'invalid_signature',

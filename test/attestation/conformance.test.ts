@@ -8,7 +8,7 @@ import {
   AgentIdentity,
   attestationSigningPayload,
   canonicalOutcomeJson,
-  createAttestation,
+  issueAttestation,
   outcomeHash,
   parseAttestation,
   serializeAttestation,
@@ -64,9 +64,9 @@ describe('attestation vectors', () => {
         );
       });
 
-      it('is reproduced byte for byte by createAttestation with the same nonce and timestamp', () => {
+      it('is reproduced byte for byte by issueAttestation with the same nonce and timestamp', () => {
         const identity = AgentIdentity.fromPrivateKeyPem(signer.private_key_pem);
-        const created = createAttestation({
+        const created = issueAttestation({
           packetId: vector.packet_id,
           result: vector.result,
           signer: identity,

@@ -1,5 +1,5 @@
 /**
- * createAttestation frames its payload on its own fast path (signer fields checked and framed once per
+ * issueAttestation frames its payload on its own fast path (signer fields checked and framed once per
  * signer, ASCII written directly, timestamp split without BigInt). These tests pin that path to the
  * plain SPEC §6 framing and make sure the per-signer cache never serves stale or unchecked fields.
  */
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
   attestationSigningPayload,
-  createAttestation,
+  issueAttestation,
   verifyAttestation,
   type AttestationSigner,
   type ExecutionAttestation,
@@ -47,7 +47,7 @@ function isTyped(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
 
-describe('createAttestation fast path', () => {
+describe('issueAttestation fast path', () => {
   it('signs exactly the SPEC §6 framing for any packet id, status, nonce, timestamp and reason', () => {
     const packetId = fc
       .string({ unit: 'grapheme', minLength: 1, maxLength: 40 })
@@ -60,7 +60,7 @@ describe('createAttestation fast path', () => {
         fc.integer({ min: 1_577_836_800_000, max: Number.MAX_SAFE_INTEGER }),
         fc.option(fc.constant({ node_error: true }), { nil: null }),
         (id, status, nonce, timestampMs, reason) => {
-          const a = createAttestation({
+          const a = issueAttestation({
             packetId: id,
             status,
             nonce,
@@ -89,9 +89,9 @@ describe('createAttestation fast path', () => {
       },
       sign: (bytes) => current.sign(bytes),
     };
-    const first = createAttestation({ packetId: 'pk', result, signer: rotating, timestampMs: NOW });
+    const first = issueAttestation({ packetId: 'pk', result, signer: rotating, timestampMs: NOW });
     current = other;
-    const second = createAttestation({ packetId: 'pk', result, signer: rotating, timestampMs: NOW });
+    const second = issueAttestation({ packetId: 'pk', result, signer: rotating, timestampMs: NOW });
     expect(second.agent_pubkey_fingerprint).toBe(other.fingerprint);
     expect(second.signed_by).toBe(other.agentId);
     expect(verifyAttestation(first, worker.publicKeyPem, { result, nowMs: NOW }).valid).toBe(true);
@@ -104,22 +104,22 @@ describe('createAttestation fast path', () => {
       fingerprint: worker.fingerprint,
       sign: worker.sign.bind(worker),
     };
-    createAttestation({ packetId: 'pk', result, signer: mutable, timestampMs: NOW });
+    issueAttestation({ packetId: 'pk', result, signer: mutable, timestampMs: NOW });
     mutable.fingerprint = worker.fingerprint.toUpperCase();
     for (let i = 0; i < 2; i++) {
-      expect(() => createAttestation({ packetId: 'pk', result, signer: mutable, timestampMs: NOW })).toThrow(
+      expect(() => issueAttestation({ packetId: 'pk', result, signer: mutable, timestampMs: NOW })).toThrow(
         expect.objectContaining({ code: 'ERR_PAYLOAD_VALIDATION' }),
       );
     }
     mutable.fingerprint = worker.fingerprint;
     mutable.agentId = 'x'.repeat(257);
-    expect(() => createAttestation({ packetId: 'pk', result, signer: mutable, timestampMs: NOW })).toThrow(
+    expect(() => issueAttestation({ packetId: 'pk', result, signer: mutable, timestampMs: NOW })).toThrow(
       expect.objectContaining({ code: 'ERR_PAYLOAD_VALIDATION' }),
     );
   });
 
   it('bad packet ids, statuses, nonces and timestamps are refused with typed errors', () => {
-    const cases: [Partial<Parameters<typeof createAttestation>[0]>, string][] = [
+    const cases: [Partial<Parameters<typeof issueAttestation>[0]>, string][] = [
       [{ packetId: '' }, 'ERR_PAYLOAD_VALIDATION'],
       [{ packetId: 'x'.repeat(4097) }, 'ERR_PAYLOAD_VALIDATION'],
       [{ packetId: 'pk-\ud800' }, 'ERR_PAYLOAD_VALIDATION'],
@@ -134,7 +134,7 @@ describe('createAttestation fast path', () => {
     for (const [override, code] of cases) {
       let thrown: unknown;
       try {
-        createAttestation({ packetId: 'pk', result, signer: worker, timestampMs: NOW, ...override });
+        issueAttestation({ packetId: 'pk', result, signer: worker, timestampMs: NOW, ...override });
       } catch (error) {
         thrown = error;
       }

@@ -1,5 +1,5 @@
 /**
- * Issue 9.4 for attestations: whatever `createAttestation` signs from valid input, `verifyAttestation`
+ * Issue 9.4 for attestations: whatever `issueAttestation` signs from valid input, `verifyAttestation`
  * accepts — as created, from the reference's wire form, and from the JSON form.
  */
 import fc from 'fast-check';
@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
   attestationFromJson,
-  createAttestation,
+  issueAttestation,
   parseAttestation,
   serializeAttestation,
   verifyAttestation,
@@ -35,7 +35,7 @@ const outcome = fc
   .dictionary(wellFormedString, integerOnly, { maxKeys: 5 })
   .filter((o) => !RESERVED.some((k) => Object.hasOwn(o, k)));
 
-describe('createAttestation produces only what verifyAttestation accepts (issue 9.4)', () => {
+describe('issueAttestation produces only what verifyAttestation accepts (issue 9.4)', () => {
   it('random valid inputs → create → verify ok, also after the wire and JSON forms (property)', () => {
     fc.assert(
       fc.property(
@@ -50,7 +50,7 @@ describe('createAttestation produces only what verifyAttestation accepts (issue 
           signer: fc.constantFrom(...signers),
         }),
         ({ packetId, result, reason, status, nonce, ageMs, signer }) => {
-          const attestation = createAttestation({
+          const attestation = issueAttestation({
             packetId,
             result,
             reason,

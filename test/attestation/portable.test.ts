@@ -14,7 +14,7 @@ import {
   attestationFromJson,
   attestationToJson,
   canonicalOutcomeJson,
-  createAttestation,
+  issueAttestation,
   outcomeBytes,
   parseAttestation,
   parseNodeOutput,
@@ -65,13 +65,13 @@ class RecordingPort implements EventPort {
 describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
   it('names the JSON path of a decimal in the CanonicalizationError (issue 9.5)', () => {
     const flat = thrownBy(() =>
-      createAttestation({ packetId: 'p-1', result: { celsius: 21.5 }, signer: worker, timestampMs: NOW }),
+      issueAttestation({ packetId: 'p-1', result: { celsius: 21.5 }, signer: worker, timestampMs: NOW }),
     );
     expect(flat).toBeInstanceOf(CanonicalizationError);
     expect((flat as CanonicalizationError).code).toBe('ERR_CANONICALIZATION');
     expect((flat as CanonicalizationError).path).toBe('$.celsius');
     const nested = thrownBy(() =>
-      createAttestation({
+      issueAttestation({
         packetId: 'p-1',
         result: { station: 'a', readings: [1, { 'temp (C)': 0.5 }] },
         signer: worker,
@@ -80,7 +80,7 @@ describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
     );
     expect((nested as CanonicalizationError).path).toBe('$.readings[1]["temp (C)"]');
     const inReason = thrownBy(() =>
-      createAttestation({
+      issueAttestation({
         packetId: 'p-1',
         result: { ok: 1 },
         reason: { score: 0.25 },
@@ -118,7 +118,7 @@ describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
     expect(outcomeBytes(result, 'result', 'decimals-v1').toString('utf8')).toBe(
       '{"big":1e+21,"celsius":21.5,"count":3,"tiny":1.5e-07}',
     );
-    const attestation = createAttestation({
+    const attestation = issueAttestation({
       packetId: 'p-3',
       result,
       signer: worker,
@@ -185,7 +185,7 @@ describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
           .dictionary(wellFormedString, withDoubles, { maxKeys: 5 })
           .filter((r) => !['packet_id', 'attestation', '__control__'].some((k) => Object.hasOwn(r, k))),
         async (result) => {
-          const attestation = createAttestation({
+          const attestation = issueAttestation({
             packetId: 'p-prop',
             result,
             signer: worker,
@@ -211,7 +211,7 @@ describe('a JSON form that survives checkpointers (issue 9.5)', () => {
 
   it('an attestation survives JSON.stringify → JSON.parse → the library parse (issue 9.5)', () => {
     const result = { answer: 42 };
-    const attestation = createAttestation({
+    const attestation = issueAttestation({
       packetId: 'p-json',
       result,
       signer: worker,
@@ -291,7 +291,7 @@ describe('named signers bound through a registry (issue 9.5, SPEC §10.5)', () =
   const result = { forecast: 'rain' };
 
   function attest(signer: AttestationSigner = named): ExecutionAttestation {
-    return createAttestation({ packetId: 'p-named', result, signer, timestampMs: NOW });
+    return issueAttestation({ packetId: 'p-named', result, signer, timestampMs: NOW });
   }
 
   it('verifies a named signed_by whose registered key is the attestation key (issue 9.5)', async () => {
@@ -381,7 +381,7 @@ describe('attestation events (issue 8)', () => {
 
   it('verifyAttestation emits attestation_verified and attestation_rejected with their fields', () => {
     const port = new RecordingPort();
-    const attestation = createAttestation({ packetId: 'p-ev', result, signer: worker, timestampMs: NOW });
+    const attestation = issueAttestation({ packetId: 'p-ev', result, signer: worker, timestampMs: NOW });
     verifyAttestation(attestation, worker.publicKeyPem, { result, nowMs: NOW, events: port });
     verifyAttestation(attestation, worker.publicKeyPem, { result: { ok: 2 }, nowMs: NOW, events: port });
     verifyAttestation({ junk: true } as unknown as ExecutionAttestation, worker.publicKeyPem, {
@@ -413,7 +413,7 @@ describe('attestation events (issue 8)', () => {
   it('verifyAttestationOnce and verifyNodeOutput emit exactly one event per call, replays included', async () => {
     const port = new RecordingPort();
     const replay = tracker();
-    const attestation = createAttestation({ packetId: 'p-once', result, signer: worker, timestampMs: NOW });
+    const attestation = issueAttestation({ packetId: 'p-once', result, signer: worker, timestampMs: NOW });
     await verifyAttestationOnce(attestation, worker.publicKeyPem, {
       result,
       nowMs: NOW,
@@ -468,7 +468,7 @@ describe('attestation events (issue 8)', () => {
         throw new Error('sink down');
       },
     };
-    const attestation = createAttestation({ packetId: 'p-throw', result, signer: worker, timestampMs: NOW });
+    const attestation = issueAttestation({ packetId: 'p-throw', result, signer: worker, timestampMs: NOW });
     expect(
       verifyAttestation(attestation, worker.publicKeyPem, { result, nowMs: NOW, events: throwing }).valid,
     ).toBe(true);

@@ -10,7 +10,7 @@ import {
   MemoryReplayStore,
   TrustHandoffError,
   canonicalOutcomeJson,
-  createAttestation,
+  issueAttestation,
   parseAttestation,
   parseJson,
   parseNodeOutput,
@@ -72,7 +72,7 @@ describe('properties', () => {
         status,
         text.filter((s) => s.length > 0),
         async (res, reason, st, packetId) => {
-          const attestation = createAttestation({
+          const attestation = issueAttestation({
             packetId,
             result: res,
             signer: worker,
@@ -117,7 +117,7 @@ describe('properties', () => {
   it("any single-byte change to the result's JSON fails verification or parsing (typed error)", () => {
     fc.assert(
       fc.property(result, fc.nat(), fc.integer({ min: 1, max: 255 }), (res, at, delta) => {
-        const attestation = createAttestation({
+        const attestation = issueAttestation({
           packetId: 'pk',
           result: res,
           signer: worker,
@@ -153,7 +153,7 @@ describe('properties', () => {
         fc.nat(),
         fc.integer({ min: 1, max: 255 }),
         (res, reason, packetId, at, delta) => {
-          const attestation: ExecutionAttestation = createAttestation({
+          const attestation: ExecutionAttestation = issueAttestation({
             packetId,
             result: res,
             signer: worker,
@@ -187,7 +187,7 @@ describe('properties', () => {
   });
 
   it('every single-byte change to an attestation without escapes is caught (exhaustive over positions)', () => {
-    const attestation = createAttestation({
+    const attestation = issueAttestation({
       packetId: 'pk-é-001',
       result: { answer: 'ok', n: 1 },
       signer: worker,

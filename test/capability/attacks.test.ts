@@ -12,9 +12,9 @@ import {
   PayloadValidationError,
   createCapability,
   createCapabilityExecutor,
-  decodeCapabilityToken,
+  parseCapabilityToken,
   deriveCapability,
-  encodeCapabilityToken,
+  serializeCapabilityToken,
   issueCapability,
   issueTaskPacket,
   signCapability,
@@ -51,7 +51,7 @@ function outcomes(into: string[]): EventHub {
 function tamperToken(token: string, change: (json: Record<string, unknown>) => void): DelegationCapability {
   const json = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
   change(json);
-  return decodeCapabilityToken(Buffer.from(JSON.stringify(json), 'utf8').toString('base64url'));
+  return parseCapabilityToken(Buffer.from(JSON.stringify(json), 'utf8').toString('base64url'));
 }
 
 /** A child signed directly (no derivation checks), as a careless or malicious issuer would. */
@@ -114,7 +114,7 @@ describe('forged capability without a registry', () => {
   });
 
   it('rejects a root whose signature was kept while its actions were widened', async () => {
-    const token = encodeCapabilityToken(rootCapability());
+    const token = serializeCapabilityToken(rootCapability());
     const tampered = tamperToken(token, (json) => {
       (json['delegated_permissions'] as { allowed_actions: string[] }).allowed_actions.push(
         'delete_everything',
@@ -418,7 +418,7 @@ describe('capability carried in a packet by an agent that is not its subject', (
     const packet = issueTaskPacket(mallory, {
       to_agent: writer.agentId,
       intent: 'read',
-      capability_token: encodeCapabilityToken(root),
+      capability_token: serializeCapabilityToken(root),
     });
     let ran = false;
     const outcome = await executor.executePacketAuthorizedAction(packet, () => (ran = true));
@@ -435,7 +435,7 @@ describe('capability carried in a packet by an agent that is not its subject', (
       from_agent: researcher.agentId,
       to_agent: writer.agentId,
       intent: 'read',
-      capability_token: encodeCapabilityToken(root),
+      capability_token: serializeCapabilityToken(root),
     });
     expect(await executor.executePacketAuthorizedAction(packet, () => 1)).toMatchObject({
       allowed: false,
@@ -454,7 +454,7 @@ describe('capability carried in a packet by an agent that is not its subject', (
     const packet = issueTaskPacket(researcher, {
       to_agent: writer.agentId,
       intent: 'read',
-      capability_token: encodeCapabilityToken(root),
+      capability_token: serializeCapabilityToken(root),
     });
     const altered = { ...packet, intent: 'file_write' };
     expect(await executor.executePacketAuthorizedAction(altered, () => 1)).toMatchObject({
@@ -467,7 +467,7 @@ describe('capability carried in a packet by an agent that is not its subject', (
     const packet = issueTaskPacket(researcher, {
       to_agent: writer.agentId,
       intent: 'read',
-      capability_token: encodeCapabilityToken(root),
+      capability_token: serializeCapabilityToken(root),
     });
     expect(await executor.executePacketAuthorizedAction(packet, () => 'done')).toEqual({
       allowed: true,
@@ -476,7 +476,7 @@ describe('capability carried in a packet by an agent that is not its subject', (
     const notAllowed = issueTaskPacket(researcher, {
       to_agent: writer.agentId,
       intent: 'deploy',
-      capability_token: encodeCapabilityToken(root),
+      capability_token: serializeCapabilityToken(root),
     });
     expect(await executor.executePacketAuthorizedAction(notAllowed, () => 'done')).toMatchObject({
       allowed: false,
@@ -490,7 +490,7 @@ describe('capability carried in a packet by an agent that is not its subject', (
     const packet = issueTaskPacket(writer, {
       to_agent: 'agent:summarizer',
       intent: 'search',
-      capability_token: encodeCapabilityToken(child!),
+      capability_token: serializeCapabilityToken(child!),
     });
     expect(await executor.executePacketAuthorizedAction(packet, () => 1)).toMatchObject({
       allowed: false,
@@ -576,7 +576,7 @@ describe('tool budget exhausted', () => {
 });
 
 describe('garbage token bytes', () => {
-  const good = encodeCapabilityToken(rootCapability());
+  const good = serializeCapabilityToken(rootCapability());
   const garbage: [string, unknown][] = [
     ['empty', ''],
     ['not base64url', 'e30=!'],
@@ -612,9 +612,9 @@ describe('garbage token bytes', () => {
   ];
   for (const [name, token] of garbage) {
     it(`${name} → PayloadValidationError`, () => {
-      expect(() => decodeCapabilityToken(token as string)).toThrow(PayloadValidationError);
+      expect(() => parseCapabilityToken(token as string)).toThrow(PayloadValidationError);
       try {
-        decodeCapabilityToken(token as string);
+        parseCapabilityToken(token as string);
       } catch (error) {
         expect(error).toMatchObject({ code: 'ERR_PAYLOAD_VALIDATION' });
       }

@@ -4,7 +4,7 @@ import {
   MemoryReplayStore,
   createCapabilityEnvelopeVerifier,
   createCapabilityTokenEnvelope,
-  encodeCapabilityToken,
+  serializeCapabilityToken,
   parseCapabilityTokenEnvelope,
   serializeCapabilityTokenEnvelope,
   Timestamp,
@@ -27,7 +27,7 @@ function setup(now: () => number = clock) {
   return { replay, verifier };
 }
 
-const token = encodeCapabilityToken(rootCapability());
+const token = serializeCapabilityToken(rootCapability());
 
 describe('capability token envelope', () => {
   it('is accepted once; the same nonce is a replay the second time', async () => {
@@ -77,7 +77,7 @@ describe('capability token envelope', () => {
   it('rejects an envelope whose chain does not verify, without burning its nonce', async () => {
     const { verifier, replay } = setup();
     const [, child] = threeLinkChain();
-    const orphan = createCapabilityTokenEnvelope(encodeCapabilityToken(child!), {}, { now: clock });
+    const orphan = createCapabilityTokenEnvelope(serializeCapabilityToken(child!), {}, { now: clock });
     expect(await verifier.verify(orphan)).toEqual({ valid: false, reason: 'root_has_parent' });
     const stolen = createCapabilityTokenEnvelope(token, {}, { now: clock });
     expect(await verifier.verify(stolen, { presenter: mallory.agentId })).toEqual({

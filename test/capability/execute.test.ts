@@ -11,7 +11,7 @@ import {
   executePacketAuthorizedAction,
   isActionAuthorized,
   issueTaskPacket,
-  encodeCapabilityToken,
+  serializeCapabilityToken,
   type CapabilityAuditEvent,
   type CapabilityPolicy,
 } from '../../src/index.js';
@@ -320,7 +320,7 @@ describe('executePacketAuthorizedAction', () => {
   });
 
   it('packetVerifiedByGate skips the packet signature check but not the subject binding', async () => {
-    const token = encodeCapabilityToken(rootCapability());
+    const token = serializeCapabilityToken(rootCapability());
     const packet = issueTaskPacket(researcher, {
       to_agent: writer.agentId,
       intent: 'read',
@@ -342,7 +342,7 @@ describe('executePacketAuthorizedAction', () => {
   });
 
   it('counts the tool budget like the chain path', async () => {
-    const token = encodeCapabilityToken(rootCapability());
+    const token = serializeCapabilityToken(rootCapability());
     const packet = issueTaskPacket(researcher, {
       to_agent: writer.agentId,
       intent: 'read',

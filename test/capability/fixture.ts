@@ -6,7 +6,7 @@ import {
   deriveCapability,
   issueCapability,
   type CapabilityChainVerifier,
-  type CapabilityVerifierOptions,
+  type CapabilityChainVerifierOptions,
   type DelegationCapability,
 } from '../../src/index.js';
 import { identityVector } from '../support/vectors.js';
@@ -74,6 +74,6 @@ export function threeLinkChain(): DelegationCapability[] {
   return [root, child, grandchild];
 }
 
-export function verifierFor(options: Partial<CapabilityVerifierOptions> = {}): CapabilityChainVerifier {
+export function verifierFor(options: Partial<CapabilityChainVerifierOptions> = {}): CapabilityChainVerifier {
   return createCapabilityChainVerifier({ trustedRoots: [planner], now: clock, env: {}, ...options });
 }

@@ -10,9 +10,9 @@ import {
   MemoryAgentRegistry,
   Timestamp,
   createCapabilityChainVerifier,
-  decodeCapabilityToken,
+  parseCapabilityToken,
   deriveCapability,
-  encodeCapabilityToken,
+  serializeCapabilityToken,
   issueCapability,
 } from '../../src/index.js';
 import { anyString } from '../support/arbitraries.js';
@@ -96,7 +96,7 @@ describe('issue and derive produce only chains their verifier accepts (issue 9.4
         );
         expect(await verifier.verify([parent, child], { presenter: leaf.agentId })).toEqual({ valid: true });
         // What travels is the token: it decodes to a chain that verifies the same way.
-        const decoded = [parent, child].map((c) => decodeCapabilityToken(encodeCapabilityToken(c)));
+        const decoded = [parent, child].map((c) => parseCapabilityToken(serializeCapabilityToken(c)));
         expect(await verifier.verify(decoded, { presenter: leaf.agentId })).toEqual({ valid: true });
       }),
       { numRuns: 100 },

@@ -14,8 +14,8 @@ import {
   createApprovalVerifier,
   createCapabilityEnvelopeVerifier,
   createCapabilityTokenEnvelope,
-  createHumanApproval,
-  encodeCapabilityToken,
+  issueApproval,
+  serializeCapabilityToken,
   issueTaskPacket,
   type EventPort,
   type ReplayStore,
@@ -100,7 +100,7 @@ describe('approval verifier', () => {
   it('emits approval_accepted with the counted approvers', async () => {
     const { log, port } = recorder();
     const { check, packet } = await setup(port);
-    const approval = createHumanApproval(packet, alice, { approverId: 'human:alice', now });
+    const approval = issueApproval(packet, alice, { approverId: 'human:alice', now });
     expect(await check(packet, { approvals: [approval] })).toBe(true);
     expect(log.snapshot()).toEqual([
       expect.objectContaining({
@@ -118,8 +118,8 @@ describe('approval verifier', () => {
   it('emits approval_rejected with the reason: none, too few, a denial, registry down', async () => {
     const { log, port } = recorder();
     const { check, packet, approvers } = await setup(port, 2);
-    const alicePasses = createHumanApproval(packet, alice, { approverId: 'human:alice', now });
-    const bobDenies = createHumanApproval(packet, bob, { approverId: 'human:bob', now, decision: 'denied' });
+    const alicePasses = issueApproval(packet, alice, { approverId: 'human:alice', now });
+    const bobDenies = issueApproval(packet, bob, { approverId: 'human:bob', now, decision: 'denied' });
     expect(await check(packet, {})).toBe(false);
     expect(await check(packet, { approvals: [alicePasses] })).toBe(false);
     expect(await check(packet, { approvals: [alicePasses, bobDenies] })).toBe(false);
@@ -136,7 +136,7 @@ describe('approval verifier', () => {
 
   it('emits nothing without a port and refuses a bad one', async () => {
     const { check, packet } = await setup();
-    const approval = createHumanApproval(packet, alice, { approverId: 'human:alice', now });
+    const approval = issueApproval(packet, alice, { approverId: 'human:alice', now });
     expect(await check(packet, { approvals: [approval] })).toBe(true);
     expect(await check(packet, {})).toBe(false);
     expect(() =>
@@ -146,7 +146,7 @@ describe('approval verifier', () => {
 });
 
 describe('capability envelope verifier', () => {
-  const token = encodeCapabilityToken(rootCapability());
+  const token = serializeCapabilityToken(rootCapability());
 
   function verifier(events?: EventPort, replay: ReplayStore = new MemoryReplayStore({ now: clock })) {
     return createCapabilityEnvelopeVerifier({

@@ -11,9 +11,9 @@ import {
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
-  TrustHandoffMiddleware,
+  HandoffGate,
   createChain,
-  createEnvelope,
+  createDelegationEnvelope,
   issueTaskPacket,
   type AgentRegistry,
   type CallExpectations,
@@ -41,8 +41,8 @@ const mallory = AgentIdentity.generate();
 const stranger = AgentIdentity.generate();
 
 interface GatePair {
-  readonly admission: TrustHandoffMiddleware;
-  readonly perStore: TrustHandoffMiddleware;
+  readonly admission: HandoffGate;
+  readonly perStore: HandoffGate;
 }
 
 // Forces the per-store path without changing any decision.
@@ -55,8 +55,8 @@ const denyStep: GateStep = {
 
 function gates(stores: Stores, extraSteps: readonly GateStep[] = []): GatePair {
   const common = { agentId: receiver.agentId, ...stores, env: {} };
-  const admission = new TrustHandoffMiddleware({ ...common, extraSteps });
-  const perStore = new TrustHandoffMiddleware({ ...common, extraSteps: [...extraSteps, boundKeyNoop] });
+  const admission = new HandoffGate({ ...common, extraSteps });
+  const perStore = new HandoffGate({ ...common, extraSteps: [...extraSteps, boundKeyNoop] });
   expect(admission.path).toBe('admission');
   expect(admission.stepNames).toContain('admission');
   expect(perStore.path).toBe('per-store');
@@ -74,7 +74,7 @@ function packet(input: Partial<TaskPacketInput> = {}, identity: AgentIdentity = 
 }
 
 function envelope(p: SignedTaskPacket): DelegationEnvelope {
-  return createEnvelope(p, createChain(p));
+  return createDelegationEnvelope(p, createChain(p));
 }
 
 // Each gate sees its own packet, so a packet id in the details is compared by presence only.

@@ -5,11 +5,11 @@ import {
   MemoryAgentRegistry,
   attachApprovals,
   createApprovalVerifier,
-  createEnvelope,
-  createHumanApproval,
-  parseEnvelope,
+  createDelegationEnvelope,
+  issueApproval,
+  parseDelegationEnvelope,
   serializeGateEnvelope,
-  type HumanApproval,
+  type SignedApproval,
 } from '../../src/index.js';
 import { Clock, fixture, mallory, sender } from './support.js';
 
@@ -29,35 +29,37 @@ async function approvalFixture(required = 1) {
   });
   const review = { constraints: { requires_human_review: true } };
   const approve = (packet: ReturnType<typeof f.packet>, who: AgentIdentity, id: string, extra = {}) =>
-    createHumanApproval(packet, who, { approverId: id, now: base.clock.now, ...extra });
+    issueApproval(packet, who, { approverId: id, now: base.clock.now, ...extra });
   return { f, approvers, review, approve, clock: base.clock };
 }
 
 describe('forged human approval', () => {
   it('rejects a packet that requires review and carries no approval', async () => {
     const { f, review } = await approvalFixture();
-    expect((await f.gate.handle(createEnvelope(f.packet(review)))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(createDelegationEnvelope(f.packet(review)))).reason).toBe(
+      'human_review_required',
+    );
   });
 
   it('accepts a packet with a valid approval, also through the wire', async () => {
     const { f, review, approve } = await approvalFixture();
     const p = f.packet(review);
-    const envelope = attachApprovals(createEnvelope(p), [approve(p, alice, 'human:alice')]);
+    const envelope = attachApprovals(createDelegationEnvelope(p), [approve(p, alice, 'human:alice')]);
     const wire = serializeGateEnvelope(envelope);
-    // The reference (and parseEnvelope) ignore the extra envelope field.
-    expect(parseEnvelope(wire).packet.packet_id).toBe(p.packet_id);
+    // The reference (and parseDelegationEnvelope) ignore the extra envelope field.
+    expect(parseDelegationEnvelope(wire).packet.packet_id).toBe(p.packet_id);
     expect((await f.gate.handle(wire)).decision).toBe('ACCEPT');
   });
 
   it('ignores the legacy context.human_approval flag unless explicitly enabled', async () => {
     const { f, review } = await approvalFixture();
     const p = f.packet({ ...review, context: { human_approval: true } });
-    expect((await f.gate.handle(createEnvelope(p))).reason).toBe('human_review_required');
+    expect((await f.gate.handle(createDelegationEnvelope(p))).reason).toBe('human_review_required');
     const legacy = await fixture({ insecureLegacyContextHumanApproval: true });
     expect(
       (
         await legacy.gate.handle(
-          createEnvelope(legacy.packet({ ...review, context: { human_approval: true } })),
+          createDelegationEnvelope(legacy.packet({ ...review, context: { human_approval: true } })),
         )
       ).decision,
     ).toBe('ACCEPT');
@@ -68,11 +70,11 @@ describe('forged human approval', () => {
     const p = f.packet(review);
     // Mallory claims to be alice: signature by the wrong key.
     const forged = approve(p, mallory, 'human:alice');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forged]))).reason).toBe(
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [forged]))).reason).toBe(
       'human_review_required',
     );
     const unknown = approve(p, mallory, 'human:mallory');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [unknown]))).reason).toBe(
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [unknown]))).reason).toBe(
       'human_review_required',
     );
   });
@@ -82,13 +84,13 @@ describe('forged human approval', () => {
     const p = f.packet(review);
     const other = f.packet(review);
     const forOther = approve(other, alice, 'human:alice');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forOther]))).reason).toBe(
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [forOther]))).reason).toBe(
       'human_review_required',
     );
     // Same packet id, different intent: the digest binds the approval to the signed content.
     const twin = f.packet({ ...review, packet_id: p.packet_id, intent: 'delete everything' });
     const forTwin = approve(twin, alice, 'human:alice');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [forTwin]))).reason).toBe(
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [forTwin]))).reason).toBe(
       'human_review_required',
     );
   });
@@ -97,22 +99,22 @@ describe('forged human approval', () => {
     const { f, review, approve, approvers, clock } = await approvalFixture();
     const p = f.packet(review);
     const good = approve(p, alice, 'human:alice');
-    const tampered: HumanApproval = { ...good, approver_agent: 'human:bob' };
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [tampered]))).reason).toBe(
+    const tampered: SignedApproval = { ...good, approver_agent: 'human:bob' };
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [tampered]))).reason).toBe(
       'human_review_required',
     );
     const shortLived = approve(p, alice, 'human:alice', { ttlSeconds: 10 });
     clock.advance(11);
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [shortLived]))).reason).toBe(
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [shortLived]))).reason).toBe(
       'human_review_required',
     );
     const future = approve(p, alice, 'human:alice', { now: () => clock.ms + 3_600_000, ttlSeconds: 60 });
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [future]))).reason).toBe(
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [future]))).reason).toBe(
       'human_review_required',
     );
     await approvers.revoke('human:alice');
     const fresh = approve(p, alice, 'human:alice');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [fresh]))).reason).toBe(
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [fresh]))).reason).toBe(
       'human_review_required',
     );
   });
@@ -122,7 +124,7 @@ describe('forged human approval', () => {
     await approvers.register(sender.agentId, sender.publicKeyPem);
     const p = f.packet(review);
     const self = approve(p, sender, sender.agentId);
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [self]))).reason).toBe(
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [self]))).reason).toBe(
       'human_review_required',
     );
   });
@@ -137,9 +139,9 @@ describe('forged human approval', () => {
       [],
       {},
       { decision: 'approved' },
-      { ...createHumanApproval(p, alice), extra: 1 },
+      { ...issueApproval(p, alice), extra: 1 },
     ];
-    const decision = await f.gate.handle({ ...createEnvelope(p), approvals: junk });
+    const decision = await f.gate.handle({ ...createDelegationEnvelope(p), approvals: junk });
     expect(decision.reason).toBe('human_review_required');
   });
 });
@@ -150,11 +152,13 @@ describe('M-of-N approvals', () => {
     const p = f.packet(review);
     const a1 = approve(p, alice, 'human:alice');
     const a2 = approve(p, alice, 'human:alice');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [a1, a2]))).reason).toBe(
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [a1, a2]))).reason).toBe(
       'human_review_required',
     );
     const b = approve(p, bob, 'human:bob');
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), [a1, b]))).decision).toBe('ACCEPT');
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [a1, b]))).decision).toBe(
+      'ACCEPT',
+    );
   });
 
   it('lets one valid denial veto', async () => {
@@ -165,7 +169,7 @@ describe('M-of-N approvals', () => {
       approve(p, bob, 'human:bob'),
       approve(p, carol, 'human:carol', { decision: 'denied' }),
     ];
-    expect((await f.gate.handle(attachApprovals(createEnvelope(p), approvals))).reason).toBe(
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), approvals))).reason).toBe(
       'human_review_required',
     );
   });
@@ -184,8 +188,8 @@ describe('M-of-N approvals', () => {
       now: clock.now,
     });
     const p = f.packet({ constraints: { requires_human_review: true } });
-    const envelope = attachApprovals(createEnvelope(p), [
-      createHumanApproval(p, alice, { approverId: 'human:alice', now: f.clock.now }),
+    const envelope = attachApprovals(createDelegationEnvelope(p), [
+      issueApproval(p, alice, { approverId: 'human:alice', now: f.clock.now }),
     ]);
     expect((await f.gate.handle(envelope)).reason).toBe('approval_check_unavailable');
   });

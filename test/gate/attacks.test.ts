@@ -7,11 +7,11 @@ import {
   AgentIdentity,
   MemoryReplayStore,
   Timestamp,
-  createEnvelope,
-  extendChain,
+  createDelegationEnvelope,
+  extendDelegationChain,
   createChain,
   issueTaskPacket,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
   signPacket,
   type DelegationEnvelope,
   type SignedTaskPacket,
@@ -62,8 +62,10 @@ describe('replay', () => {
   it('rejects the same packet again as wire JSON in the other layout', async () => {
     const f = await fixture();
     const envelope = f.envelope();
-    expect((await f.gate.handle(serializeEnvelope(envelope, 'compact'))).decision).toBe('ACCEPT');
-    expect((await f.gate.handle(Buffer.from(serializeEnvelope(envelope)))).reason).toBe('Replay detected');
+    expect((await f.gate.handle(serializeDelegationEnvelope(envelope, 'compact'))).decision).toBe('ACCEPT');
+    expect((await f.gate.handle(Buffer.from(serializeDelegationEnvelope(envelope)))).reason).toBe(
+      'Replay detected',
+    );
   });
 
   it('rejects a replay after the store’s own retention (the reference’s 600 s) would have expired but the packet has not', async () => {
@@ -124,7 +126,7 @@ describe('key substitution', () => {
       { from_agent: sender.agentId, to_agent: receiver.agentId, intent: 'x', risk_level: 'read' },
       { now: f.clock.now },
     );
-    const decision = await f.gate.handle(createEnvelope(forged));
+    const decision = await f.gate.handle(createDelegationEnvelope(forged));
     expect(decision).toMatchObject({
       decision: 'REJECT',
       reason: 'public_key_mismatch',
@@ -137,7 +139,7 @@ describe('key substitution', () => {
     const draft = { ...f.packet() } as Record<string, unknown>;
     const resigned = signPacket(draft as never, mallory);
     const swapped = { ...resigned, public_key: sender.publicKeyPem };
-    expect((await f.gate.handle(createEnvelope(swapped))).reason).toBe('Invalid signature');
+    expect((await f.gate.handle(createDelegationEnvelope(swapped))).reason).toBe('Invalid signature');
   });
 
   it('rejects a sender that is not registered', async () => {
@@ -171,7 +173,7 @@ describe('chain truncation', () => {
     const f = await fixture({ maxDepth: 10 });
     // A third-hop packet: the sender signed delegation_depth 3, the envelope shows only one hop.
     const p = f.packet({ provenance: { delegation_depth: 3, origin_workflow: 'wf' } });
-    const decision = await f.gate.handle(createEnvelope(p, createChain(p)));
+    const decision = await f.gate.handle(createDelegationEnvelope(p, createChain(p)));
     expect(decision).toMatchObject({ decision: 'REJECT', reason: 'chain_depth_mismatch' });
     expect(decision.details).toMatchObject({ signed_depth: 3, chain_agents: 1 });
   });
@@ -179,15 +181,15 @@ describe('chain truncation', () => {
   it('rejects a chain truncated to slip under the depth limit', async () => {
     const f = await fixture({ maxDepth: 2 });
     const p = f.packet({ provenance: { delegation_depth: 4, origin_workflow: null } });
-    expect((await f.gate.handle(createEnvelope(p))).decision).toBe('REJECT');
+    expect((await f.gate.handle(createDelegationEnvelope(p))).decision).toBe('REJECT');
   });
 
   it('accepts a chain that agrees with the signed depth', async () => {
     const f = await fixture();
     const first = f.packet({}, mallory);
     const second = f.packet({ provenance: { delegation_depth: 2, origin_workflow: null } });
-    const chain = extendChain(createChain(first), second);
-    expect((await f.gate.handle(createEnvelope(second, chain))).decision).toBe('ACCEPT');
+    const chain = extendDelegationChain(createChain(first), second);
+    expect((await f.gate.handle(createDelegationEnvelope(second, chain))).decision).toBe('ACCEPT');
   });
 
   it('rejects a chain deeper than the maximum (the reference’s reason)', async () => {
@@ -195,9 +197,9 @@ describe('chain truncation', () => {
     const a = AgentIdentity.generate();
     const b = AgentIdentity.generate();
     let chain = createChain(issueTaskPacket(a, { to_agent: b.agentId, intent: 'x' }));
-    chain = extendChain(chain, issueTaskPacket(b, { to_agent: mallory.agentId, intent: 'x' }));
+    chain = extendDelegationChain(chain, issueTaskPacket(b, { to_agent: mallory.agentId, intent: 'x' }));
     const p = f.packet();
-    expect((await f.gate.handle(createEnvelope(p, extendChain(chain, p)))).reason).toBe(
+    expect((await f.gate.handle(createDelegationEnvelope(p, extendDelegationChain(chain, p)))).reason).toBe(
       'Delegation depth exceeded',
     );
   });
@@ -206,7 +208,9 @@ describe('chain truncation', () => {
     const f = await fixture();
     const p = f.packet();
     const other = f.packet();
-    expect((await f.gate.handle(createEnvelope(p, createChain(other)))).reason).toBe('chain_mismatch');
+    expect((await f.gate.handle(createDelegationEnvelope(p, createChain(other)))).reason).toBe(
+      'chain_mismatch',
+    );
     expect((await f.gate.handle({ packet: p, chain: { packet_ids: [], agents: [], hops: [] } })).reason).toBe(
       'chain_mismatch',
     );
@@ -280,19 +284,19 @@ describe('time window', () => {
   it('rejects a packet issued in the future beyond the skew', async () => {
     const f = await fixture();
     const p = f.packet({ issued_at: at(T0 + 60_000), ttl_seconds: 60 });
-    expect((await f.gate.handle(createEnvelope(p))).reason).toBe('issued_in_future');
+    expect((await f.gate.handle(createDelegationEnvelope(p))).reason).toBe('issued_in_future');
     const near = f.packet({ issued_at: at(T0 + 20_000), ttl_seconds: 60 });
-    expect((await f.gate.handle(createEnvelope(near))).decision).toBe('ACCEPT');
+    expect((await f.gate.handle(createDelegationEnvelope(near))).decision).toBe('ACCEPT');
   });
 
   it('rejects a sender-chosen lifetime longer than the verifier’s maximum (default 3600 s)', async () => {
     const f = await fixture();
     const day = f.packet({ risk_level: null, ttl_seconds: 86_400 });
-    expect((await f.gate.handle(createEnvelope(day))).reason).toBe('lifetime_exceeds_maximum');
+    expect((await f.gate.handle(createDelegationEnvelope(day))).reason).toBe('lifetime_exceeds_maximum');
     const free = f.packet({ risk_level: null, expires_at: at(T0 + 7_200_000) });
-    expect((await f.gate.handle(createEnvelope(free))).reason).toBe('lifetime_exceeds_maximum');
+    expect((await f.gate.handle(createDelegationEnvelope(free))).reason).toBe('lifetime_exceeds_maximum');
     const hour = f.packet({ risk_level: null, ttl_seconds: 3600 });
-    expect((await f.gate.handle(createEnvelope(hour))).decision).toBe('ACCEPT');
+    expect((await f.gate.handle(createDelegationEnvelope(hour))).decision).toBe('ACCEPT');
     const strict = await fixture({ maxLifetimeSeconds: 60 });
     expect((await strict.gate.handle(strict.envelope({ risk_level: 'write' }))).reason).toBe(
       'lifetime_exceeds_maximum',
@@ -311,12 +315,12 @@ describe('time window', () => {
       },
       sender,
     );
-    expect((await f.gate.handle(createEnvelope(naive))).reason).toBe('naive_timestamp');
+    expect((await f.gate.handle(createDelegationEnvelope(naive))).reason).toBe('naive_timestamp');
   });
 
   it('rejects out-of-range and unparseable timestamps on the wire without throwing', async () => {
     const f = await fixture();
-    const wire = serializeEnvelope(f.envelope());
+    const wire = serializeDelegationEnvelope(f.envelope());
     const issued = /"issued_at": "([^"]+)"/.exec(wire)![1]!;
     for (const bad of [
       '2026-13-08T12:00:00Z',
@@ -333,7 +337,7 @@ describe('time window', () => {
     }
     // Year 9999 parses, but its lifetime or TTL arithmetic does not pass.
     const far = f.packet({ risk_level: null, expires_at: Timestamp.parse('9999-12-31T23:59:59Z') });
-    expect((await f.gate.handle(createEnvelope(far))).reason).toBe('lifetime_exceeds_maximum');
+    expect((await f.gate.handle(createDelegationEnvelope(far))).reason).toBe('lifetime_exceeds_maximum');
     // A TTL that would run past year 9999 is refused while parsing.
     const edge = await f.gate.handle(wire.replace(issued, '9999-12-31T23:59:00Z'));
     expect(edge).toMatchObject({ decision: 'REJECT', reason: 'malformed_envelope' });

@@ -2,13 +2,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { generateKeyPairSync } from 'node:crypto';
-import { createEnvelope, serializeEnvelope, type SignedTaskPacket } from '../../src/index.js';
+import {
+  createDelegationEnvelope,
+  serializeDelegationEnvelope,
+  type SignedTaskPacket,
+} from '../../src/index.js';
 import { fixture } from './support.js';
 
 describe('bad input through handle', async () => {
   const f = await fixture();
   const good = f.envelope();
-  const wire = serializeEnvelope(good);
+  const wire = serializeDelegationEnvelope(good);
   const rsaPem = generateKeyPairSync('rsa', { modulusLength: 1024 })
     .publicKey.export({ format: 'pem', type: 'spki' })
     .toString();
@@ -114,7 +118,7 @@ describe('bad input through handle', async () => {
     const fields = Object.keys(good.packet) as (keyof SignedTaskPacket)[];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...fields), fc.jsonValue(), async (field, value) => {
-        const decision = await f.gate.handle(createEnvelope({ ...good.packet, [field]: value }));
+        const decision = await f.gate.handle(createDelegationEnvelope({ ...good.packet, [field]: value }));
         expect(['ACCEPT', 'REJECT']).toContain(decision.decision);
         if (decision.decision === 'REJECT') expect(decision.reason).toBeTruthy();
       }),

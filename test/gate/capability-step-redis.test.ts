@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
-  TrustHandoffMiddleware,
-  createEnvelope,
+  HandoffGate,
+  createDelegationEnvelope,
   deriveCapability,
-  encodeCapabilityToken,
+  serializeCapabilityToken,
   issueTaskPacket,
   type GateEnvelope,
   type SignedTaskPacket,
@@ -37,7 +37,7 @@ const child = deriveCapability(
   },
   { now: clock },
 );
-const TOKENS = [encodeCapabilityToken(root), encodeCapabilityToken(child)];
+const TOKENS = [serializeCapabilityToken(root), serializeCapabilityToken(child)];
 
 describe.skipIf(!available)('capability step on Redis', () => {
   const prefix = runPrefix();
@@ -61,8 +61,8 @@ describe.skipIf(!available)('capability step on Redis', () => {
     await client.close();
   });
 
-  const gate = (step: Partial<CapabilityStepOptions> = {}): TrustHandoffMiddleware =>
-    new TrustHandoffMiddleware({
+  const gate = (step: Partial<CapabilityStepOptions> = {}): HandoffGate =>
+    new HandoffGate({
       agentId: inbox.agentId,
       registry,
       replayStore,
@@ -78,7 +78,7 @@ describe.skipIf(!available)('capability step on Redis', () => {
       { now },
     );
   const envelope = (p: SignedTaskPacket): GateEnvelope => ({
-    ...createEnvelope(p),
+    ...createDelegationEnvelope(p),
     capability_chain: TOKENS,
   });
 

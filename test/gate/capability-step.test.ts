@@ -9,11 +9,11 @@ import {
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
-  TrustHandoffMiddleware,
+  HandoffGate,
   createCapabilityChainVerifier,
-  createEnvelope,
+  createDelegationEnvelope,
   deriveCapability,
-  encodeCapabilityToken,
+  serializeCapabilityToken,
   issueTaskPacket,
   serializeGateEnvelope,
   type AgentRegistry,
@@ -68,7 +68,7 @@ function chainOfThree(): DelegationCapability[] {
 }
 
 const CHAIN = chainOfThree();
-const TOKENS = CHAIN.map((c) => encodeCapabilityToken(c));
+const TOKENS = CHAIN.map((c) => serializeCapabilityToken(c));
 const LEAF_TOKEN = TOKENS[2]!;
 
 type Path = 'admission' | 'per-store';
@@ -90,9 +90,9 @@ interface Setup {
   readonly replayStore: MemoryReplayStore;
   readonly revocations: MemoryRevocationStore;
   readonly clock: { ms: number; readonly now: () => number };
-  gate(step?: Partial<CapabilityStepOptions>): TrustHandoffMiddleware;
+  gate(step?: Partial<CapabilityStepOptions>): HandoffGate;
   /** A gate with the same stores and no capability step: the rest of the pipeline's verdict. */
-  plainGate(): TrustHandoffMiddleware;
+  plainGate(): HandoffGate;
   packet(input?: Partial<TaskPacketInput>, identity?: AgentIdentity): SignedTaskPacket;
   envelope(packet: SignedTaskPacket, chain?: readonly string[]): GateEnvelope;
   /** True when the replay store has never seen the packet's nonce (the check stores it). */
@@ -107,8 +107,8 @@ async function setup(path: Path): Promise<Setup> {
   const replayStore = new MemoryReplayStore({ now: time.now });
   const revocations = new MemoryRevocationStore();
   const gateRegistry = path === 'admission' ? registry : perStoreRegistry(registry);
-  const gateWith = (extraSteps: CapabilityStepOptions | undefined): TrustHandoffMiddleware =>
-    new TrustHandoffMiddleware({
+  const gateWith = (extraSteps: CapabilityStepOptions | undefined): HandoffGate =>
+    new HandoffGate({
       agentId: inbox.agentId,
       registry: gateRegistry,
       replayStore,
@@ -137,7 +137,7 @@ async function setup(path: Path): Promise<Setup> {
         },
         { now: time.now },
       ),
-    envelope: (packet, chain = TOKENS) => ({ ...createEnvelope(packet), capability_chain: chain }),
+    envelope: (packet, chain = TOKENS) => ({ ...createDelegationEnvelope(packet), capability_chain: chain }),
     unspent: (packet) => replayStore.checkAndStore(replayKey(packet), 60_000),
   };
 }
@@ -174,17 +174,17 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
   it('accepts a root token alone, without capability_chain', async () => {
     const s = await setup(path);
     const packet = s.packet({ intent: 'summarize', capability_token: TOKENS[0]! }, researcher);
-    expect((await s.gate().handle(createEnvelope(packet))).decision).toBe('ACCEPT');
+    expect((await s.gate().handle(createDelegationEnvelope(packet))).decision).toBe('ACCEPT');
   });
 
   it('accepts the chain over the wire (serializeGateEnvelope → handle(string))', async () => {
     const s = await setup(path);
     const packet = s.packet();
-    const wire = serializeGateEnvelope(attachCapabilityChain(createEnvelope(packet), CHAIN));
+    const wire = serializeGateEnvelope(attachCapabilityChain(createDelegationEnvelope(packet), CHAIN));
     expect(JSON.parse(wire)).toMatchObject({ capability_chain: TOKENS });
     expect((await s.gate().handle(wire)).decision).toBe('ACCEPT');
     const compact = serializeGateEnvelope(
-      attachCapabilityChain(createEnvelope(s.packet()), CHAIN),
+      attachCapabilityChain(createDelegationEnvelope(s.packet()), CHAIN),
       'compact',
     );
     expect((await s.gate().handle(compact)).decision).toBe('ACCEPT');
@@ -265,7 +265,7 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
       name: 'bad signature on an ancestor',
       envelope: (s) => {
         const packet = s.packet();
-        const forged = encodeCapabilityToken({
+        const forged = serializeCapabilityToken({
           ...CHAIN[0]!,
           signature: Buffer.alloc(64, 7).toString('base64'),
         });
@@ -278,7 +278,7 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
       name: 'widened ancestor (signature of the original kept)',
       envelope: (s) => {
         const packet = s.packet();
-        const widened = encodeCapabilityToken({
+        const widened = serializeCapabilityToken({
           ...CHAIN[1]!,
           delegated_permissions: { allowed_actions: ['read', 'search'], max_tool_calls: 9 },
         });
@@ -299,7 +299,7 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
       name: 'malformed leaf token',
       envelope: (s) => {
         const packet = s.packet({ capability_token: 'not a token!' });
-        return { packet, envelope: createEnvelope(packet) };
+        return { packet, envelope: createDelegationEnvelope(packet) };
       },
       reason: 'malformed_capability_token',
     },
@@ -323,7 +323,7 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
       name: 'missing token when required (the default)',
       envelope: (s) => {
         const packet = s.packet({ capability_token: null });
-        return { packet, envelope: createEnvelope(packet) };
+        return { packet, envelope: createDelegationEnvelope(packet) };
       },
       reason: CAPABILITY_REASONS.required,
     },
@@ -331,7 +331,7 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
       name: 'derived token without its ancestors',
       envelope: (s) => {
         const packet = s.packet();
-        return { packet, envelope: createEnvelope(packet) };
+        return { packet, envelope: createDelegationEnvelope(packet) };
       },
       reason: CAPABILITY_REASONS.chainInvalid,
       details: { chain_reason: 'root_has_parent', index: 0 },
@@ -446,9 +446,9 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
   it('required: false lets a packet without a token through, and still checks one with a token', async () => {
     const s = await setup(path);
     const optional = s.gate({ required: false });
-    expect((await optional.handle(createEnvelope(s.packet({ capability_token: null })))).decision).toBe(
-      'ACCEPT',
-    );
+    expect(
+      (await optional.handle(createDelegationEnvelope(s.packet({ capability_token: null })))).decision,
+    ).toBe('ACCEPT');
     const packet = s.packet({ intent: 'read' });
     expect(reject(await optional.handle(s.envelope(packet))).reason).toBe('capability_action_not_authorized');
   });
@@ -466,23 +466,29 @@ describe('envelope capability_chain parsing', () => {
   it('refuses a capability_chain that is not a bounded list of strings (malformed_envelope)', async () => {
     const s = await setup('per-store');
     const gate = s.gate();
-    const base = JSON.parse(serializeGateEnvelope(createEnvelope(s.packet()))) as Record<string, unknown>;
+    const base = JSON.parse(serializeGateEnvelope(createDelegationEnvelope(s.packet()))) as Record<
+      string,
+      unknown
+    >;
     for (const bad of ['token', [1], [LEAF_TOKEN, null], { 0: LEAF_TOKEN }, Array(65).fill(LEAF_TOKEN)]) {
       const decision = reject(await gate.handle(JSON.stringify({ ...base, capability_chain: bad })));
       expect(decision.reason).toBe('malformed_envelope');
     }
     // null is "absent", as for approvals.
     const packet = s.packet({ capability_token: TOKENS[0]!, intent: 'summarize' }, researcher);
-    const root = JSON.parse(serializeGateEnvelope(createEnvelope(packet))) as Record<string, unknown>;
+    const root = JSON.parse(serializeGateEnvelope(createDelegationEnvelope(packet))) as Record<
+      string,
+      unknown
+    >;
     expect((await gate.handle(JSON.stringify({ ...root, capability_chain: null }))).decision).toBe('ACCEPT');
   });
 
   it('attachCapabilityChain refuses a chain whose leaf is not the packet’s token', async () => {
     const s = await setup('per-store');
-    expect(() => attachCapabilityChain(createEnvelope(s.packet()), CHAIN.slice(0, 2))).toThrow(
+    expect(() => attachCapabilityChain(createDelegationEnvelope(s.packet()), CHAIN.slice(0, 2))).toThrow(
       ConfigurationError,
     );
-    expect(() => attachCapabilityChain(createEnvelope(s.packet()), [])).toThrow(ConfigurationError);
+    expect(() => attachCapabilityChain(createDelegationEnvelope(s.packet()), [])).toThrow(ConfigurationError);
   });
 });
 
@@ -739,7 +745,7 @@ describe('the gate option `capabilities`', () => {
     async (path) => {
       const s = await setup(path);
       const registry = path === 'admission' ? s.registry : perStoreRegistry(s.registry);
-      const gate = new TrustHandoffMiddleware({
+      const gate = new HandoffGate({
         agentId: inbox.agentId,
         registry,
         replayStore: s.replayStore,
@@ -760,13 +766,13 @@ describe('the gate option `capabilities`', () => {
       expect(await s.unspent(packet)).toBe(true);
       // Without a token the step refuses (required by default).
       const bare = s.packet({ capability_token: null });
-      expect(reject(await gate.handle(createEnvelope(bare))).reason).toBe('capability_required');
+      expect(reject(await gate.handle(createDelegationEnvelope(bare))).reason).toBe('capability_required');
     },
   );
 
   it('a capability chain from an untrusted root is refused before replay', async () => {
     const s = await setup('admission');
-    const gate = new TrustHandoffMiddleware({
+    const gate = new HandoffGate({
       agentId: inbox.agentId,
       registry: s.registry,
       replayStore: s.replayStore,

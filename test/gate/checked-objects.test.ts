@@ -8,11 +8,11 @@ import {
   MemoryAgentRegistry,
   MemoryReplayStore,
   createChain,
-  createEnvelope,
-  createMiddleware,
+  createDelegationEnvelope,
+  HandoffGate,
   createTaskPacket,
   issueTaskPacket,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
   signPacket,
   type DelegationEnvelope,
 } from '../../src/index.js';
@@ -20,7 +20,7 @@ import {
 async function gateFor(receiver: AgentIdentity, sender: AgentIdentity) {
   const registry = new MemoryAgentRegistry();
   await registry.register(sender.agentId, sender.publicKeyPem);
-  return createMiddleware({ agentId: receiver.agentId, registry, replayStore: new MemoryReplayStore() });
+  return new HandoffGate({ agentId: receiver.agentId, registry, replayStore: new MemoryReplayStore() });
 }
 
 describe('in-process envelopes', () => {
@@ -29,8 +29,10 @@ describe('in-process envelopes', () => {
 
   it('a checked packet decides exactly like its wire form', async () => {
     const packet = issueTaskPacket(sender, { to_agent: receiver.agentId, intent: 'x', risk_level: 'read' });
-    const viaObject = await (await gateFor(receiver, sender)).handle(createEnvelope(packet));
-    const viaWire = await (await gateFor(receiver, sender)).handle(serializeEnvelope(createEnvelope(packet)));
+    const viaObject = await (await gateFor(receiver, sender)).handle(createDelegationEnvelope(packet));
+    const viaWire = await (
+      await gateFor(receiver, sender)
+    ).handle(serializeDelegationEnvelope(createDelegationEnvelope(packet)));
     expect([viaObject.decision, viaObject.reason]).toEqual([viaWire.decision, viaWire.reason]);
     expect(viaObject.decision).toBe('ACCEPT');
   });
@@ -42,8 +44,10 @@ describe('in-process envelopes', () => {
     );
     const packet = signPacket(draft, sender);
     const gate = await gateFor(receiver, sender);
-    expect((await gate.handle(createEnvelope(packet))).reason).toBe('malformed_envelope');
-    expect((await gate.handle(serializeEnvelope(createEnvelope(packet)))).reason).toBe('malformed_envelope');
+    expect((await gate.handle(createDelegationEnvelope(packet))).reason).toBe('malformed_envelope');
+    expect((await gate.handle(serializeDelegationEnvelope(createDelegationEnvelope(packet)))).reason).toBe(
+      'malformed_envelope',
+    );
   });
 
   it('a copy with a mistyped field is checked and refused, not trusted', async () => {
@@ -59,7 +63,7 @@ describe('in-process envelopes', () => {
     const good = createTaskPacket({ from_agent: sender.agentId, to_agent: receiver.agentId, intent: 'x' });
     const handBuilt = { ...good, memory_refs: [7] } as unknown as typeof good;
     const packet = signPacket(handBuilt, sender);
-    expect((await (await gateFor(receiver, sender)).handle(createEnvelope(packet))).reason).toBe(
+    expect((await (await gateFor(receiver, sender)).handle(createDelegationEnvelope(packet))).reason).toBe(
       'malformed_envelope',
     );
   });

@@ -1,12 +1,12 @@
 /** The executor runs a task only after ACCEPT. */
 import { describe, expect, it } from 'vitest';
-import { createExecutor } from '../../src/index.js';
+import { TaskExecutor } from '../../src/index.js';
 import { fixture } from './support.js';
 
 describe('executor', () => {
   it('runs the task after ACCEPT and returns "Task executed" with the result and an attestation', async () => {
     const f = await fixture();
-    const executor = createExecutor({
+    const executor = new TaskExecutor({
       middleware: f.gate,
       attest: (packet, result) => ({ packet_id: packet.packet_id, result }),
     });
@@ -23,7 +23,7 @@ describe('executor', () => {
 
   it('never runs the task after REJECT', async () => {
     const f = await fixture();
-    const executor = createExecutor({ middleware: f.gate });
+    const executor = new TaskExecutor({ middleware: f.gate });
     const e = f.envelope();
     await f.gate.handle(e);
     let ran = false;
@@ -37,7 +37,7 @@ describe('executor', () => {
 
   it('reports a failing task as MiddlewareExecutionError with the cause attached', async () => {
     const f = await fixture();
-    const executor = createExecutor({ middleware: f.gate });
+    const executor = new TaskExecutor({ middleware: f.gate });
     const cause = new Error('task broke');
     await expect(executor.execute(f.envelope(), () => Promise.reject(cause))).rejects.toMatchObject({
       code: 'ERR_MIDDLEWARE_EXECUTION',
@@ -46,6 +46,8 @@ describe('executor', () => {
   });
 
   it('checks its options at construction', () => {
-    expect(() => createExecutor({} as never)).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
+    expect(() => new TaskExecutor({} as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    );
   });
 });

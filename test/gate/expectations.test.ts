@@ -9,7 +9,7 @@ import {
   TOOL_CALL_CONTEXT_KEY,
   bindToolCall,
   createChain,
-  createEnvelope,
+  createDelegationEnvelope,
   toolArgumentsDigest,
   type CallExpectations,
 } from '../../src/index.js';
@@ -145,7 +145,7 @@ describe('expectations', () => {
   it('a forged packet is still "Invalid signature", whatever the expectation says', async () => {
     const f = await setup();
     const e = f.envelope({ intent: 'a' });
-    const forged = createEnvelope(
+    const forged = createDelegationEnvelope(
       { ...e.packet, signature: Buffer.alloc(64, 1).toString('base64') },
       createChain(e.packet),
     );

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   MemoryAgentRegistry,
   MemoryReplayStore,
-  TrustHandoffMiddleware,
-  isGateAcceptance,
+  HandoffGate,
+  isAcceptDecision,
   type GateCall,
   type GateHooks,
   type StepReport,
@@ -110,7 +110,7 @@ describe('step hooks', () => {
   it('are checked at construction', () => {
     expect(
       () =>
-        new TrustHandoffMiddleware({
+        new HandoffGate({
           agentId: receiver.agentId,
           registry: new MemoryAgentRegistry(),
           replayStore: new MemoryReplayStore(),
@@ -144,16 +144,16 @@ describe('the decision union', () => {
     });
   });
 
-  it('isGateAcceptance is proof: true for the gate’s ACCEPT, false for REJECTs and copies', async () => {
+  it('isAcceptDecision is proof: true for the gate’s ACCEPT, false for REJECTs and copies', async () => {
     const f = await fixture();
     const e = f.envelope();
     const accepted = await f.gate.handle(e);
-    expect(isGateAcceptance(accepted)).toBe(true);
-    expect(isGateAcceptance({ ...accepted })).toBe(false);
-    expect(isGateAcceptance(structuredClone(accepted))).toBe(false);
-    expect(isGateAcceptance(JSON.parse(JSON.stringify(accepted)))).toBe(false);
-    expect(isGateAcceptance({ decision: 'ACCEPT', packet: e.packet })).toBe(false);
-    expect(isGateAcceptance(await f.gate.handle(e))).toBe(false);
-    expect(isGateAcceptance(null)).toBe(false);
+    expect(isAcceptDecision(accepted)).toBe(true);
+    expect(isAcceptDecision({ ...accepted })).toBe(false);
+    expect(isAcceptDecision(structuredClone(accepted))).toBe(false);
+    expect(isAcceptDecision(JSON.parse(JSON.stringify(accepted)))).toBe(false);
+    expect(isAcceptDecision({ decision: 'ACCEPT', packet: e.packet })).toBe(false);
+    expect(isAcceptDecision(await f.gate.handle(e))).toBe(false);
+    expect(isAcceptDecision(null)).toBe(false);
   });
 });

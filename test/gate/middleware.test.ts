@@ -4,9 +4,8 @@ import {
   MemoryAgentRegistry,
   MemoryReplayStore,
   StoreUnavailableError,
-  TrustHandoffMiddleware,
+  HandoffGate,
   rejectDecision,
-  createMiddleware,
   sanitizeDetails,
   type ReplayStore,
   type RevocationStore,
@@ -22,10 +21,10 @@ describe('construction', () => {
   const registry = new MemoryAgentRegistry();
 
   it('refuses a middleware without a trust anchor', () => {
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: receiver.agentId, replayStore }));
+    expectConfigError(() => new HandoffGate({ agentId: receiver.agentId, replayStore }));
     expectConfigError(
       () =>
-        new TrustHandoffMiddleware({
+        new HandoffGate({
           agentId: receiver.agentId,
           replayStore,
           insecureTrustSelfDeclaredKeys: false,
@@ -43,28 +42,24 @@ describe('construction', () => {
   });
 
   it('requires the inbox owner, a replay store, and sane options', () => {
-    expectConfigError(() => new TrustHandoffMiddleware({ registry, replayStore } as never));
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: '', registry, replayStore }));
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry } as never));
+    expectConfigError(() => new HandoffGate({ registry, replayStore } as never));
+    expectConfigError(() => new HandoffGate({ agentId: '', registry, replayStore }));
+    expectConfigError(() => new HandoffGate({ agentId: 'a', registry } as never));
     expectConfigError(
       () =>
-        new TrustHandoffMiddleware({
+        new HandoffGate({
           agentId: 'a',
           registry,
           replayStore,
           insecureTrustSelfDeclaredKeys: true,
         }),
     );
-    expectConfigError(() => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, maxDepth: 0 }));
-    expectConfigError(
-      () => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, maxLifetimeSeconds: 0 }),
-    );
-    expectConfigError(
-      () => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, storeTimeoutMs: -1 }),
-    );
+    expectConfigError(() => new HandoffGate({ agentId: 'a', registry, replayStore, maxDepth: 0 }));
+    expectConfigError(() => new HandoffGate({ agentId: 'a', registry, replayStore, maxLifetimeSeconds: 0 }));
+    expectConfigError(() => new HandoffGate({ agentId: 'a', registry, replayStore, storeTimeoutMs: -1 }));
     expectConfigError(
       () =>
-        new TrustHandoffMiddleware({
+        new HandoffGate({
           agentId: 'a',
           registry,
           replayStore,
@@ -72,11 +67,11 @@ describe('construction', () => {
         }),
     );
     expectConfigError(
-      () => new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, extraSteps: [{} as never] }),
+      () => new HandoffGate({ agentId: 'a', registry, replayStore, extraSteps: [{} as never] }),
     );
     expectConfigError(
       () =>
-        new TrustHandoffMiddleware({
+        new HandoffGate({
           agentId: 'a',
           registry,
           replayStore,
@@ -84,13 +79,12 @@ describe('construction', () => {
         }),
     );
     expectConfigError(
-      () =>
-        new TrustHandoffMiddleware({ agentId: 'a', registry, replayStore, replayRetentionMarginSeconds: -1 }),
+      () => new HandoffGate({ agentId: 'a', registry, replayStore, replayRetentionMarginSeconds: -1 }),
     );
   });
 
   it('runs the steps in the hardened order, replay last, on both store paths', () => {
-    const perStore = createMiddleware({
+    const perStore = new HandoffGate({
       agentId: 'a',
       registry,
       replayStore,
@@ -109,7 +103,7 @@ describe('construction', () => {
       'replay',
     ]);
     // The memory registry combines with the memory replay store: the same list on the admission path.
-    const admission = createMiddleware({
+    const admission = new HandoffGate({
       agentId: 'a',
       registry,
       replayStore,

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   AgentIdentity,
   REASONS,
-  TrustHandoffMiddleware,
+  HandoffGate,
   createChain,
-  createEnvelope,
+  createDelegationEnvelope,
   issueTaskPacket,
   replayKey,
   type SignedTaskPacket,
@@ -46,11 +46,11 @@ function within<T>(promise: Promise<T>): Promise<T> {
   ]);
 }
 
-type Decision = Awaited<ReturnType<TrustHandoffMiddleware['handle']>>;
+type Decision = Awaited<ReturnType<HandoffGate['handle']>>;
 
 const packetFrom = (identity: AgentIdentity): SignedTaskPacket =>
   issueTaskPacket(identity, { to_agent: receiver.agentId, intent: 'summarize', risk_level: 'read' });
-const envelope = (p: SignedTaskPacket) => createEnvelope(p, createChain(p));
+const envelope = (p: SignedTaskPacket) => createDelegationEnvelope(p, createChain(p));
 
 describe.skipIf(!available)('a gate on PostgreSQL (registry, revocations) and Redis (replay)', () => {
   const schema = runSchema();
@@ -60,7 +60,7 @@ describe.skipIf(!available)('a gate on PostgreSQL (registry, revocations) and Re
   let registryProxy: TcpProxy;
   let revocationProxy: TcpProxy;
   const pools: TestPool[] = [];
-  let gate: TrustHandoffMiddleware;
+  let gate: HandoffGate;
   // The operator's view: another process writing to the same database.
   let operator: ReturnType<typeof createPostgresStores>;
 
@@ -78,7 +78,7 @@ describe.skipIf(!available)('a gate on PostgreSQL (registry, revocations) and Re
     const registryPool = makePool(viaPort(POSTGRES_URL, registryProxy.port), { max: 4 });
     const revocationPool = makePool(viaPort(POSTGRES_URL, revocationProxy.port), { max: 4 });
     pools.push(registryPool, revocationPool);
-    gate = new TrustHandoffMiddleware({
+    gate = new HandoffGate({
       agentId: receiver.agentId,
       registry: new PostgresAgentRegistry({
         pool: registryPool,

@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer } from 'node:net';
 import {
   MemoryAgentRegistry,
-  TrustHandoffMiddleware,
+  HandoffGate,
   createChain,
-  createEnvelope,
+  createDelegationEnvelope,
   issueTaskPacket,
   replayKey,
   type GateDecision,
@@ -55,7 +55,7 @@ async function closedPort(): Promise<number> {
 
 const packet = (): SignedTaskPacket =>
   issueTaskPacket(sender, { to_agent: receiver.agentId, intent: 'x', risk_level: 'read' });
-const envelope = (p: SignedTaskPacket) => createEnvelope(p, createChain(p));
+const envelope = (p: SignedTaskPacket) => createDelegationEnvelope(p, createChain(p));
 
 describe.skipIf(!available)('gate fails closed on Redis', () => {
   const prefix = runPrefix();
@@ -79,7 +79,7 @@ describe.skipIf(!available)('gate fails closed on Redis', () => {
   it('rejects with replay_store_unavailable when Redis is unreachable (closed port)', async () => {
     const client = makeClient(`redis://127.0.0.1:${await closedPort()}`);
     client.connect().catch(() => undefined);
-    const gate = new TrustHandoffMiddleware({
+    const gate = new HandoffGate({
       agentId: receiver.agentId,
       registry,
       replayStore: new RedisReplayStore({ client, keyPrefix: `${prefix}closed:` }),
@@ -91,7 +91,7 @@ describe.skipIf(!available)('gate fails closed on Redis', () => {
       true,
     );
     // With every store on the dead Redis, the first store consulted names the failure; never ACCEPT.
-    const allRedis = new TrustHandoffMiddleware({
+    const allRedis = new HandoffGate({
       agentId: receiver.agentId,
       registry: new RedisAgentRegistry({ client, keyPrefix: `${prefix}closed:agent:` }),
       replayStore: new RedisReplayStore({ client, keyPrefix: `${prefix}closed:` }),
@@ -106,7 +106,7 @@ describe.skipIf(!available)('gate fails closed on Redis', () => {
     const client = makeClient(proxy.url);
     await client.connect();
     const storePrefix = `${prefix}proxy:replay:`;
-    const gate = new TrustHandoffMiddleware({
+    const gate = new HandoffGate({
       agentId: receiver.agentId,
       registry,
       replayStore: new RedisReplayStore({ client, keyPrefix: storePrefix, commandTimeoutMs: 300 }),

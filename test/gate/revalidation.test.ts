@@ -6,7 +6,7 @@ import {
   RevalidationWatcher,
   RevocationConsistencyError,
   Timestamp,
-  createExecutor,
+  TaskExecutor,
   revocationRevalidator,
   type RevalidationWatcherOptions,
 } from '../../src/index.js';
@@ -190,7 +190,7 @@ describe('revoked capability mid-task', () => {
     const f = await fixture({ now: Date.now });
     const events = f.events;
     const revalidate = revocationRevalidator({ registry: f.registry, revocationStore: f.revocationStore });
-    const executor = createExecutor({
+    const executor = new TaskExecutor({
       middleware: f.gate,
       revalidation: { intervalSeconds: 0.5, jitter: 0, revalidate },
     });

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import {
   TaskExecutor,
   createChain,
-  createEnvelope,
+  createDelegationEnvelope,
   snapshotJson,
-  verifyPacketSignature,
+  insecureVerifyPacketSelfDeclaredKey,
   type SignedTaskPacket,
 } from '../../src/index.js';
 import { fixture, sender } from './support.js';
@@ -83,8 +83,10 @@ describe('one snapshot per input (issue 9.2)', () => {
     expect(packet.context).toEqual({ task: { steps: ['read'] } });
     expect(packet.ai_provenance).toEqual({ source: 'model', meta: { model: 'm1' } });
     expect(Object.isFrozen((packet.context['task'] as { steps: unknown[] }).steps)).toBe(true);
-    expect(verifyPacketSignature(packet)).toBe(true);
-    expect((await f.gate.handle(createEnvelope(packet, createChain(packet)))).decision).toBe('ACCEPT');
+    expect(insecureVerifyPacketSelfDeclaredKey(packet)).toBe(true);
+    expect((await f.gate.handle(createDelegationEnvelope(packet, createChain(packet)))).decision).toBe(
+      'ACCEPT',
+    );
     expect(packet.from_agent).toBe(sender.agentId);
   });
 

@@ -7,12 +7,12 @@ import {
   MemoryReplayStore,
   MemoryRevocationStore,
   Timestamp,
-  TrustHandoffMiddleware,
+  HandoffGate,
   createChain,
-  createEnvelope,
+  createDelegationEnvelope,
   issueTaskPacket,
   type DelegationEnvelope,
-  type MiddlewareOptions,
+  type HandoffGateOptions,
   type SignedTaskPacket,
   type TaskPacketInput,
 } from '../../src/index.js';
@@ -39,13 +39,13 @@ export interface Fixture {
   /** What the gate emitted (through {@link hub}). */
   readonly events: MemoryEventSink;
   readonly hub: EventHub;
-  readonly gate: TrustHandoffMiddleware;
+  readonly gate: HandoffGate;
   /** A signed packet from `sender` to `receiver`, issued now by the fixture's clock. */
   packet(input?: Partial<TaskPacketInput>, identity?: AgentIdentity): SignedTaskPacket;
   envelope(input?: Partial<TaskPacketInput>, identity?: AgentIdentity): DelegationEnvelope;
 }
 
-export async function fixture(options: Partial<MiddlewareOptions> = {}): Promise<Fixture> {
+export async function fixture(options: Partial<HandoffGateOptions> = {}): Promise<Fixture> {
   const clock = new Clock();
   const registry = new MemoryAgentRegistry();
   await registry.register(sender.agentId, sender.publicKeyPem);
@@ -55,7 +55,7 @@ export async function fixture(options: Partial<MiddlewareOptions> = {}): Promise
   const revocationStore = new MemoryRevocationStore();
   const events = new MemoryEventSink();
   const hub = new EventHub({ verifier: { agentId: receiver.agentId, instanceId: 'test' }, sinks: [events] });
-  const gate = new TrustHandoffMiddleware({
+  const gate = new HandoffGate({
     agentId: receiver.agentId,
     registry,
     replayStore,
@@ -82,7 +82,7 @@ export async function fixture(options: Partial<MiddlewareOptions> = {}): Promise
     packet,
     envelope: (input, identity) => {
       const p = packet(input, identity);
-      return createEnvelope(p, createChain(p));
+      return createDelegationEnvelope(p, createChain(p));
     },
   };
 }

@@ -14,15 +14,15 @@ import {
   MemoryAgentRegistry,
   MemoryReplayStore,
   PayloadValidationError,
-  createEnvelope,
+  createDelegationEnvelope,
   createJwks,
-  createMiddleware,
+  HandoffGate,
   issueTaskPacket,
   loadAgentKeys,
   parseAgentKeys,
   registerAgentKeys,
   serializeDidKey,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
 } from '../../src/index.js';
 import { createRedisStores } from '../../src/stores/redis/index.js';
 import { deleteKeys, makeClient, runPrefix } from '../stores/redis-clients.js';
@@ -136,7 +136,7 @@ describe('loadAgentKeys / registerAgentKeys', () => {
     expect(loaded.map((e) => e.agentId)).toEqual(['agent:planner']);
     expect((await registry.resolve('agent:planner'))?.publicKey.raw.equals(planner.publicKeyRaw)).toBe(true);
 
-    const gate = createMiddleware({
+    const gate = new HandoffGate({
       agentId: researcher.agentId,
       registry,
       replayStore: new MemoryReplayStore(),
@@ -147,7 +147,7 @@ describe('loadAgentKeys / registerAgentKeys', () => {
       intent: 'summarise',
       risk_level: 'read',
     });
-    const decision = await gate.handle(serializeEnvelope(createEnvelope(packet)));
+    const decision = await gate.handle(serializeDelegationEnvelope(createDelegationEnvelope(packet)));
     expect(decision.decision).toBe('ACCEPT');
   });
 

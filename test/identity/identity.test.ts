@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
   agentIdFromPublicKeyPem,
-  importPublicKeyPem,
+  parsePublicKeyPem,
   InvalidKeyError,
 } from '../../src/index.js';
 
@@ -45,6 +45,6 @@ describe('AgentIdentity', () => {
   });
 
   it('public key imports are cached by PEM text', () => {
-    expect(importPublicKeyPem(identity.publicKeyPem)).toBe(importPublicKeyPem(identity.publicKeyPem));
+    expect(parsePublicKeyPem(identity.publicKeyPem)).toBe(parsePublicKeyPem(identity.publicKeyPem));
   });
 });

@@ -21,10 +21,10 @@ import {
   AgentIdentity,
   MemoryAgentRegistry,
   MemoryReplayStore,
-  createEnvelope,
-  createMiddleware,
+  createDelegationEnvelope,
+  HandoffGate,
   issueTaskPacket,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
 } from 'trusthandoff';
 
 const planner = AgentIdentity.generate();
@@ -32,9 +32,9 @@ const researcher = AgentIdentity.generate();
 const registry = new MemoryAgentRegistry();
 await registry.register(planner.agentId, planner.publicKeyPem);
 
-const gate = createMiddleware({ agentId: researcher.agentId, registry, replayStore: new MemoryReplayStore() });
+const gate = new HandoffGate({ agentId: researcher.agentId, registry, replayStore: new MemoryReplayStore() });
 const packet = issueTaskPacket(planner, { to_agent: researcher.agentId, intent: 'summarise', risk_level: 'read' });
-const decision = await gate.handle(serializeEnvelope(createEnvelope(packet)));
+const decision = await gate.handle(serializeDelegationEnvelope(createDelegationEnvelope(packet)));
 console.log(decision.decision);
 `;
 

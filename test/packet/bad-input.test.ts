@@ -7,20 +7,20 @@ import { describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
   checkPacketSignature,
-  createEnvelope,
+  createDelegationEnvelope,
   createTaskPacket,
   DEFAULT_JSON_LIMITS,
-  importPublicKeyPem,
+  parsePublicKeyPem,
   InvalidKeyError,
   issueTaskPacket,
   MemoryAgentRegistry,
-  parseEnvelope,
+  parseDelegationEnvelope,
   parsePacket,
   PayloadValidationError,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
   serializePacket,
   verifyPacket,
-  verifyPacketSignature,
+  insecureVerifyPacketSelfDeclaredKey,
   type SignedTaskPacket,
 } from '../../src/index.js';
 
@@ -46,9 +46,9 @@ describe('wrong or garbage keys', () => {
     ['a huge string', `-----BEGIN PUBLIC KEY-----\n${'A'.repeat(100_000)}\n-----END PUBLIC KEY-----\n`],
   ])('%s as public_key: verification is false, import is InvalidKeyError', async (_name, pem) => {
     const packet: SignedTaskPacket = { ...good, public_key: pem };
-    expect(verifyPacketSignature(packet)).toBe(false);
+    expect(insecureVerifyPacketSelfDeclaredKey(packet)).toBe(false);
     expect(checkPacketSignature(packet)).toBe('invalid_public_key');
-    expect(() => importPublicKeyPem(pem)).toThrow(InvalidKeyError);
+    expect(() => parsePublicKeyPem(pem)).toThrow(InvalidKeyError);
     await expect(new MemoryAgentRegistry().register('agent:x', pem)).rejects.toBeInstanceOf(InvalidKeyError);
     const registry = new MemoryAgentRegistry();
     await registry.register(good.from_agent, identity.publicKeyPem);
@@ -73,16 +73,16 @@ describe('bad signatures', () => {
     ['64 zero bytes', Buffer.alloc(64).toString('base64')],
     ['huge', 'A'.repeat(10_000_000)],
   ])('%s: false, never an exception', (_name, signature) => {
-    expect(verifyPacketSignature({ ...good, signature })).toBe(false);
+    expect(insecureVerifyPacketSelfDeclaredKey({ ...good, signature })).toBe(false);
   });
 });
 
 describe('malformed wire JSON', () => {
-  const wire = serializeEnvelope(createEnvelope(good));
+  const wire = serializeDelegationEnvelope(createDelegationEnvelope(good));
 
   it('truncated JSON at every length is a PayloadValidationError', () => {
     for (let cut = 0; cut < wire.length; cut += 7) {
-      expect(() => parseEnvelope(wire.slice(0, cut))).toThrow(PayloadValidationError);
+      expect(() => parseDelegationEnvelope(wire.slice(0, cut))).toThrow(PayloadValidationError);
     }
   });
 
@@ -104,7 +104,7 @@ describe('malformed wire JSON', () => {
   ])('%s is a PayloadValidationError', (_name, mutate) => {
     const mutated = mutate(wire);
     expect(mutated).not.toBe(wire);
-    expect(() => parseEnvelope(mutated)).toThrow(PayloadValidationError);
+    expect(() => parseDelegationEnvelope(mutated)).toThrow(PayloadValidationError);
   });
 
   it('a context nested 100,000 deep is refused on the wire (default depth limit 64)', () => {
@@ -141,6 +141,8 @@ describe('malformed wire JSON', () => {
     const text = serializePacket(big);
     expect(() => parsePacket(text)).toThrow(PayloadValidationError);
     expect(() => parsePacket(Buffer.from(text))).toThrow(PayloadValidationError);
-    expect(verifyPacketSignature(parsePacket(text, { limits: { maxBytes: 11_000_000 } }))).toBe(true);
+    expect(insecureVerifyPacketSelfDeclaredKey(parsePacket(text, { limits: { maxBytes: 11_000_000 } }))).toBe(
+      true,
+    );
   });
 });

@@ -10,7 +10,7 @@ import {
   serializePacket,
   signedTask,
   Timestamp,
-  verifyPacketSignature,
+  insecureVerifyPacketSelfDeclaredKey,
 } from '../../src/index.js';
 
 const identity = AgentIdentity.generate();
@@ -116,7 +116,7 @@ describe('createTaskPacket', () => {
       const signed = issueTaskPacket(identity, { ...base, issued_at: issuedAt, risk_level: 'write' });
       const wire = serializePacket(signed).replace('"ttl_seconds":120', '"ttl_seconds":null');
       expect(parsePacket(wire).ttl_seconds).toBe(120);
-      expect(verifyPacketSignature(parsePacket(wire))).toBe(true);
+      expect(insecureVerifyPacketSelfDeclaredKey(parsePacket(wire))).toBe(true);
       const wrong = serializePacket(signed).replace(
         '"expires_at":"2026-03-08T12:02:00Z"',
         '"expires_at":"2026-03-08T12:09:00Z"',
@@ -170,7 +170,7 @@ describe('task metadata helper and packet factory', () => {
     expect(packet.issued_at.toCanonical()).toBe('2026-03-08T12:00:00Z');
     expect(packet.expires_at?.equals(Timestamp.parse('2026-03-08T12:02:00Z'))).toBe(true);
     expect(packet.ai_provenance).toEqual({ source: 'llm', model: 'm' });
-    expect(verifyPacketSignature(packet)).toBe(true);
+    expect(insecureVerifyPacketSelfDeclaredKey(packet)).toBe(true);
   });
 
   it('a task that requires review cannot be switched off by the caller', () => {

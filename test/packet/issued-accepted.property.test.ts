@@ -12,16 +12,16 @@ import {
   MemoryReplayStore,
   MemoryRevocationStore,
   PayloadValidationError,
-  TrustHandoffMiddleware,
+  HandoffGate,
   attachApprovals,
   createApprovalVerifier,
   createChain,
-  createHumanApproval,
-  createEnvelope,
+  issueApproval,
+  createDelegationEnvelope,
   createTaskPacket,
   issueTaskPacket,
   packetFromTask,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
   serializeGateEnvelope,
   signPacket,
   signedTask,
@@ -38,7 +38,7 @@ const alice = AgentIdentity.generate();
 
 interface Gate {
   handle(packet: SignedTaskPacket, form: 'object' | 'reference' | 'compact'): Promise<GateDecision>;
-  readonly middleware: TrustHandoffMiddleware;
+  readonly middleware: HandoffGate;
 }
 
 async function gate(now: () => number = () => T0): Promise<Gate> {
@@ -46,7 +46,7 @@ async function gate(now: () => number = () => T0): Promise<Gate> {
   await registry.register(sender.agentId, sender.publicKeyPem);
   const approvers = new MemoryAgentRegistry();
   await approvers.register('human:alice', alice.publicKeyPem);
-  const middleware = new TrustHandoffMiddleware({
+  const middleware = new HandoffGate({
     agentId: receiver.agentId,
     registry,
     replayStore: new MemoryReplayStore({ now }),
@@ -58,13 +58,13 @@ async function gate(now: () => number = () => T0): Promise<Gate> {
   return {
     middleware,
     handle: (packet, form) => {
-      const envelope = createEnvelope(packet, createChain(packet));
+      const envelope = createDelegationEnvelope(packet, createChain(packet));
       if (packet.constraints?.requires_human_review !== true) {
-        return middleware.handle(form === 'object' ? envelope : serializeEnvelope(envelope, form));
+        return middleware.handle(form === 'object' ? envelope : serializeDelegationEnvelope(envelope, form));
       }
-      // A packet that requires review travels with a signed approval (createHumanApproval's own output).
+      // A packet that requires review travels with a signed approval (issueApproval's own output).
       const approved = attachApprovals(envelope, [
-        createHumanApproval(packet, alice, { approverId: 'human:alice', now }),
+        issueApproval(packet, alice, { approverId: 'human:alice', now }),
       ]);
       return middleware.handle(form === 'object' ? approved : serializeGateEnvelope(approved, form));
     },
@@ -148,7 +148,7 @@ describe('issue functions produce only what their verifier accepts (issue 9.4)',
     // A gate that enforces the default TTL policy (strict mode) accepts it too.
     const registry = new MemoryAgentRegistry();
     await registry.register(sender.agentId, sender.publicKeyPem);
-    const strictGate = new TrustHandoffMiddleware({
+    const strictGate = new HandoffGate({
       agentId: receiver.agentId,
       registry,
       replayStore: new MemoryReplayStore({ now: () => T0 }),
@@ -156,7 +156,7 @@ describe('issue functions produce only what their verifier accepts (issue 9.4)',
       env: {},
       enforceDefaultTtlPolicy: true,
     });
-    expect((await strictGate.handle(createEnvelope(packet))).decision).toBe('ACCEPT');
+    expect((await strictGate.handle(createDelegationEnvelope(packet))).decision).toBe('ACCEPT');
   });
 
   it('random valid inputs → issueTaskPacket → a real gate ACCEPTs, as object and as both wire forms (property)', async () => {
@@ -233,7 +233,7 @@ describe('what no verifier could accept is never signed (issue 9.3)', () => {
       intent: 'pay',
       context: { amount: 10 },
     });
-    const wire = serializeEnvelope(createEnvelope(packet), 'compact');
+    const wire = serializeDelegationEnvelope(createDelegationEnvelope(packet), 'compact');
     expect(wire).toContain('"context":{"amount":10}');
     // The signed value first, an unsigned one after it: JSON.parse (and the reference) keep the last.
     const duplicated = wire.replace('"context":{"amount":10}', '"context":{"amount":10,"amount":1000000}');
@@ -243,7 +243,7 @@ describe('what no verifier could accept is never signed (issue 9.3)', () => {
       expect([decision.decision, decision.details?.['error']]).toEqual(['REJECT', 'ERR_AMBIGUOUS_JSON']);
     }
     // An object cannot hold a key twice; one with a lone-surrogate key has no signed bytes at all.
-    const object = createEnvelope({ ...packet, context: { 'amount\ud800': 10 } });
+    const object = createDelegationEnvelope({ ...packet, context: { 'amount\ud800': 10 } });
     const decision = await (await gate()).middleware.handle(object);
     expect([decision.decision, decision.reason, decision.details?.['check']]).toEqual([
       'REJECT',

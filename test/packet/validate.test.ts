@@ -9,10 +9,10 @@ import {
   MemoryAgentRegistry,
   MemoryOverlapWindow,
   Timestamp,
-  validatePacket,
+  referenceValidatePacket,
   type SignedTaskPacket,
   type TaskPacketInput,
-  type ValidatorOptions,
+  type PacketValidatorOptions,
 } from '../../src/index.js';
 
 const T0 = Date.parse('2026-03-08T12:00:00Z');
@@ -32,8 +32,11 @@ function port(log: MemoryEventSink): EventHub {
   return new EventHub({ verifier: { agentId: 'agent:b', instanceId: 'validator-1' }, sinks: [log] });
 }
 
-async function reasonOf(p: SignedTaskPacket, options: ValidatorOptions = {}): Promise<string | undefined> {
-  const result = await validatePacket(p, {
+async function reasonOf(
+  p: SignedTaskPacket,
+  options: PacketValidatorOptions = {},
+): Promise<string | undefined> {
+  const result = await referenceValidatePacket(p, {
     now: () => T0,
     env: {},
     events: port(new MemoryEventSink()),

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { AgentIdentity } from '../../src/identity/agent-identity.js';
-import { importPublicKeyPem } from '../../src/identity/keys.js';
+import { parsePublicKeyPem } from '../../src/identity/keys.js';
 import type {
   AdmissionRequest,
   AdmissionStore,
@@ -32,7 +32,7 @@ function request(identity: AgentIdentity, overrides: Partial<AdmissionRequest> =
   return {
     agentId: identity.agentId,
     publicKeyPem: identity.publicKeyPem,
-    publicKey: importPublicKeyPem(identity.publicKeyPem),
+    publicKey: parsePublicKeyPem(identity.publicKeyPem),
     revocationIds: ['packet-1', 'cap-1'],
     replayKey: `${identity.agentId}:nonce-1`,
     ttlMs: 10_000,
@@ -62,7 +62,7 @@ export function admissionStoreContract(backend: AdmissionBackend): void {
       await registry.register(alice.agentId, alice.publicKeyPem);
       const forged = request(alice, {
         publicKeyPem: bob.publicKeyPem,
-        publicKey: importPublicKeyPem(bob.publicKeyPem),
+        publicKey: parsePublicKeyPem(bob.publicKeyPem),
       });
       expect(await admission.admit(forged)).toBe('key_mismatch');
       expect(await admission.admit(request(alice))).toBe('admitted');
@@ -104,7 +104,7 @@ export function admissionStoreContract(backend: AdmissionBackend): void {
       expect(await admission.admit(request(alice))).toBe('agent_revoked');
       const forged = request(alice, {
         publicKeyPem: bob.publicKeyPem,
-        publicKey: importPublicKeyPem(bob.publicKeyPem),
+        publicKey: parsePublicKeyPem(bob.publicKeyPem),
       });
       expect(await admission.admit(forged)).toBe('key_mismatch');
     });

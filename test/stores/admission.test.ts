@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../../src/errors.js';
 import { AgentIdentity } from '../../src/identity/agent-identity.js';
-import { importPublicKeyPem } from '../../src/identity/keys.js';
+import { parsePublicKeyPem } from '../../src/identity/keys.js';
 import {
   MemoryAdmissionStore,
   MemoryAgentRegistry,
@@ -39,7 +39,7 @@ describe('memory admission store', () => {
     const verdict = admission.admit({
       agentId: alice.agentId,
       publicKeyPem: alice.publicKeyPem,
-      publicKey: importPublicKeyPem(alice.publicKeyPem),
+      publicKey: parsePublicKeyPem(alice.publicKeyPem),
       revocationIds: [],
       replayKey: 'k',
       ttlMs: 1000,
@@ -118,7 +118,7 @@ describe.skipIf(!available)('Redis admission store', () => {
     const req = {
       agentId: alice.agentId,
       publicKeyPem: alice.publicKeyPem,
-      publicKey: importPublicKeyPem(alice.publicKeyPem),
+      publicKey: parsePublicKeyPem(alice.publicKeyPem),
       revocationIds: [],
       replayKey: 'k',
       ttlMs: 10_000,
@@ -175,7 +175,7 @@ describe.skipIf(!available)('Redis admission store', () => {
     const req = {
       agentId: alice.agentId,
       publicKeyPem: alice.publicKeyPem,
-      publicKey: importPublicKeyPem(alice.publicKeyPem),
+      publicKey: parsePublicKeyPem(alice.publicKeyPem),
       revocationIds: ['p1'],
       replayKey: 'k',
       ttlMs: 10_000,
@@ -198,7 +198,7 @@ describe.skipIf(!available)('Redis admission store', () => {
         admission.admit({
           agentId: alice.agentId,
           publicKeyPem: alice.publicKeyPem,
-          publicKey: importPublicKeyPem(alice.publicKeyPem),
+          publicKey: parsePublicKeyPem(alice.publicKeyPem),
           revocationIds: [],
           replayKey: 'k',
           ttlMs: 1000,

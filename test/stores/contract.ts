@@ -12,7 +12,7 @@ import { randomUUID, generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { AgentIdentity } from '../../src/identity/agent-identity.js';
-import { importPublicKeyPem } from '../../src/identity/keys.js';
+import { parsePublicKeyPem } from '../../src/identity/keys.js';
 import type {
   AgentRegistry,
   CoordinationLock,
@@ -170,7 +170,7 @@ export function agentRegistryContract(backend: Pick<StoreBackend, 'name' | 'agen
       expect(resolved?.agentId).toBe(alice.agentId);
       expect(resolved?.publicKeyPem).toBe(alice.publicKeyPem);
       expect(resolved?.publicKey.raw.equals(alice.publicKeyRaw)).toBe(true);
-      expect(resolved?.publicKey).toBe(importPublicKeyPem(alice.publicKeyPem));
+      expect(resolved?.publicKey).toBe(parsePublicKeyPem(alice.publicKeyPem));
       expect(await registry.isRegistered(alice.agentId)).toBe(true);
       expect(await registry.isRevoked(alice.agentId)).toBe(false);
     });

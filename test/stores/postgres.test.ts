@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentIdentity } from '../../src/identity/agent-identity.js';
-import { importPublicKeyPem } from '../../src/identity/keys.js';
+import { parsePublicKeyPem } from '../../src/identity/keys.js';
 import {
   createPostgresStores,
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -302,7 +302,7 @@ describe.skipIf(!available)('PostgreSQL stores', () => {
       const first = await verifier.resolve(frank.agentId);
       // The import is shared: resolving again hands out the very same imported key, no new parse.
       expect((await verifier.resolve(frank.agentId))?.publicKey).toBe(first?.publicKey);
-      expect(first?.publicKey).toBe(importPublicKeyPem(frank.publicKeyPem));
+      expect(first?.publicKey).toBe(parsePublicKeyPem(frank.publicKeyPem));
 
       await admin.register(frank.agentId, rotated.publicKeyPem);
       expect((await verifier.resolve(frank.agentId))?.publicKey.raw.equals(rotated.publicKeyRaw)).toBe(true);

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentIdentity } from '../../src/identity/agent-identity.js';
-import { importPublicKeyPem } from '../../src/identity/keys.js';
+import { parsePublicKeyPem } from '../../src/identity/keys.js';
 import { replayKey } from '../../src/gate/index.js';
 import { isAdmissionCapable, type AdmissionStore } from '../../src/stores/index.js';
 import { createRedisStores, hashTagOf } from '../../src/stores/redis/index.js';
@@ -114,7 +114,7 @@ describe.skipIf(!available)('Redis Cluster failover while verifiers admit', () =
     const senders = await sendersOn(target.master, 4);
     const requests = senders.map((s) => ({
       identity: s,
-      publicKey: importPublicKeyPem(s.publicKeyPem),
+      publicKey: parsePublicKeyPem(s.publicKeyPem),
     }));
     const request = (sender: number, nonce: string) => ({
       agentId: requests[sender]!.identity.agentId,

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentIdentity } from '../../src/identity/agent-identity.js';
-import { importPublicKeyPem } from '../../src/identity/keys.js';
+import { parsePublicKeyPem } from '../../src/identity/keys.js';
 import { isAdmissionCapable } from '../../src/stores/index.js';
 import {
   agentKey,
@@ -92,7 +92,7 @@ describe.skipIf(!available)('Redis stores on Redis Cluster', () => {
   const request = (nonce: string, revocationIds: string[] = ['packet-x']) => ({
     agentId: alice.agentId,
     publicKeyPem: alice.publicKeyPem,
-    publicKey: importPublicKeyPem(alice.publicKeyPem),
+    publicKey: parsePublicKeyPem(alice.publicKeyPem),
     revocationIds,
     replayKey: replayKey({ from_agent: alice.agentId, nonce }),
     ttlMs: 10_000,

@@ -34,13 +34,13 @@ import {
   DEFAULT_MAX_CHAIN_LENGTH,
   type CapabilityChainReason,
   type CapabilityChainResult,
-  type CapabilityVerifierOptions,
+  type CapabilityChainVerifierOptions,
   type TrustedRoot,
 } from '../../capability/chain.js';
 import {
   DEFAULT_MAX_TOKEN_LENGTH,
-  decodeCapabilityToken,
-  encodeCapabilityToken,
+  parseCapabilityToken,
+  serializeCapabilityToken,
 } from '../../capability/token.js';
 import type { DelegationCapability } from '../../capability/types.js';
 import type { AgentRegistry, RevocationStore } from '../../stores/types.js';
@@ -187,12 +187,13 @@ export function capabilityStep(options: CapabilityStepOptions): GateStep {
   if (typeof required !== 'boolean') throw new ConfigurationError('required must be a boolean');
   const maxChainLength = positiveInteger('maxChainLength', options.maxChainLength, DEFAULT_MAX_CHAIN_LENGTH);
   const maxTokenLength = positiveInteger('maxTokenLength', options.maxTokenLength, DEFAULT_MAX_TOKEN_LENGTH);
-  const verifierOptions: { -readonly [K in keyof CapabilityVerifierOptions]: CapabilityVerifierOptions[K] } =
-    {
-      trustedRoots: options.trustedRoots,
-      maxChainLength,
-      storeTimeoutMs: options.storeTimeoutMs ?? DEFAULT_CHAIN_STORE_TIMEOUT_MS,
-    };
+  const verifierOptions: {
+    -readonly [K in keyof CapabilityChainVerifierOptions]: CapabilityChainVerifierOptions[K];
+  } = {
+    trustedRoots: options.trustedRoots,
+    maxChainLength,
+    storeTimeoutMs: options.storeTimeoutMs ?? DEFAULT_CHAIN_STORE_TIMEOUT_MS,
+  };
   if (options.registry !== undefined) verifierOptions.registry = options.registry;
   if (options.revocations !== undefined) verifierOptions.revocations = options.revocations;
   if (options.now !== undefined) verifierOptions.now = options.now;
@@ -209,7 +210,7 @@ export function capabilityStep(options: CapabilityStepOptions): GateStep {
   // is frozen). A token that does not decode throws inside the memo, which then keeps nothing.
   const memoKeyLength = Math.min(maxTokenLength, MEMO_MAX_TOKEN_LENGTH);
   const decodeMemo = boundedMemo(DECODED_TOKENS, memoKeyLength, (token) =>
-    decodeCapabilityToken(token, { maxTokenLength }),
+    parseCapabilityToken(token, { maxTokenLength }),
   );
   const decode = (token: string): DelegationCapability | undefined => {
     try {
@@ -278,7 +279,7 @@ export function attachCapabilityChain(
   envelope: GateEnvelope,
   chain: readonly DelegationCapability[],
 ): GateEnvelope {
-  const tokens = chain.map((capability) => encodeCapabilityToken(capability));
+  const tokens = chain.map((capability) => serializeCapabilityToken(capability));
   const leaf = tokens[tokens.length - 1];
   if (leaf === undefined || envelope.packet.capability_token !== leaf) {
     throw new ConfigurationError("the chain's leaf must be the packet's capability_token");

@@ -4,7 +4,7 @@
  * self-declared key instead is possible only through a deliberately alarming option name.
  */
 import { ConfigurationError } from '../../errors.js';
-import { importPublicKeyPem, type ImportedPublicKey } from '../../identity/keys.js';
+import { parsePublicKeyPem, type PublicKey } from '../../identity/keys.js';
 import type { AgentRegistry, RegisteredAgent } from '../../stores/types.js';
 import {
   rejection,
@@ -73,9 +73,9 @@ export function keyBindingStep(options: KeyBindingStepOptions): GateStep {
       const presented = ctx.packet.public_key;
       if (presented !== agent.publicKeyPem) {
         // Same key, different PEM text (line endings, say) is still the same key.
-        let imported: ImportedPublicKey;
+        let imported: PublicKey;
         try {
-          imported = importPublicKeyPem(presented);
+          imported = parsePublicKeyPem(presented);
         } catch {
           return KEY_MISMATCH;
         }
@@ -98,7 +98,7 @@ export function declaredKeyStep(): GateStep {
     name: 'declared-key',
     check(ctx: HandoffContext): StepResult {
       try {
-        ctx.key = importPublicKeyPem(ctx.packet.public_key);
+        ctx.key = parsePublicKeyPem(ctx.packet.public_key);
         return undefined;
       } catch {
         return SELF_DECLARED_INVALID;

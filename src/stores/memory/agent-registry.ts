@@ -1,4 +1,4 @@
-import { importPublicKeyPem } from '../../identity/keys.js';
+import { parsePublicKeyPem } from '../../identity/keys.js';
 import type {
   AdmissionCapable,
   AdmissionStore,
@@ -25,7 +25,7 @@ export class MemoryAgentRegistry implements AgentRegistry, AdmissionCapable {
 
   register(agentId: string, publicKeyPem: string): Promise<void> {
     try {
-      const publicKey = importPublicKeyPem(publicKeyPem);
+      const publicKey = parsePublicKeyPem(publicKeyPem);
       this.#agents.set(agentId, Object.freeze({ agentId, publicKeyPem, publicKey }));
       return Promise.resolve();
     } catch (error) {

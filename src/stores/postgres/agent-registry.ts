@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from '../../errors.js';
-import { importPublicKeyPem } from '../../identity/keys.js';
+import { parsePublicKeyPem } from '../../identity/keys.js';
 import type { AgentRegistry, RegisteredAgent } from '../types.js';
 import {
   isStorableId,
@@ -20,7 +20,7 @@ import {
  * Consistency: the binding itself is never cached. Every `resolve`, `isRegistered` and `isRevoked`
  * reads the committed row, so a rotation or revocation committed by any process is seen by the next
  * call everywhere. Only the PEM → key import is cached, in the bounded process-wide cache of
- * `importPublicKeyPem` (keyed by the exact PEM text): a decision does not parse a PEM again, and a
+ * `parsePublicKeyPem` (keyed by the exact PEM text): a decision does not parse a PEM again, and a
  * rotated key is a different text, so it can never be answered with the old key.
  *
  * Keys are checked before anything is written (`InvalidKeyError`, nothing changes). A stored row
@@ -68,7 +68,7 @@ export class PostgresAgentRegistry implements AgentRegistry {
   }
 
   async register(agentId: string, publicKeyPem: string): Promise<void> {
-    const publicKey = importPublicKeyPem(publicKeyPem);
+    const publicKey = parsePublicKeyPem(publicKeyPem);
     const id = storableId(agentId, 'agentId');
     await this.#pg.run(this.#register, [id, publicKeyPem, publicKey.raw]);
   }
@@ -83,7 +83,7 @@ export class PostgresAgentRegistry implements AgentRegistry {
     if (typeof publicKeyPem !== 'string' || !Buffer.isBuffer(raw)) throw unexpectedReply('resolve');
     let publicKey;
     try {
-      publicKey = importPublicKeyPem(publicKeyPem);
+      publicKey = parsePublicKeyPem(publicKeyPem);
     } catch (error) {
       throw new StoreUnavailableError('agent registry holds a key that does not import', { cause: error });
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigurationError, StoreUnavailableError } from '../../errors.js';
-import { importPublicKeyPem } from '../../identity/keys.js';
+import { parsePublicKeyPem } from '../../identity/keys.js';
 import type { AdmissionRequest, AdmissionStore, AdmissionVerdict } from '../types.js';
 import { normaliseTtlMs } from '../durations.js';
 import { existsReply, unexpectedReply, type RedisCommandRunner, type RedisStoreClient } from './client.js';
@@ -102,7 +102,7 @@ export class RedisAdmissionStore implements AdmissionStore {
     // ask again with the registered text. Rare, so the second round trip does not matter.
     let registered;
     try {
-      registered = importPublicKeyPem(first.registeredPem);
+      registered = parsePublicKeyPem(first.registeredPem);
     } catch (error) {
       throw new StoreUnavailableError('agent registry holds a key that does not import', { cause: error });
     }

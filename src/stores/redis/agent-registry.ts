@@ -1,5 +1,5 @@
 import { StoreUnavailableError } from '../../errors.js';
-import { importPublicKeyPem } from '../../identity/keys.js';
+import { parsePublicKeyPem } from '../../identity/keys.js';
 import type {
   AdmissionCapable,
   AdmissionStore,
@@ -32,7 +32,7 @@ const REVOKED_FIELD = 'revoked';
  * carry the same tag, so the admission script's keys share one slot.
  *
  * Keys are checked before they are written (an invalid key throws `InvalidKeyError` and changes
- * nothing) and imported through the bounded `importPublicKeyPem` cache on resolve, so a hot agent's
+ * nothing) and imported through the bounded `parsePublicKeyPem` cache on resolve, so a hot agent's
  * PEM is parsed once per process, not per packet. A stored PEM that no longer imports (someone wrote
  * to Redis behind the registry's back) is a backend failure: {@link StoreUnavailableError}.
  */
@@ -76,7 +76,7 @@ export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
   }
 
   async register(agentId: string, publicKeyPem: string): Promise<void> {
-    importPublicKeyPem(publicKeyPem);
+    parsePublicKeyPem(publicKeyPem);
     const fullKey = agentKey(this.#redis.keyPrefix, agentId);
     await this.#redis.runWrite(
       fullKey,
@@ -92,7 +92,7 @@ export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
     if (typeof publicKeyPem !== 'string') throw unexpectedReply('HGET');
     let publicKey;
     try {
-      publicKey = importPublicKeyPem(publicKeyPem);
+      publicKey = parsePublicKeyPem(publicKeyPem);
     } catch (error) {
       throw new StoreUnavailableError('agent registry holds a key that does not import', { cause: error });
     }

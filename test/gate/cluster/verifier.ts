@@ -7,10 +7,10 @@
 import { createClient, createCluster } from '@redis/client';
 import {
   AgentIdentity,
-  TrustHandoffMiddleware,
-  createEnvelope,
+  HandoffGate,
+  createDelegationEnvelope,
   issueTaskPacket,
-  serializeEnvelope,
+  serializeDelegationEnvelope,
 } from '../../../src/index.js';
 import {
   RedisAgentRegistry,
@@ -41,7 +41,7 @@ interface Sign {
 }
 type Message = Init | Batch | Sign | { readonly type: 'exit' };
 
-let gate: TrustHandoffMiddleware | undefined;
+let gate: HandoffGate | undefined;
 let client: ReturnType<typeof createClient> | ReturnType<typeof createCluster> | undefined;
 
 process.on('message', (message: Message) => {
@@ -56,7 +56,7 @@ process.on('message', (message: Message) => {
             });
       client.on('error', () => undefined);
       await client.connect();
-      gate = new TrustHandoffMiddleware({
+      gate = new HandoffGate({
         agentId: message.agentId,
         registry: new RedisAgentRegistry({
           client,
@@ -85,7 +85,12 @@ process.on('message', (message: Message) => {
           intent: `task ${i}`,
           risk_level: 'read',
         });
-        wires.push(serializeEnvelope(createEnvelope(packet), i % 2 === 0 ? 'reference' : 'compact'));
+        wires.push(
+          serializeDelegationEnvelope(
+            createDelegationEnvelope(packet),
+            i % 2 === 0 ? 'reference' : 'compact',
+          ),
+        );
       }
       process.send!({ type: 'signed', from: message.from, wires });
     } else if (message.type === 'batch') {
