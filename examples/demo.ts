@@ -32,7 +32,7 @@ const gate = new HandoffGate({
   registry,
   replayStore: new MemoryReplayStore(),
 });
-const executor = new TaskExecutor({ middleware: gate });
+const executor = new TaskExecutor({ gate });
 const show = (d: GateDecision): string => `${d.decision} ${d.reason ?? ''}`;
 
 console.log(`planner    ${planner.agentId}`);

@@ -40,7 +40,7 @@ export async function singleInstanceExample(): Promise<Record<string, string>> {
     revocationStore: new MemoryRevocationStore(),
     humanApproval: createApprovalVerifier({ approvers, required: 1 }),
   });
-  const executor = new TaskExecutor({ middleware: gate });
+  const executor = new TaskExecutor({ gate });
 
   const packet = issueTaskPacket(planner, {
     to_agent: researcher.agentId,

@@ -1,6 +1,6 @@
 /**
  * The executor (SPEC §4): run a task function only after the gate said ACCEPT, and return
- * `(decision "Task executed", result)`. When the middleware has revalidation configured, the task
+ * `(decision "Task executed", result)`. When the gate has revalidation configured, the task
  * runs under a watcher: it receives the watcher's `staleSignal` (aborted the moment the packet is
  * revoked or expires), and a task that finishes after its packet went stale yields REJECT with the
  * stale reason and no result — its output was produced without authority.
@@ -9,7 +9,7 @@ import { ConfigurationError, MiddlewareExecutionError } from '../errors.js';
 import type { SignedTaskPacket } from '../packet/types.js';
 import { REASONS, acceptDecision, rejectDecision, type GateDecision, type StaleReason } from './decision.js';
 import type { GateInput } from './parse.js';
-import type { HandleOptions, RevalidationCallOptions, HandoffGate } from './middleware.js';
+import type { HandleOptions, RevalidationCallOptions, HandoffGate } from './handoff-gate.js';
 import type { RevalidationWatcher } from './revalidation.js';
 
 export interface TaskContext {
@@ -27,32 +27,33 @@ export interface TaskExecutionResult<T> {
 }
 
 export interface TaskExecutorOptions {
-  readonly middleware: HandoffGate;
+  /** The gate that decides before any task runs. */
+  readonly gate: HandoffGate;
   /**
    * Sign the outcome (e.g. with the attestation module); the return value is carried as the decision's
    * `execution_attestation`. Called only for a result that is returned.
    */
   readonly attest?: (packet: SignedTaskPacket, result: unknown) => unknown;
-  /** Revalidation for every task (merged over the middleware's own configuration). */
+  /** Revalidation for every task (merged over the gate's own configuration). */
   readonly revalidation?: RevalidationCallOptions;
 }
 
 export class TaskExecutor {
-  readonly #middleware: HandoffGate;
+  readonly #gate: HandoffGate;
   readonly #attest: ((packet: SignedTaskPacket, result: unknown) => unknown) | undefined;
   readonly #revalidation: RevalidationCallOptions;
 
   constructor(options: TaskExecutorOptions) {
     if (
-      options?.middleware === undefined ||
-      typeof options.middleware.handleWithRevalidation !== 'function'
+      options?.gate === undefined ||
+      typeof options.gate.handleWithRevalidation !== 'function'
     ) {
       throw new ConfigurationError('executor needs a HandoffGate');
     }
     if (options.attest !== undefined && typeof options.attest !== 'function') {
       throw new ConfigurationError('attest must be a function');
     }
-    this.#middleware = options.middleware;
+    this.#gate = options.gate;
     this.#attest = options.attest;
     this.#revalidation = options.revalidation ?? {};
   }
@@ -67,7 +68,7 @@ export class TaskExecutor {
     options: HandleOptions = {},
   ): Promise<TaskExecutionResult<T>> {
     if (typeof task !== 'function') throw new ConfigurationError('task must be a function');
-    const { decision, watcher } = await this.#middleware.handleWithRevalidation(input, {
+    const { decision, watcher } = await this.#gate.handleWithRevalidation(input, {
       ...this.#revalidation,
       ...(options.expect === undefined ? {} : { expect: options.expect }),
     });

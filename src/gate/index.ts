@@ -7,7 +7,7 @@ export {
   type RevalidationConfig,
   type RevalidationCallOptions,
   type DecisionWithWatcher,
-} from './middleware.js';
+} from './handoff-gate.js';
 export {
   REASONS,
   type ReasonStrings,

@@ -7,7 +7,7 @@ describe('executor', () => {
   it('runs the task after ACCEPT and returns "Task executed" with the result and an attestation', async () => {
     const f = await fixture();
     const executor = new TaskExecutor({
-      middleware: f.gate,
+      gate: f.gate,
       attest: (packet, result) => ({ packet_id: packet.packet_id, result }),
     });
     const e = f.envelope({ intent: 'add' });
@@ -23,7 +23,7 @@ describe('executor', () => {
 
   it('never runs the task after REJECT', async () => {
     const f = await fixture();
-    const executor = new TaskExecutor({ middleware: f.gate });
+    const executor = new TaskExecutor({ gate: f.gate });
     const e = f.envelope();
     await f.gate.handle(e);
     let ran = false;
@@ -37,7 +37,7 @@ describe('executor', () => {
 
   it('reports a failing task as MiddlewareExecutionError with the cause attached', async () => {
     const f = await fixture();
-    const executor = new TaskExecutor({ middleware: f.gate });
+    const executor = new TaskExecutor({ gate: f.gate });
     const cause = new Error('task broke');
     await expect(executor.execute(f.envelope(), () => Promise.reject(cause))).rejects.toMatchObject({
       code: 'ERR_MIDDLEWARE_EXECUTION',

@@ -191,7 +191,7 @@ describe('revoked capability mid-task', () => {
     const events = f.events;
     const revalidate = revocationRevalidator({ registry: f.registry, revocationStore: f.revocationStore });
     const executor = new TaskExecutor({
-      middleware: f.gate,
+      gate: f.gate,
       revalidation: { intervalSeconds: 0.5, jitter: 0, revalidate },
     });
     const packet = f.packet({ issued_at: Timestamp.fromEpochMillis(Date.now()) });

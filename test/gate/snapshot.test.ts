@@ -26,7 +26,7 @@ describe('one snapshot per input (issue 9.2)', () => {
     });
     const hostile = { ...e, packet: { ...e.packet, context } };
     const ran: unknown[] = [];
-    const { decision } = await new TaskExecutor({ middleware: f.gate }).execute(hostile, (packet) => {
+    const { decision } = await new TaskExecutor({ gate: f.gate }).execute(hostile, (packet) => {
       ran.push(packet.context['instruction']);
     });
     expect(decision).toMatchObject({ decision: 'REJECT', reason: 'malformed_envelope' });
@@ -53,7 +53,7 @@ describe('one snapshot per input (issue 9.2)', () => {
     );
     const hostile = { ...e, packet: { ...e.packet, context } };
     const ran: unknown[] = [];
-    const { decision } = await new TaskExecutor({ middleware: f.gate }).execute(hostile, (packet) => {
+    const { decision } = await new TaskExecutor({ gate: f.gate }).execute(hostile, (packet) => {
       ran.push(packet.context['instruction']);
     });
     expect(decision.decision).toBe('ACCEPT');
