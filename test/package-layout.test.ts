@@ -20,8 +20,12 @@ function filesUnder(dir: string, ext: RegExp): string[] {
 }
 
 describe('package layout', () => {
-  it('every trusthandoff import path in the README and examples is exported', () => {
-    const sources = [join(root, 'README.md'), ...filesUnder('examples', /\.ts$/)];
+  it('every trusthandoff import path in the README, docs and examples is exported', () => {
+    const sources = [
+      join(root, 'README.md'),
+      ...filesUnder('docs', /\.md$/),
+      ...filesUnder('examples', /\.ts$/),
+    ];
     const specifiers = new Set<string>();
     for (const file of sources) {
       for (const match of readFileSync(file, 'utf8').matchAll(/from '(trusthandoff(?:\/[\w/-]+)?)'/g))

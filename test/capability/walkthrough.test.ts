@@ -1,4 +1,4 @@
-/** The documented walkthrough (the README, "Capabilities", examples/capability-walkthrough.ts) runs as described. */
+/** The documented walkthrough (docs/capabilities.md, examples/capability-walkthrough.ts) runs as described. */
 import { describe, expect, it } from 'vitest';
 import { capabilityWalkthrough } from '../../examples/capability-walkthrough.js';
 

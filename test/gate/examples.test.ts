@@ -1,4 +1,4 @@
-/** The deployment examples of the README, "The handoff gate" run as documented. */
+/** The deployment examples of docs/gate.md run as documented. */
 import { describe, expect, it } from 'vitest';
 import { clusterExample } from '../../examples/gate-cluster.js';
 import { singleInstanceExample } from '../../examples/gate-single-instance.js';

@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+/**
+ * Keeps the documentation's code true: every fenced block that follows a marker line
+ *   <!-- example: examples/some-file.ts -->
+ * in README.md or docs/*.md is replaced with that file's current content. The files are run by the
+ * tests, so what the docs show is what runs. `--check` changes nothing and exits 1 when a block
+ * differs (test/docs/embedded-examples.test.ts runs the same check).
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const MARKER = /^<!-- example: (\S+) -->\n```(\w*)\n(?:[\s\S]*?\n)??```$/gm;
+
+export function documentationFiles() {
+  return [
+    'README.md',
+    ...readdirSync(join(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+  ];
+}
+
+/** The file's text with every marked block replaced by its example, and the examples it names. */
+export function synced(file) {
+  const text = readFileSync(join(root, file), 'utf8');
+  const examples = [];
+  const out = text.replace(MARKER, (_block, path, lang) => {
+    examples.push(path);
+    const example = readFileSync(join(root, path), 'utf8').trim();
+    return `<!-- example: ${path} -->\n\`\`\`${lang}\n${example}\n\`\`\``;
+  });
+  return { text, out, examples };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const check = process.argv.includes('--check');
+  let stale = 0;
+  for (const file of documentationFiles()) {
+    const { text, out } = synced(file);
+    if (text === out) continue;
+    stale++;
+    if (check) console.error(`${file}: an embedded example differs from its file`);
+    else writeFileSync(join(root, file), out);
+  }
+  if (check && stale > 0) process.exit(1);
+}
