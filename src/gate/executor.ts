@@ -44,10 +44,7 @@ export class TaskExecutor {
   readonly #revalidation: RevalidationCallOptions;
 
   constructor(options: TaskExecutorOptions) {
-    if (
-      options?.gate === undefined ||
-      typeof options.gate.handleWithRevalidation !== 'function'
-    ) {
+    if (options?.gate === undefined || typeof options.gate.handleWithRevalidation !== 'function') {
       throw new ConfigurationError('executor needs a HandoffGate');
     }
     if (options.attest !== undefined && typeof options.attest !== 'function') {

@@ -489,13 +489,14 @@ export class HandoffGate {
     return this.#runSteps(ctx, index + 1, startedAt);
   }
 
-  // The same loop with hooks around every step; kept apart so the untraced path pays nothing.
-  async #runTraced(
+  // The same loop with hooks around every step; kept apart so the untraced path pays nothing. Like
+  // #runSteps it stays synchronous until a step answers with a promise.
+  #runTraced(
     ctx: HandoffContext,
     from: number,
     startedAt: number,
     call: MutableCall,
-  ): Promise<GateDecision> {
+  ): GateDecision | Promise<GateDecision> {
     const steps = this.#steps;
     for (let i = from; i < steps.length; i++) {
       const step = steps[i]!;
@@ -504,7 +505,8 @@ export class HandoffGate {
       let result: StepResult;
       try {
         const out = step.check(ctx);
-        result = isThenable(out) ? await out : out;
+        if (isThenable(out)) return this.#awaitTraced(ctx, i, out, stepStart, startedAt, call);
+        result = out;
       } catch (error) {
         result = stepFailure(step, error);
       }
@@ -513,6 +515,27 @@ export class HandoffGate {
         return this.#reject(ctx, ctx.packet.packet_id, result, step.name, startedAt, call);
     }
     return this.#accept(ctx, startedAt, call);
+  }
+
+  async #awaitTraced(
+    ctx: HandoffContext,
+    index: number,
+    pending: Promise<StepResult>,
+    stepStart: number,
+    startedAt: number,
+    call: MutableCall,
+  ): Promise<GateDecision> {
+    const step = this.#steps[index]!;
+    let result: StepResult;
+    try {
+      result = await pending;
+    } catch (error) {
+      result = stepFailure(step, error);
+    }
+    this.#after(call, step.name, stepStart, result);
+    if (result !== undefined)
+      return this.#reject(ctx, ctx.packet.packet_id, result, step.name, startedAt, call);
+    return this.#runTraced(ctx, index + 1, startedAt, call);
   }
 
   #before(call: GateCall, step: string): void {
