@@ -84,3 +84,20 @@ describe('SPEC §2.1 number rule for random doubles (property)', () => {
     );
   });
 });
+
+describe('the fast path of repr(float)', () => {
+  it('equals the general rule for any double (fast-check, all bit patterns)', async () => {
+    const { pythonFloatReprSlow } = await import('../../src/wire/python-float.js');
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => {
+        expect(pythonFloatRepr(x)).toBe(pythonFloatReprSlow(x));
+      }),
+      { numRuns: 20_000 },
+    );
+    for (const x of [
+      1e-4, 9.999999999999999e-5, 1e-6, 9.99e-7, 1e-7, 1.5e-7, 5e-324, 1e16, 9007199254740993, 1e21, 0.1,
+      -0.5,
+    ])
+      expect(pythonFloatRepr(x)).toBe(pythonFloatReprSlow(x));
+  });
+});
