@@ -99,7 +99,7 @@ h1{font-size:22px;margin:0}h2{font-size:17px;margin:28px 0 8px}h3{font-size:14px
 #graph{flex:2;height:440px;border:1px solid var(--line);border-radius:8px}
 #edge-panel{flex:1;border:1px solid var(--line);border-radius:8px;padding:10px;overflow:auto;max-height:420px}
 table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top;word-break:break-all}
+th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f6f8fa}
 .ACCEPT{color:var(--ok);font-weight:600}.REJECT,.ERROR{color:var(--bad);font-weight:600}.WARN{color:var(--warn);font-weight:600}
 #timeline-strip{width:100%;height:46px;border:1px solid var(--line);border-radius:8px;margin-bottom:8px}
@@ -180,7 +180,7 @@ const PAGE_SCRIPT = `
     var h = report.handoffs[i];
     edgeTitle.textContent = short(h.from_agent) + ' → ' + short(h.to_agent) + ': ' + h.accepted + ' accepted, ' + h.rejected + ' rejected';
     edgeBody.textContent = '';
-    h.decisions.forEach(function (d) { row(edgeBody, [[d.timestamp], [d.kind], [d.decision, d.decision], [d.reason], [d.packet_id || '']]); });
+    h.decisions.forEach(function (d) { row(edgeBody, [[d.timestamp.slice(11, 19)], [d.kind], [d.decision, d.decision], [d.reason], [(d.packet_id || '').slice(0, 8)]]); });
     document.getElementById('edge-panel').setAttribute('data-edge', String(i));
   }
   window.__trusthandoffReport = { report: report, showEdge: showEdge };
