@@ -126,6 +126,8 @@ const PAGE_SCRIPT = `
   var agents = {};
   report.handoffs.forEach(function (h) { agents[h.from_agent] = true; agents[h.to_agent] = true; });
   cards[6][1] = Object.keys(agents).length;
+  if (c.attestations.accepted + c.attestations.rejected > 0)
+    cards.splice(3, 0, ['results verified', c.attestations.accepted, 'ok'], ['results rejected', c.attestations.rejected, c.attestations.rejected ? 'bad' : '']);
   var summary = document.getElementById('summary');
   cards.forEach(function (card) {
     var div = el('div', undefined, 'card ' + card[2]); div.setAttribute('data-testid', 'count-' + card[0].replace(/ /g, '-'));

@@ -130,6 +130,8 @@ export class Sentinel implements EventSink {
   #malformed = 0;
   #accepted = 0;
   #rejected = 0;
+  #attestationsAccepted = 0;
+  #attestationsRejected = 0;
   #violationCount = 0;
   #detectorErrors = 0;
 
@@ -393,6 +395,10 @@ export class Sentinel implements EventSink {
         by_type: sorted(this.#byType),
         by_severity: Object.freeze(bySeverity),
         decisions: Object.freeze({ accepted: this.#accepted, rejected: this.#rejected }),
+        attestations: Object.freeze({
+          accepted: this.#attestationsAccepted,
+          rejected: this.#attestationsRejected,
+        }),
         violations: this.#violationCount,
         violations_by_type: sorted(this.#violationsByType),
         detector_errors: this.#detectorErrors,
@@ -450,7 +456,8 @@ export class Sentinel implements EventSink {
         this.#rejected++;
         bump(this.#rejectionReasons, decision.decision.reason);
       }
-    }
+    } else if (decision.decision.decision === 'ACCEPT') this.#attestationsAccepted++;
+    else this.#attestationsRejected++;
     this.#keep(this.#timeline, decision.decision, this.#maxTimeline, 'timeline');
     const key = `${decision.from}\u0000${decision.to}`;
     let edge = this.#edges.get(key);

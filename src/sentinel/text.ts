@@ -26,6 +26,10 @@ export function formatSentinelReport(report: SentinelReport, options: TextReport
     `events      ${c.events}  (INFO ${c.by_severity.INFO}, WARN ${c.by_severity.WARN}, ERROR ${c.by_severity.ERROR})`,
   );
   out.push(`decisions   ${c.decisions.accepted} accepted, ${c.decisions.rejected} rejected`);
+  if (c.attestations.accepted + c.attestations.rejected > 0)
+    out.push(
+      `results     ${c.attestations.accepted} attestations verified, ${c.attestations.rejected} rejected`,
+    );
   out.push(`violations  ${c.violations}`);
   if (c.duplicates > 0) out.push(`duplicates  ${c.duplicates} (same event_id, ignored)`);
   if (c.malformed > 0) out.push(`malformed   ${c.malformed} (not events)`);

@@ -107,7 +107,10 @@ export interface SentinelReport {
     readonly malformed: number;
     readonly by_type: Readonly<Record<string, number>>;
     readonly by_severity: Readonly<Record<SentinelSeverity, number>>;
+    /** The gate's packet decisions. */
     readonly decisions: { readonly accepted: number; readonly rejected: number };
+    /** Verdicts on attested results (`attestation_verified` / `attestation_rejected`). */
+    readonly attestations: { readonly accepted: number; readonly rejected: number };
     readonly violations: number;
     readonly violations_by_type: Readonly<Record<string, number>>;
     readonly detector_errors: number;
