@@ -11,9 +11,16 @@
  *  - every link's issuer key binding (registry, a pinned root key, or a self-certifying agent id) and
  *    its Ed25519 signature;
  *  - revocation of every link.
- * Cheap checks run first, so unauthenticated junk never reaches a store.
+ * Cheap checks run first, so unauthenticated junk never reaches a store: the shape, the time windows
+ * and every link's signature (against the key the link presents) are checked locally; only a chain
+ * whose links are all signed by the keys they present is looked up. The lookups of all links then run
+ * at once — the registry's `resolve` and `isRevoked` for every issuer and the revocation store's
+ * `isRevoked` for every capability id — each under a deadline, so a chain costs one round trip and a
+ * store that hangs costs at most `storeTimeoutMs`. Results are then read in chain order, so the
+ * reported reason is the one a link-by-link walk would report.
  */
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, StoreUnavailableError } from '../errors.js';
+import type { EventPort } from '../events/types.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
 import { importPublicKeyPem, type ImportedPublicKey } from '../identity/keys.js';
 import type { AgentRegistry, RevocationStore } from '../stores/types.js';
@@ -22,6 +29,8 @@ import { checkCapabilityDerivation, type DerivationCheckReason } from './derive.
 import type { DelegationCapability } from './types.js';
 import { checkCapabilitySignature } from './verify.js';
 import { resolveClockTolerance } from '../settings.js';
+import { attempt, withDeadline } from '../lib/deadline.js';
+import type { RegisteredAgent } from '../stores/types.js';
 
 /** Why a chain failed. Stable strings: match on them, never on messages. */
 export type CapabilityChainReason =
@@ -124,6 +133,14 @@ export interface CapabilityVerifierOptions {
   readonly maxChainLength?: number;
   /** Environment to read the variables from (default `process.env`), read when the verifier is created. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Deadline for each registry / revocation-store call, ms (default 2000). A call that misses it
+   * fails the chain as `registry_unavailable` / `revocation_store_unavailable` (fail closed). Stores
+   * that live in this process (`inProcess`) or bound their own calls no longer than this get no timer.
+   */
+  readonly storeTimeoutMs?: number;
+  /** Where `capability_chain_verified` / `capability_chain_rejected` go. Without one, nothing is emitted. */
+  readonly events?: EventPort;
 }
 
 export interface VerifyChainOptions {
@@ -148,6 +165,47 @@ export interface CapabilityChainVerifier {
 }
 
 export const DEFAULT_MAX_CHAIN_LENGTH = 16;
+/** The default of {@link CapabilityVerifierOptions.storeTimeoutMs}. */
+export const DEFAULT_CHAIN_STORE_TIMEOUT_MS = 2000;
+
+// A store lookup settled: its value, or FAILED (an error, a thrown call or a missed deadline).
+const FAILED: unique symbol = Symbol('failed');
+type Lookup<T> = T | typeof FAILED;
+
+// What the registry says about one issuer: both calls were made together.
+interface IssuerLookup {
+  readonly agent: Lookup<RegisteredAgent | undefined>;
+  readonly revoked: Lookup<boolean>;
+}
+
+/**
+ * `call()` bounded by `timeoutMs`, settled to its value or FAILED; never rejects. A store that lives
+ * in this process, or that bounds its own calls no longer than the deadline, gets no timer.
+ */
+function lookup<T>(
+  store: { readonly inProcess?: boolean; readonly commandTimeoutMs?: number },
+  timeoutMs: number,
+  call: () => Promise<T>,
+): Promise<Lookup<T>> {
+  const pending = attempt(call, storeError);
+  const own = store.commandTimeoutMs;
+  const bounded =
+    store.inProcess === true || (typeof own === 'number' && own > 0 && own <= timeoutMs)
+      ? pending
+      : withDeadline(pending, timeoutMs, deadlineMissed, storeError);
+  return bounded.then(
+    (value) => value,
+    () => FAILED,
+  );
+}
+
+function storeError(error: unknown): Error {
+  return error instanceof Error ? error : new StoreUnavailableError('store call failed');
+}
+
+function deadlineMissed(): Error {
+  return new StoreUnavailableError('store call missed its deadline');
+}
 
 function resolveTrustedRoots(
   roots: readonly TrustedRoot[] | undefined,
@@ -201,6 +259,14 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
   }
   const now = options.now ?? Date.now;
   const { registry, revocations } = options;
+  const storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_CHAIN_STORE_TIMEOUT_MS;
+  if (typeof storeTimeoutMs !== 'number' || !(storeTimeoutMs > 0) || storeTimeoutMs === Infinity) {
+    throw new ConfigurationError('storeTimeoutMs: a finite number of milliseconds > 0 is required');
+  }
+  const events = options.events;
+  if (events !== undefined && (events === null || typeof events.emit !== 'function')) {
+    throw new ConfigurationError('events must be an EventPort (an object with emit)');
+  }
 
   function checkShape(
     chain: readonly DelegationCapability[],
@@ -282,23 +348,22 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
     return selfCertifies(capability) ? presented : 'issuer_key_unbound';
   }
 
-  // With a registry: registered, not revoked, the same key (and the pinned key, for a pinned root).
-  async function bindWithRegistry(
-    store: AgentRegistry,
-    capability: DelegationCapability,
-    isRoot: boolean,
-  ): Promise<ImportedPublicKey | CapabilityChainReason> {
-    const presented = presentedKey(capability, isRoot);
-    if (typeof presented === 'string') return presented;
+  // The registry's answer for a link, read in the order a link-by-link walk would ask.
+  function registryBinding(
+    found: IssuerLookup,
+    presented: ImportedPublicKey,
+  ): CapabilityChainReason | undefined {
+    if (found.agent === FAILED) return 'registry_unavailable';
+    if (found.agent === undefined) return 'issuer_not_registered';
+    if (found.revoked === FAILED) return 'registry_unavailable';
+    if (found.revoked) return 'issuer_revoked';
     try {
-      const registered = await store.resolve(capability.issuer_agent);
-      if (registered === undefined) return 'issuer_not_registered';
-      if (await store.isRevoked(capability.issuer_agent)) return 'issuer_revoked';
-      if (!registered.publicKey.raw.equals(presented.raw)) return 'issuer_key_mismatch';
+      if (!found.agent.publicKey.raw.equals(presented.raw)) return 'issuer_key_mismatch';
     } catch {
+      // A registry that answers with something other than a registered agent cannot be trusted.
       return 'registry_unavailable';
     }
-    return presented;
+    return undefined;
   }
 
   async function verify(
@@ -307,32 +372,95 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
   ): Promise<CapabilityChainResult> {
     const shape = checkShape(chain, verifyOptions.presenter);
     if (shape !== undefined) return shape;
+    // Local: each link's key (pinned or self-certifying without a registry) and its signature. Links
+    // before the first local failure are signed by the keys they present; only those are looked up.
+    const keys: ImportedPublicKey[] = [];
+    let localFailure: CapabilityChainResult | undefined;
     for (const [i, capability] of chain.entries()) {
       const key =
-        registry === undefined
-          ? bindWithoutRegistry(capability, i === 0)
-          : await bindWithRegistry(registry, capability, i === 0);
-      if (typeof key === 'string') return invalid(key, i, capability);
+        registry === undefined ? bindWithoutRegistry(capability, i === 0) : presentedKey(capability, i === 0);
+      if (typeof key === 'string') {
+        localFailure = invalid(key, i, capability);
+        break;
+      }
       const check = checkCapabilitySignature(capability, key);
-      if (check !== 'valid')
-        return invalid(
+      if (check !== 'valid') {
+        localFailure = invalid(
           check === 'bad_signature' || check === 'unencodable' ? 'invalid_signature' : check,
           i,
           capability,
         );
+        break;
+      }
+      keys.push(key);
     }
-    if (revocations !== undefined) {
-      for (const [i, capability] of chain.entries()) {
-        let revoked: boolean;
-        try {
-          revoked = await revocations.isRevoked(capability.capability_id);
-        } catch {
-          return invalid('revocation_store_unavailable', i, capability);
+    // Revocation is only read for a chain that passed everything else, so only then is it asked.
+    const checkRevocations = revocations !== undefined && localFailure === undefined;
+    if (registry === undefined && !checkRevocations) return localFailure ?? VALID;
+
+    // All lookups at once; an issuer that signs two links is asked once.
+    const issuers = new Map<string, Promise<IssuerLookup>>();
+    const bindings: Promise<IssuerLookup>[] = [];
+    if (registry !== undefined) {
+      for (let i = 0; i < keys.length; i++) {
+        const issuer = chain[i]!.issuer_agent;
+        let pending = issuers.get(issuer);
+        if (pending === undefined) {
+          const agent = lookup(registry, storeTimeoutMs, () => registry.resolve(issuer));
+          const revoked = lookup(registry, storeTimeoutMs, () => registry.isRevoked(issuer));
+          pending = Promise.all([agent, revoked]).then(([a, r]) => ({ agent: a, revoked: r }));
+          issuers.set(issuer, pending);
         }
-        if (revoked) return invalid('revoked', i, capability);
+        bindings.push(pending);
       }
     }
+    const revoked: Promise<Lookup<boolean>>[] = [];
+    if (checkRevocations) {
+      for (const capability of chain)
+        revoked.push(
+          lookup(revocations, storeTimeoutMs, () => revocations.isRevoked(capability.capability_id)),
+        );
+    }
+    const [bound, revokedLinks] = await Promise.all([Promise.all(bindings), Promise.all(revoked)]);
+
+    for (const [i, found] of bound.entries()) {
+      const reason = registryBinding(found, keys[i]!);
+      if (reason !== undefined) return invalid(reason, i, chain[i]);
+    }
+    if (localFailure !== undefined) return localFailure;
+    for (const [i, isRevoked] of revokedLinks.entries()) {
+      if (isRevoked === FAILED) return invalid('revocation_store_unavailable', i, chain[i]);
+      if (isRevoked) return invalid('revoked', i, chain[i]);
+    }
     return VALID;
+  }
+
+  // Events are observability: a port that throws never changes a verdict.
+  function report(chain: readonly DelegationCapability[], result: CapabilityChainResult): void {
+    if (events === undefined) return;
+    try {
+      if (result.valid) {
+        const leaf = chain[chain.length - 1]!;
+        events.emit('capability_chain_verified', {
+          capability_id: leaf.capability_id,
+          issuer_agent: leaf.issuer_agent,
+          subject_agent: leaf.subject_agent,
+          depth: chain.length,
+        });
+        return;
+      }
+      const link =
+        result.index === undefined || !isList(chain) ? undefined : (chain[result.index] as unknown);
+      const issuer =
+        typeof link === 'object' && link !== null ? (link as { issuer_agent?: unknown }).issuer_agent : null;
+      events.emit('capability_chain_rejected', {
+        capability_id: result.capabilityId ?? null,
+        issuer_agent: typeof issuer === 'string' ? issuer : null,
+        reason: result.reason ?? 'malformed_chain',
+      });
+    } catch {
+      // Nothing to do: the verdict stands.
+    }
   }
 
   return Object.freeze({
@@ -346,12 +474,15 @@ export function createCapabilityChainVerifier(options: CapabilityVerifierOptions
       chain: readonly DelegationCapability[],
       verifyOptions?: VerifyChainOptions,
     ): Promise<CapabilityChainResult> {
+      let result: CapabilityChainResult;
       try {
-        return await verify(chain, verifyOptions);
+        result = await verify(chain, verifyOptions);
       } catch {
         // Fields of the wrong type in a hand-built chain; stores are already handled above.
-        return invalid('malformed_chain');
+        result = invalid('malformed_chain');
       }
+      report(chain, result);
+      return result;
     },
   });
 }

@@ -14,6 +14,12 @@ import type { CallExpectations } from './expectations.js';
 export interface GateEnvelope extends DelegationEnvelope {
   /** Signed human approvals (see `issueApproval`). Untrusted until the approval check verifies them. */
   readonly approvals?: readonly unknown[];
+  /**
+   * The packet's capability chain as tokens, root first, ending with exactly the packet's own
+   * `capability_token` (which the sender signed). Unsigned: every link is verified by the capability
+   * step. Absent means the token alone is the chain. See `capabilityStep`.
+   */
+  readonly capability_chain?: readonly string[];
 }
 
 export interface StepRejection {

@@ -54,7 +54,13 @@ export {
   type StepRejection,
   type StepResult,
 } from './context.js';
-export { parseGateInput, type GateInput, type GateParseOptions, type ParseFailure } from './parse.js';
+export {
+  parseGateInput,
+  MAX_CAPABILITY_CHAIN_TOKENS,
+  type GateInput,
+  type GateParseOptions,
+  type ParseFailure,
+} from './parse.js';
 export { audienceStep, type AudienceStepOptions } from './steps/audience.js';
 export { keyBindingStep, declaredKeyStep, type KeyBindingStepOptions } from './steps/key-binding.js';
 export { signatureStep, type SignatureStepOptions, type SignatureVerification } from './steps/signature.js';
@@ -66,6 +72,14 @@ export {
   packetRevocationIds,
   type RevocationStepOptions,
 } from './steps/revocation.js';
+export {
+  capabilityStep,
+  attachCapabilityChain,
+  CAPABILITY_REASONS,
+  type CapabilityReasonStrings,
+  type CapabilityStepOptions,
+  type CapabilityStepReason,
+} from './steps/capability.js';
 export {
   replayStep,
   replayKey,
@@ -98,4 +112,5 @@ export {
   type ApprovalDecision,
   type CreateApprovalOptions,
   type ApprovalVerifierOptions,
+  type ApprovalRejectionReason,
 } from './approvals.js';

@@ -40,6 +40,7 @@ import {
   withDeadline,
 } from './store-guard.js';
 import { admissionStep } from './steps/admission.js';
+import { capabilityStep, type CapabilityStepOptions } from './steps/capability.js';
 import { audienceStep } from './steps/audience.js';
 import { chainStep } from './steps/chain.js';
 import { declaredKeyStep, keyBindingStep } from './steps/key-binding.js';
@@ -121,6 +122,13 @@ export interface MiddlewareOptions {
    * one the gate emits nothing: there is no process-wide default.
    */
   readonly events?: EventPort;
+  /**
+   * The built-in capability step, off unless set: the packet's `capability_token` (with the chain in
+   * the envelope's `capability_chain`) must verify from one of `trustedRoots` through this gate's
+   * registry and revocation store, its leaf's subject must be the sender, and the packet's intent
+   * must be an action the leaf authorizes. See docs/capability-step.md.
+   */
+  readonly capabilities?: GateCapabilityOptions;
   /** Hooks around every step and every decision (spans, metrics). */
   readonly hooks?: GateHooks;
   /** Clock in epoch milliseconds (default `Date.now`). */
@@ -128,6 +136,12 @@ export interface MiddlewareOptions {
   /** Revalidation for {@link TrustHandoffMiddleware.handleWithRevalidation}. */
   readonly revalidation?: RevalidationConfig;
 }
+
+/** The capability step's own settings; stores, clock, deadline and events come from the gate. */
+export type GateCapabilityOptions = Pick<
+  CapabilityStepOptions,
+  'trustedRoots' | 'required' | 'maxChainLength' | 'maxTokenLength'
+>;
 
 /** Per call: what this call must be. */
 export interface HandleOptions {
@@ -219,7 +233,7 @@ export class TrustHandoffMiddleware {
       now: this.#now,
       maxLifetimeSeconds: maxLifetime,
       emitDecisionEvents: false,
-      ...(events === undefined ? {} : { events: events as never }),
+      ...(events === undefined ? {} : { events: events }),
       ...(options.issuanceSkewSeconds === undefined
         ? {}
         : { issuanceSkewSeconds: options.issuanceSkewSeconds }),
@@ -279,6 +293,20 @@ export class TrustHandoffMiddleware {
             revocation: revocationStep({
               ...(registry === undefined ? {} : { registry }),
               ...(revocations === undefined ? {} : { revocations }),
+            }),
+          }),
+      ...(options.capabilities === undefined
+        ? {}
+        : {
+            capability: capabilityStep({
+              ...options.capabilities,
+              ...(options.registry === undefined ? {} : { registry: options.registry }),
+              ...(options.revocationStore === undefined ? {} : { revocations: options.revocationStore }),
+              now: this.#now,
+              issuanceSkewSeconds: this.validator.settings.issuanceSkewSeconds,
+              expiryGraceSeconds: this.validator.settings.expiryGraceSeconds,
+              storeTimeoutMs: timeoutMs,
+              ...(events === undefined ? {} : { events }),
             }),
           }),
       extraSteps,
@@ -390,7 +418,7 @@ export class TrustHandoffMiddleware {
       intervalSeconds: config.intervalSeconds ?? null,
       expiresAt: packet.expires_at,
       now: this.#now,
-      ...(this.#events === undefined ? {} : { events: this.#events as never }),
+      ...(this.#events === undefined ? {} : { events: this.#events }),
       ...(config.jitter === undefined ? {} : { jitter: config.jitter }),
       ...(config.checkTimeoutMs === undefined ? {} : { checkTimeoutMs: config.checkTimeoutMs }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
@@ -570,7 +598,12 @@ export class TrustHandoffMiddleware {
         ...(decision.details === undefined ? {} : { details: decision.details }),
       };
       events.emit('packet_rejected', fields);
-      const store = UNAVAILABLE_STORES[decision.reason];
+      const store =
+        decision.reason === 'capability_store_unavailable'
+          ? decision.details?.['chain_reason'] === 'revocation_store_unavailable'
+            ? 'revocation'
+            : 'registry'
+          : UNAVAILABLE_STORES[decision.reason];
       if (store !== undefined) {
         events.emit('store_unavailable', {
           store: this.path === 'admission' && step === 'admission' ? 'admission' : store,
@@ -597,7 +630,6 @@ const UNAVAILABLE_STORES: Readonly<Record<string, EventCatalogue['store_unavaila
     [REASONS.replayStoreUnavailable]: 'replay',
     [REASONS.overlapWindowUnavailable]: 'overlap',
     [REASONS.approvalCheckUnavailable]: 'approval',
-    capability_store_unavailable: 'registry',
   });
 
 function decisionFields(

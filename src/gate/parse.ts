@@ -26,6 +26,12 @@ export interface GateParseOptions {
   readonly maxApprovals?: number;
 }
 
+/**
+ * Most tokens an envelope's `capability_chain` may hold. A bound on parsing only: the capability step
+ * enforces its own, smaller `maxChainLength` (default 16) with a REJECT reason.
+ */
+export const MAX_CAPABILITY_CHAIN_TOKENS = 64;
+
 export type GateInput = GateEnvelope | string | Uint8Array;
 
 export interface ParseFailure {
@@ -59,12 +65,21 @@ export function parseGateInput(input: unknown, options: GateParseOptions): GateE
     const chain = isChecked(object['chain'])
       ? (object['chain'] as DelegationChain)
       : toChain(object['chain']);
+    const capabilityChain = toCapabilityChain(object['capability_chain']);
     const approvals = object['approvals'];
-    if (approvals === undefined || approvals === null) return Object.freeze({ packet, chain });
+    if (approvals === undefined || approvals === null)
+      return Object.freeze(
+        capabilityChain === undefined
+          ? { packet, chain }
+          : { packet, chain, capability_chain: capabilityChain },
+      );
     if (!Array.isArray(approvals)) throw fail('envelope.approvals', 'must be a list');
     if (approvals.length > (options.maxApprovals ?? 16))
       throw fail('envelope.approvals', 'too many approvals');
-    return Object.freeze({ packet, chain, approvals: Object.freeze([...(approvals as unknown[])]) });
+    const withApprovals = { packet, chain, approvals: Object.freeze([...(approvals as unknown[])]) };
+    return Object.freeze(
+      capabilityChain === undefined ? withApprovals : { ...withApprovals, capability_chain: capabilityChain },
+    );
   } catch (error) {
     return Object.freeze({
       failed: true,
@@ -73,6 +88,20 @@ export function parseGateInput(input: unknown, options: GateParseOptions): GateE
       message: isTrustHandoffError(error) ? error.message : 'unreadable envelope',
     });
   }
+}
+
+// `capability_chain`: absent (or null), or a bounded list of strings; each token's content and
+// length are the capability step's to judge.
+function toCapabilityChain(value: unknown): readonly string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) throw fail('envelope.capability_chain', 'must be a list of tokens');
+  if (value.length > MAX_CAPABILITY_CHAIN_TOKENS) throw fail('envelope.capability_chain', 'too many tokens');
+  const tokens: string[] = [];
+  for (const token of value as unknown[]) {
+    if (typeof token !== 'string') throw fail('envelope.capability_chain', 'must be a list of tokens');
+    tokens.push(token);
+  }
+  return Object.freeze(tokens);
 }
 
 /**

@@ -91,7 +91,7 @@ type Case = [
   make: (stores: Stores) => Promise<DelegationEnvelope>,
   expected: string,
   /** The reason with the `deny` extra step, when it differs. */
-  withExtra?: string,
+  withExtra?: string | undefined,
   expect?: CallExpectations,
 ];
 

@@ -69,7 +69,7 @@ describe('one snapshot per input (issue 9.2)', () => {
     expect((await f.gate.handle(hostile)).reason).toBe('malformed_envelope');
     let deep: unknown = 1;
     for (let i = 0; i < 100; i++) deep = { d: deep };
-    const nested = { ...big, packet: { ...big.packet, context: { deep } } };
+    const nested = { ...big, packet: { ...big.packet, context: { deep } as never } };
     expect((await f.gate.handle(nested)).reason).toBe('malformed_envelope');
   });
 
