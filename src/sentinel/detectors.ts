@@ -95,6 +95,23 @@ export function referenceDetectors(): SentinelDetector[] {
   ];
 }
 
+/** An attested result refused by its verifier (tampered, replayed, wrong signer, stale, …). */
+export function rejectedAttestationDetector(): SentinelDetector {
+  return {
+    name: 'rejected_attestation',
+    inspect: (r) =>
+      r.event_type === 'attestation_rejected'
+        ? [
+            violation(r, 'rejected_attestation', 'ERROR', {
+              packet_id: nullable(r, 'packet_id'),
+              signed_by: nullable(r, 'signed_by'),
+              reason: nullable(r, 'reason'),
+            }),
+          ]
+        : undefined,
+  };
+}
+
 /** Epoch ms of a record: its own timestamp, else when Sentinel saw it. */
 function recordTime(record: SentinelRecord): number {
   const own = Date.parse(record.timestamp);

@@ -10,6 +10,7 @@ export {
 } from './sentinel.js';
 export {
   referenceDetectors,
+  rejectedAttestationDetector,
   replayBurstDetector,
   signatureFailureDetector,
   unexpectedApproverDetector,

@@ -13,6 +13,7 @@ import type { EventSink, TrustHandoffEvent } from '../events/types.js';
 import {
   logIntegrityDetector,
   referenceDetectors,
+  rejectedAttestationDetector,
   replayBurstDetector,
   signatureFailureDetector,
   unexpectedApproverDetector,
@@ -148,6 +149,7 @@ export class Sentinel implements EventSink {
     for (const d of referenceDetectors()) this.registerDetector(d);
     this.registerDetector(logIntegrityDetector());
     if (options.referenceOnly === true) return;
+    this.registerDetector(rejectedAttestationDetector());
     if (options.replayBurst !== false) this.registerDetector(replayBurstDetector(options.replayBurst ?? {}));
     if (options.signatureFailures !== false)
       this.registerDetector(signatureFailureDetector(options.signatureFailures ?? {}));

@@ -6,7 +6,21 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from 'trusthandoff';
+import {
+  AgentIdentity,
+  AttestationReplayTracker,
+  ConfigurationError,
+  EventHub,
+  MemoryAgentRegistry,
+  MemoryReplayStore,
+  createEnvelope,
+  createMiddleware,
+  issueTaskPacket,
+  serializeEnvelope,
+  serializeNodeOutput,
+  verifyNodeOutput,
+  wrapNode,
+} from 'trusthandoff';
 import { Sentinel, formatSentinelReport, type SentinelDetector } from 'trusthandoff/sentinel';
 import { FIXTURE, chainLines, decision, event, fixtureEvents, tempDir, writeLines } from './support.js';
 
@@ -190,7 +204,12 @@ describe('Sentinel: the reference mapping on a recorded log', () => {
           reason: 'invalid_signature',
         }),
       );
-    expect(sentinel.violations().map((v) => [v.violation_type, v.detail['agent_id']])).toEqual([
+    expect(
+      sentinel.violations().map((v) => [v.violation_type, v.detail['agent_id'] ?? v.detail['packet_id']]),
+    ).toEqual([
+      ['rejected_attestation', 'p0'],
+      ['rejected_attestation', 'p1'],
+      ['rejected_attestation', 'p2'],
       ['repeated_signature_failures', 'agent:w'],
     ]);
   });
@@ -529,5 +548,52 @@ describe('Sentinel: the text report', () => {
     expect(text).not.toContain('\u001b[');
     expect(formatSentinelReport(sentinel.report(), { color: true })).toContain('\u001b[31m');
     expect(JSON.parse(JSON.stringify(sentinel.report()))).toEqual(sentinel.report());
+  });
+});
+
+describe('Sentinel on a real event hub', () => {
+  it('is a sink of an EventHub: a gate and an attestation verifier feed it directly', async () => {
+    const planner = AgentIdentity.generate();
+    const worker = AgentIdentity.generate();
+    const registry = new MemoryAgentRegistry();
+    await registry.register(planner.agentId, planner.publicKeyPem);
+    const sentinel = new Sentinel();
+    const events = new EventHub({ verifier: { agentId: worker.agentId }, sinks: [sentinel] });
+    const gate = createMiddleware({
+      agentId: worker.agentId,
+      registry,
+      replayStore: new MemoryReplayStore(),
+      events,
+    });
+    const wire = serializeEnvelope(
+      createEnvelope(
+        issueTaskPacket(planner, { to_agent: worker.agentId, intent: 'Summarise', risk_level: 'read' }),
+      ),
+    );
+    expect((await gate.handle(wire)).decision).toBe('ACCEPT');
+    for (let i = 0; i < 3; i++) expect((await gate.handle(wire)).reason).toBe('Replay detected');
+    const node = wrapNode((_s: { packet_id: string }) => ({ ok: true }), { identity: worker });
+    const output = serializeNodeOutput(await node({ packet_id: 'p-1' }));
+    const replay = new AttestationReplayTracker({ store: new MemoryReplayStore() });
+    await verifyNodeOutput(output, worker.publicKeyPem, { replay, events });
+    await verifyNodeOutput(output, worker.publicKeyPem, { replay, events });
+    await events.close();
+    const report = sentinel.report();
+    expect(report.counts.by_type).toEqual({
+      packet_rejected: 3,
+      attestation_rejected: 1,
+      attestation_verified: 1,
+      packet_accepted: 1,
+    });
+    expect(report.counts.violations_by_type).toEqual({
+      rejected_packet: 3,
+      rejected_attestation: 1,
+      replay_burst: 1,
+    });
+    expect(sentinel.records().every((r) => r.attributes['verifier_id'] === worker.agentId)).toBe(true);
+    expect(report.handoffs.map((h) => [h.from_agent, h.to_agent, h.accepted, h.rejected])).toEqual([
+      [planner.agentId, worker.agentId, 1, 3],
+      [worker.agentId, worker.agentId, 1, 1],
+    ]);
   });
 });

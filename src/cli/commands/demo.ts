@@ -15,11 +15,12 @@ import {
 } from '../../attestation/index.js';
 import { createEnvelope, issueTaskPacket, serializeEnvelope } from '../../packet/index.js';
 import { createExecutor, createMiddleware } from '../../gate/index.js';
+import { EventHub } from '../../events/index.js';
+import type { EventSink } from '../../events/index.js';
 import { AgentIdentity } from '../../identity/index.js';
 import { MemoryAgentRegistry, MemoryReplayStore } from '../../stores/index.js';
 import { Sentinel, renderHtmlReport } from '../../sentinel/index.js';
 import { EXIT_OK, EXIT_REJECTED, UsageError, fsReason, paint, parse, stringOption, type Io } from '../io.js';
-import { demoEventPort } from './demo-port.js';
 
 export const DEMO_HELP = `Usage: trusthandoff demo [--out <report.html>]
 
@@ -65,10 +66,17 @@ export async function demo(args: readonly string[], io: Io): Promise<number> {
   const registry = new MemoryAgentRegistry(); // each side's trust anchor, filled out of band
   await registry.register(planner.agentId, planner.publicKeyPem);
   await registry.register(worker.agentId, worker.publicKeyPem);
+  // Each agent's decisions go through its own event hub to Sentinel and to the demo's event log.
   const sentinel = new Sentinel();
   const events: string[] = [];
-  const workerPort = demoEventPort(worker.agentId, sentinel, events);
-  const plannerPort = demoEventPort(planner.agentId, sentinel, events);
+  const eventLog: EventSink = {
+    name: 'demo-log',
+    write: (event) => {
+      events.push(JSON.stringify(event));
+    },
+  };
+  const workerEvents = new EventHub({ verifier: { agentId: worker.agentId }, sinks: [sentinel, eventLog] });
+  const plannerEvents = new EventHub({ verifier: { agentId: planner.agentId }, sinks: [sentinel, eventLog] });
 
   line(p.bold('trusthandoff demo: a planner delegates a task to a worker'));
   line();
@@ -91,7 +99,7 @@ export async function demo(args: readonly string[], io: Io): Promise<number> {
     agentId: worker.agentId,
     registry,
     replayStore: new MemoryReplayStore(),
-    events: workerPort,
+    events: workerEvents,
   });
   const summarise = wrapNode(
     (task: { packet_id: string }) => ({ task: task.packet_id.slice(0, 8), revenue: '4.2M', trend: 'up' }),
@@ -139,20 +147,8 @@ export async function demo(args: readonly string[], io: Io): Promise<number> {
       replay: tracker,
       expectedPacketId: packet.packet_id,
       expectedStatus: 'OK',
+      events: plannerEvents,
     });
-    // verifyNodeOutput takes no event port; the planner reports its own verdicts.
-    if (result.valid)
-      plannerPort.emit('attestation_verified', {
-        packet_id: result.output.attestation.packet_id,
-        signed_by: result.output.attestation.signed_by,
-        output_hash: result.output.attestation.outcome_hash,
-      });
-    else
-      plannerPort.emit('attestation_rejected', {
-        packet_id: packet.packet_id,
-        signed_by: worker.agentId,
-        reason: result.reason,
-      });
     return verdict(
       label,
       result.valid,
@@ -168,6 +164,7 @@ export async function demo(args: readonly string[], io: Io): Promise<number> {
   expected &&= await check('replayed output', output, false);
 
   // 4. Sentinel's report.
+  await Promise.all([workerEvents.close(), plannerEvents.close()]);
   const report = sentinel.report();
   try {
     mkdirSync(dirname(reportPath), { recursive: true });
