@@ -112,6 +112,8 @@ export function lineHash(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+const GENESIS_HASH = '0'.repeat(64);
+
 // Recent lines remembered by sequence number, so a reordered line's link is still checked.
 const CHAIN_WINDOW = 4096;
 
@@ -136,6 +138,7 @@ export class ChainChecker {
   readonly #seen = new Map<number, Seen>();
   // Sequence numbers skipped so far → where the jump was seen; resolved as `reordered` if they turn up.
   readonly #skipped = new Map<number, { line: number; verifiers: string[] }>();
+  readonly #editedLines = new Set<number>();
   #maxSeq: number | null = null;
   #lastVerifier: string | null = null;
 
@@ -143,8 +146,19 @@ export class ChainChecker {
     this.#source = source;
   }
 
-  /** Check one chained line; returns the gaps it reveals now. */
+  /** Check one chained line; returns the gaps it reveals now (one per edited line, however found). */
   check(raw: RawLine, seq: number, prev: string, verifier: string | null): LogGap[] {
+    const gaps = this.#checkLinks(raw, seq, prev, verifier);
+    return gaps.filter((g) => {
+      if (g.kind !== 'edited' || g.line === null) return true;
+      if (this.#editedLines.has(g.line)) return false;
+      if (this.#editedLines.size >= CHAIN_WINDOW) this.#editedLines.clear();
+      this.#editedLines.add(g.line);
+      return true;
+    });
+  }
+
+  #checkLinks(raw: RawLine, seq: number, prev: string, verifier: string | null): LogGap[] {
     const gaps: LogGap[] = [];
     const hash = lineHash(raw.text);
     const verifiers = unique([this.#lastVerifier, verifier]);
@@ -160,6 +174,8 @@ export class ChainChecker {
       for (let s = this.#maxSeq + 1; s < seq && this.#skipped.size < CHAIN_WINDOW; s++)
         this.#skipped.set(s, { line: raw.number, verifiers });
     }
+    // The first line of a chain links to the genesis hash (64 zeros), as the JSONL sink writes it.
+    if (seq === 1 && prev !== GENESIS_HASH) gaps.push(this.#gap('edited', raw.number, 1, 1, verifiers));
     const before = this.#seen.get(seq - 1);
     if (before !== undefined && before.hash !== prev)
       gaps.push(this.#gap('edited', before.line, seq - 1, seq - 1, unique([before.verifier, verifier])));

@@ -597,3 +597,15 @@ describe('Sentinel on a real event hub', () => {
     ]);
   });
 });
+
+describe('Sentinel: the chain starts at the genesis hash', () => {
+  it('a first line that does not link to 64 zeros is reported', async () => {
+    const lines = chainLines(fixtureEvents().slice(0, 3));
+    const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+    lines[0] = JSON.stringify({ ...first, prev: 'f'.repeat(64) });
+    const sentinel = new Sentinel({ now });
+    const result = await sentinel.ingestFile(writeLines(tempDir(), 'g.jsonl', lines));
+    // Reported once, though both its genesis link and its successor's link are broken.
+    expect(result.gaps.map((g) => [g.kind, g.line])).toEqual([['edited', 1]]);
+  });
+});
