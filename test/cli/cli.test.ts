@@ -4,7 +4,7 @@
  * A pseudo-terminal (util-linux `script`) shows the colour and progress-bar paths.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -123,7 +123,9 @@ describe('trusthandoff keygen, sign, verify', () => {
     expect(run.stdout).toContain(identity.publicKeyPem);
     expect(run.stdout).not.toContain('PRIVATE KEY');
     expectUsageError(cli(['keygen', '--out', 'planner.pem'], { cwd: dir }), 'already exists');
+    chmodSync(join(dir, 'planner.pem'), 0o644);
     const json = cli(['keygen', '--out', 'planner.pem', '--force', '--json'], { cwd: dir });
+    expect(statSync(join(dir, 'planner.pem')).mode & 0o777).toBe(0o600);
     expect(json.code).toBe(0);
     const parsed = JSON.parse(json.stdout) as { agent_id: string; public_key_pem: string };
     expect(parsed.agent_id).toBe(

@@ -1,5 +1,5 @@
 /** `trusthandoff keygen`: a new Ed25519 identity, its private key written as PKCS#8 PEM (mode 0600). */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { AgentIdentity } from '../../identity/index.js';
 import { EXIT_OK, UsageError, fsReason, parse, requireOption, type Io } from '../io.js';
 
@@ -26,7 +26,9 @@ export function keygen(args: readonly string[], io: Io): number {
   const out = requireOption(values, 'out');
   const identity = AgentIdentity.generate();
   try {
-    writeFileSync(out, identity.privateKeyPem, { mode: 0o600, flag: values['force'] === true ? 'w' : 'wx' });
+    // Overwriting in place would keep an old file's permissions: remove it, then create it 0600.
+    if (values['force'] === true) rmSync(out, { force: true });
+    writeFileSync(out, identity.privateKeyPem, { mode: 0o600, flag: 'wx' });
   } catch (error) {
     const reason = fsReason(error);
     throw new UsageError(
