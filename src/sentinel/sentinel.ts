@@ -252,12 +252,14 @@ export class Sentinel implements EventSink {
     let events = 0;
     let duplicates = 0;
     let lastProgress = 0;
+    let bytesRead = 0;
     const gap = (g: LogGap): void => {
       gaps.push(g);
       this.noteLogGap(g);
     };
     for await (const raw of readLines(path, this.#maxLineBytes)) {
       lines++;
+      bytesRead = raw.bytesRead;
       if (options.onProgress !== undefined && raw.bytesRead - lastProgress >= 65_536) {
         lastProgress = raw.bytesRead;
         options.onProgress(raw.bytesRead);
@@ -292,7 +294,7 @@ export class Sentinel implements EventSink {
       }
     }
     if (chained === true) for (const g of chain.finish()) gap(g);
-    options.onProgress?.(lastProgress);
+    options.onProgress?.(bytesRead);
     return Object.freeze({
       source: path,
       lines,
