@@ -101,6 +101,7 @@ h1{font-size:22px;margin:0}h2{font-size:17px;margin:28px 0 8px}h3{font-size:14px
 table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border-bottom:1px solid var(--line);padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 th{background:#f6f8fa}
+#edge-decisions{font-size:12px}#edge-decisions td:nth-child(-n+3),#edge-decisions th{white-space:nowrap;overflow-wrap:normal}
 .ACCEPT{color:var(--ok);font-weight:600}.REJECT,.ERROR{color:var(--bad);font-weight:600}.WARN{color:var(--warn);font-weight:600}
 #timeline-strip{width:100%;height:46px;border:1px solid var(--line);border-radius:8px;margin-bottom:8px}
 #gaps-section.empty{display:none}
@@ -118,19 +119,24 @@ const PAGE_SCRIPT = `
   function short(id) { id = String(id); return id.length > 28 ? id.slice(0, 18) + '…' + id.slice(-6) : id; }
   document.getElementById('generated').textContent = report.generated_at;
 
+  // [label, value, class, test id]
   var cards = [
-    ['events', c.events, ''], ['accepted', c.decisions.accepted, 'ok'], ['rejected', c.decisions.rejected, c.decisions.rejected ? 'bad' : ''],
-    ['violations', c.violations, c.violations ? 'bad' : 'ok'], ['WARN events', c.by_severity.WARN, c.by_severity.WARN ? 'warn' : ''],
-    ['ERROR events', c.by_severity.ERROR, c.by_severity.ERROR ? 'bad' : ''], ['agents', 0, ''], ['log gaps', report.log_gaps.length, report.log_gaps.length ? 'bad' : 'ok']
+    ['events', c.events, '', 'events'], ['handoffs accepted', c.decisions.accepted, 'ok', 'accepted'],
+    ['handoffs rejected', c.decisions.rejected, c.decisions.rejected ? 'bad' : '', 'rejected'],
+    ['violations', c.violations, c.violations ? 'bad' : 'ok', 'violations'],
+    ['WARN events', c.by_severity.WARN, c.by_severity.WARN ? 'warn' : '', 'WARN-events'],
+    ['ERROR events', c.by_severity.ERROR, c.by_severity.ERROR ? 'bad' : '', 'ERROR-events'],
+    ['agents', 0, '', 'agents'], ['log gaps', report.log_gaps.length, report.log_gaps.length ? 'bad' : 'ok', 'log-gaps']
   ];
   var agents = {};
   report.handoffs.forEach(function (h) { agents[h.from_agent] = true; agents[h.to_agent] = true; });
   cards[6][1] = Object.keys(agents).length;
   if (c.attestations.accepted + c.attestations.rejected > 0)
-    cards.splice(3, 0, ['results verified', c.attestations.accepted, 'ok'], ['results rejected', c.attestations.rejected, c.attestations.rejected ? 'bad' : '']);
+    cards.splice(3, 0, ['results verified', c.attestations.accepted, 'ok', 'results-verified'],
+      ['results rejected', c.attestations.rejected, c.attestations.rejected ? 'bad' : '', 'results-rejected']);
   var summary = document.getElementById('summary');
   cards.forEach(function (card) {
-    var div = el('div', undefined, 'card ' + card[2]); div.setAttribute('data-testid', 'count-' + card[0].replace(/ /g, '-'));
+    var div = el('div', undefined, 'card ' + card[2]); div.setAttribute('data-testid', 'count-' + card[3]);
     div.appendChild(el('b', card[1])); div.appendChild(el('span', card[0])); summary.appendChild(div);
   });
 

@@ -11,7 +11,7 @@ import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sentinel, renderHtmlReport } from 'trusthandoff/sentinel';
 import { launchChromium } from './browser.js';
-import { FIXTURE, chainLines, fixtureEvents, tempDir, writeLines } from './support.js';
+import { FIXTURE, chainLines, decision, event, fixtureEvents, tempDir, writeLines } from './support.js';
 
 const SCREENSHOT = fileURLToPath(new URL('../../docs/images/report.png', import.meta.url));
 
@@ -122,6 +122,33 @@ describe('HTML report in chromium', () => {
     expect(await page.textContent('[data-testid="count-log-gaps"] b')).toBe('1');
     expect(await page.evaluate('window.__pwned')).toBeUndefined();
     expect(await page.locator('#timeline tbody').textContent()).toContain('<img src=x');
+    await page.close();
+  }, 60_000);
+
+  it('attested results: their own counts and an edge from the signer to the verifier', async () => {
+    const sentinel = new Sentinel();
+    sentinel.ingest(
+      decision(true, 'agent:planner', 'Packet verified and valid', { to_agent: 'agent:worker' }),
+    );
+    const verdict = { signed_by: 'agent:worker', verifier_id: 'agent:planner' };
+    sentinel.ingest(
+      event('attestation_verified', { packet_id: 'p1', output_hash: 'a'.repeat(64), ...verdict }),
+    );
+    sentinel.ingest(
+      event('attestation_rejected', { packet_id: 'p1', reason: 'attestation_replayed', ...verdict }),
+    );
+    const file = join(tempDir(), 'results.html');
+    writeFileSync(file, renderHtmlReport(sentinel.report()));
+    const page = await browser.newPage();
+    await page.goto(`file://${file}`);
+    await page.waitForSelector('#graph[data-rendered="true"]', { timeout: 20_000 });
+    expect(await page.textContent('[data-testid="count-results-verified"] b')).toBe('1');
+    expect(await page.textContent('[data-testid="count-results-rejected"] b')).toBe('1');
+    expect(await page.textContent('[data-testid="count-accepted"] b')).toBe('1');
+    expect(await page.evaluate('window.__trusthandoffReport.cy.edges().length')).toBe(2);
+    await page.evaluate('window.__trusthandoffReport.showEdge(1)');
+    expect(await page.locator('#edge-decisions tbody td.REJECT').count()).toBe(1);
+    expect(await page.textContent('#edge-decisions tbody')).toContain('attestation_replayed');
     await page.close();
   }, 60_000);
 });
