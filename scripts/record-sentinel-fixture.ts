@@ -5,50 +5,36 @@
  * registry missed the revocation). Re-run only to refresh the fixture:
  *   npm run build && node dist/scripts/record-sentinel-fixture.js > test/fixtures/sentinel/recorded-events.jsonl
  * The capability_stale lines of the fixture are appended by hand in the Python reference's shape
- * (the watcher's events on main do not go through an EventPort yet).
+ * (what a log written by the reference's revalidation watcher holds).
  */
-import { randomUUID } from 'node:crypto';
 import {
   AgentIdentity,
+  EventHub,
   MemoryAgentRegistry,
   MemoryOverlapWindow,
   MemoryReplayStore,
-  createEnvelope,
-  createMiddleware,
   issueTaskPacket,
-  serializeEnvelope,
 } from '../src/index.js';
-import type { EventCatalogue, EventPort, EventType } from '../src/events/types.js';
+import { createDelegationEnvelope, newGate, serializeDelegationEnvelope } from '../src/cli/library.js';
 
 const lines: string[] = [];
 let clock = Date.parse('2026-12-04T09:00:00.000Z');
 const now = (): number => clock;
 
-function recordingPort(agentId: string, instanceId: string): EventPort {
-  return {
+/** A real event hub whose one sink writes the fixture's lines. */
+function recordingHub(agentId: string, instanceId: string): EventHub {
+  return new EventHub({
     verifier: { agentId, instanceId },
-    emit<T extends EventType>(type: T, fields: EventCatalogue[T]): void {
-      const f = fields as Record<string, unknown>;
-      const pick = (...names: string[]): string | undefined => {
-        for (const n of names) if (typeof f[n] === 'string') return f[n];
-        return undefined;
-      };
-      const correlation = pick('correlation_id', 'packet_id', 'capability_id') ?? randomUUID();
-      lines.push(
-        JSON.stringify({
-          ...f,
-          event_id: randomUUID(),
-          event_type: type,
-          timestamp: new Date(clock).toISOString(),
-          producer_id: pick('producer_id', 'from_agent', 'issuer_agent') ?? 'unknown',
-          correlation_id: correlation,
-          idempotency_key: pick('idempotency_key') ?? correlation,
-          verifier_id: agentId,
-          verifier_instance_id: instanceId,
-        }),
-      );
-    },
-  };
+    now,
+    sinks: [
+      {
+        name: 'fixture',
+        write: (event) => {
+          lines.push(JSON.stringify(event));
+        },
+      },
+    ],
+  });
 }
 
 const planner = AgentIdentity.fromSeed(new Uint8Array(32).fill(1));
@@ -57,12 +43,12 @@ const mallory = AgentIdentity.fromSeed(new Uint8Array(32).fill(3));
 const registry = new MemoryAgentRegistry();
 for (const a of [planner, worker, mallory]) await registry.register(a.agentId, a.publicKeyPem);
 const overlapWindow = new MemoryOverlapWindow({ now });
-const gate = createMiddleware({
+const gate = newGate({
   agentId: worker.agentId,
   registry,
   replayStore: new MemoryReplayStore({ now }),
   overlapWindow,
-  events: recordingPort(worker.agentId, 'worker-1'),
+  events: recordingHub(worker.agentId, 'worker-1'),
   now,
 });
 const tick = (seconds: number): void => {
@@ -72,7 +58,7 @@ const task = (from: AgentIdentity, intent: string, extra: Record<string, unknown
   issueTaskPacket(from, { to_agent: worker.agentId, intent, risk_level: 'read', ...extra }, { now });
 
 // A legitimate handoff, then its tampered copy and three replays within a minute.
-const legit = serializeEnvelope(createEnvelope(task(planner, 'Summarise the Q3 report')));
+const legit = serializeDelegationEnvelope(createDelegationEnvelope(task(planner, 'Summarise the Q3 report')));
 await gate.handle(legit);
 tick(2);
 await gate.handle(legit.replace('Summarise the Q3 report', 'Wire 10k to account 99'));
@@ -83,24 +69,26 @@ for (let i = 0; i < 3; i++) {
 // AI provenance.
 tick(3);
 await gate.handle(
-  createEnvelope(task(planner, 'Draft reply', { ai_provenance: { source: 'llm', model: 'gpt-x' } })),
+  createDelegationEnvelope(
+    task(planner, 'Draft reply', { ai_provenance: { source: 'llm', model: 'gpt-x' } }),
+  ),
 );
 // An expired packet inside its rotation overlap window.
 const rotated = task(planner, 'Rotate credentials');
 tick(880);
 await overlapWindow.register(rotated.packet_id); // rotation starts 20 s before expiry
 tick(25);
-await gate.handle(createEnvelope(rotated));
+await gate.handle(createDelegationEnvelope(rotated));
 // Mallory's packets with a forged signature, three times.
 for (let i = 0; i < 3; i++) {
   tick(10);
-  const forged = serializeEnvelope(createEnvelope(task(mallory, `Export table ${i}`)));
+  const forged = serializeDelegationEnvelope(createDelegationEnvelope(task(mallory, `Export table ${i}`)));
   await gate.handle(forged.replace(`Export table ${i}`, `Drop table ${i}`));
 }
 // A packet for someone else's inbox.
 tick(4);
 await gate.handle(
-  createEnvelope(
+  createDelegationEnvelope(
     issueTaskPacket(
       planner,
       { to_agent: mallory.agentId, intent: 'Not for you', risk_level: 'read' },
@@ -111,20 +99,20 @@ await gate.handle(
 // Mallory is revoked; the worker's gate refuses her next packet ...
 tick(20);
 await registry.revoke(mallory.agentId);
-await gate.handle(createEnvelope(task(mallory, 'Read secrets')));
+await gate.handle(createDelegationEnvelope(task(mallory, 'Read secrets')));
 // ... but a second verifier (another replica whose registry missed the revocation) accepts one.
 tick(15);
 const staleRegistry = new MemoryAgentRegistry();
 for (const a of [planner, mallory]) await staleRegistry.register(a.agentId, a.publicKeyPem);
-const replica = createMiddleware({
+const replica = newGate({
   agentId: worker.agentId,
   registry: staleRegistry,
   replayStore: new MemoryReplayStore({ now }),
-  events: recordingPort(worker.agentId, 'worker-2'),
+  events: recordingHub(worker.agentId, 'worker-2'),
   now,
 });
-await replica.handle(createEnvelope(task(mallory, 'Read secrets again')));
+await replica.handle(createDelegationEnvelope(task(mallory, 'Read secrets again')));
 tick(6);
-await gate.handle(createEnvelope(task(planner, 'Publish summary')));
+await gate.handle(createDelegationEnvelope(task(planner, 'Publish summary')));
 
 process.stdout.write(lines.join('\n') + '\n');

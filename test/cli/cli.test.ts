@@ -10,16 +10,18 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
-  createEnvelope,
-  encodeCapabilityToken,
   issueCapability,
   issueTaskPacket,
   serializeAttestation,
-  serializeEnvelope,
   serializeNodeOutput,
   wrapNode,
 } from 'trusthandoff';
 import { lineHash } from 'trusthandoff/sentinel';
+import {
+  createDelegationEnvelope,
+  serializeCapabilityToken,
+  serializeDelegationEnvelope,
+} from '../sentinel/library.js';
 import { FIXTURE, chainLines, fixtureEvents, tempDir } from '../sentinel/support.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -300,7 +302,7 @@ describe('trusthandoff inspect', () => {
       intent: 'Summarise',
       risk_level: 'read',
     });
-    const envelope = serializeEnvelope(createEnvelope(packet));
+    const envelope = serializeDelegationEnvelope(createDelegationEnvelope(packet));
     writeFileSync(join(dir, 'envelope.json'), envelope);
     const run = cli(['inspect', 'envelope.json'], { cwd: dir });
     expect(run.code).toBe(0);
@@ -328,7 +330,7 @@ describe('trusthandoff inspect', () => {
       delegated_permissions: { allowed_actions: ['read'], max_tool_calls: 2 },
       expires_at: new Date(Date.now() + 600_000),
     });
-    writeFileSync(join(dir, 'token.txt'), encodeCapabilityToken(capability));
+    writeFileSync(join(dir, 'token.txt'), serializeCapabilityToken(capability));
     const token = cli(['inspect', 'token.txt', '--json'], { cwd: dir });
     expect(token.code).toBe(0);
     expect(JSON.parse(token.stdout)).toMatchObject({ kind: 'capability token', ok: true });

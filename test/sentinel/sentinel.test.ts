@@ -13,15 +13,13 @@ import {
   EventHub,
   MemoryAgentRegistry,
   MemoryReplayStore,
-  createEnvelope,
-  createMiddleware,
   issueTaskPacket,
-  serializeEnvelope,
   serializeNodeOutput,
   verifyNodeOutput,
   wrapNode,
 } from 'trusthandoff';
 import { Sentinel, formatSentinelReport, type SentinelDetector } from 'trusthandoff/sentinel';
+import { createDelegationEnvelope, newGate, serializeDelegationEnvelope } from './library.js';
 import { FIXTURE, chainLines, decision, event, fixtureEvents, tempDir, writeLines } from './support.js';
 
 const OBSERVED = Date.parse('2026-12-04T12:00:00.000Z');
@@ -559,14 +557,14 @@ describe('Sentinel on a real event hub', () => {
     await registry.register(planner.agentId, planner.publicKeyPem);
     const sentinel = new Sentinel();
     const events = new EventHub({ verifier: { agentId: worker.agentId }, sinks: [sentinel] });
-    const gate = createMiddleware({
+    const gate = newGate({
       agentId: worker.agentId,
       registry,
       replayStore: new MemoryReplayStore(),
       events,
     });
-    const wire = serializeEnvelope(
-      createEnvelope(
+    const wire = serializeDelegationEnvelope(
+      createDelegationEnvelope(
         issueTaskPacket(planner, { to_agent: worker.agentId, intent: 'Summarise', risk_level: 'read' }),
       ),
     );

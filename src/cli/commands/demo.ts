@@ -13,13 +13,13 @@ import {
   verifyNodeOutput,
   wrapNode,
 } from '../../attestation/index.js';
-import { createEnvelope, issueTaskPacket, serializeEnvelope } from '../../packet/index.js';
-import { createExecutor, createMiddleware } from '../../gate/index.js';
+import { issueTaskPacket } from '../../packet/index.js';
 import { EventHub } from '../../events/index.js';
 import type { EventSink } from '../../events/index.js';
 import { AgentIdentity } from '../../identity/index.js';
 import { MemoryAgentRegistry, MemoryReplayStore } from '../../stores/index.js';
 import { Sentinel, renderHtmlReport } from '../../sentinel/index.js';
+import { createDelegationEnvelope, newExecutor, newGate, serializeDelegationEnvelope } from '../library.js';
 import { EXIT_OK, EXIT_REJECTED, UsageError, fsReason, paint, parse, stringOption, type Io } from '../io.js';
 
 export const DEMO_HELP = `Usage: trusthandoff demo [--out <report.html>]
@@ -92,10 +92,10 @@ export async function demo(args: readonly string[], io: Io): Promise<number> {
     permissions: { allowed_actions: ['read'], max_tool_calls: 3 },
     risk_level: 'read',
   });
-  const wire = serializeEnvelope(createEnvelope(packet));
+  const wire = serializeDelegationEnvelope(createDelegationEnvelope(packet));
 
   // 2. The worker's gate decides before anything runs; the task runs as an attested node.
-  const gate = createMiddleware({
+  const gate = newGate({
     agentId: worker.agentId,
     registry,
     replayStore: new MemoryReplayStore(),
@@ -107,7 +107,7 @@ export async function demo(args: readonly string[], io: Io): Promise<number> {
       identity: worker,
     },
   );
-  const run = await createExecutor({ middleware: gate }).execute(wire, (accepted) =>
+  const run = await newExecutor(gate).execute(wire, (accepted) =>
     summarise({ packet_id: accepted.packet_id }),
   );
   let expected = true;

@@ -2,17 +2,14 @@
  * `trusthandoff inspect`: decode a packet, envelope, capability (or its token), attestation or
  * attested node output, and explain it: who, to whom, what, when, and what can be checked offline.
  */
-import {
-  capabilityFromJson,
-  checkCapabilitySignature,
-  decodeCapabilityToken,
-} from '../../capability/index.js';
+import { capabilityFromJson, checkCapabilitySignature } from '../../capability/index.js';
 import type { DelegationCapability } from '../../capability/index.js';
 import { parseAttestation, parseNodeOutput } from '../../attestation/index.js';
 import type { ExecutionAttestation } from '../../attestation/index.js';
 import { TrustHandoffError } from '../../errors.js';
 import { agentIdFromPublicKeyPem } from '../../identity/index.js';
-import { parseEnvelope, parsePacket, verifyPacket } from '../../packet/index.js';
+import { parsePacket, verifyPacket } from '../../packet/index.js';
+import { parseCapabilityToken, parseDelegationEnvelope } from '../library.js';
 import type { SignedTaskPacket } from '../../packet/index.js';
 import type { Timestamp } from '../../wire/index.js';
 import { EXIT_OK, EXIT_REJECTED, UsageError, paint, parse, readInput, type Io } from '../io.js';
@@ -84,7 +81,7 @@ async function explain(text: string): Promise<Explained> {
   if (!text.startsWith('{')) {
     let capability: DelegationCapability;
     try {
-      capability = decodeCapabilityToken(text);
+      capability = parseCapabilityToken(text);
     } catch (error) {
       throw new UsageError(`not JSON and not a capability token${codeOf(error)}`);
     }
@@ -100,7 +97,7 @@ async function explain(text: string): Promise<Explained> {
   }
   try {
     if ('packet' in value && 'chain' in value) {
-      const envelope = parseEnvelope(text);
+      const envelope = parseDelegationEnvelope(text);
       const packet = await explainPacket(envelope.packet);
       const chain = envelope.chain;
       return {

@@ -1,7 +1,8 @@
 /** `trusthandoff sign`: sign a task packet (from a JSON file or flags) and print its envelope. */
 import { writeFileSync } from 'node:fs';
 import { TrustHandoffError } from '../../errors.js';
-import { createEnvelope, issueTaskPacket, serializeEnvelope, serializePacket } from '../../packet/index.js';
+import { issueTaskPacket, serializePacket } from '../../packet/index.js';
+import { createDelegationEnvelope, serializeDelegationEnvelope } from '../library.js';
 import {
   EXIT_OK,
   UsageError,
@@ -88,7 +89,9 @@ export async function sign(args: readonly string[], io: Io): Promise<number> {
   try {
     const packet = issueTaskPacket(identity, input as unknown as Parameters<typeof issueTaskPacket>[1]);
     text =
-      values['packet-only'] === true ? serializePacket(packet) : serializeEnvelope(createEnvelope(packet));
+      values['packet-only'] === true
+        ? serializePacket(packet)
+        : serializeDelegationEnvelope(createDelegationEnvelope(packet));
   } catch (error) {
     if (error instanceof TrustHandoffError)
       throw new UsageError(`invalid packet: ${error.message} (${error.code})`);
