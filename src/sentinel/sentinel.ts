@@ -25,6 +25,7 @@ import {
 } from './detectors.js';
 import { ChainChecker, isEvent, parseLogLine, readLines } from './jsonl.js';
 import { attr, toSentinelRecord } from './mapping.js';
+import { formatSentinelReport, type TextReportOptions } from './text.js';
 import type {
   LogGap,
   SentinelDecision,
@@ -427,6 +428,11 @@ export class Sentinel implements EventSink {
       ),
       timeline: Object.freeze(timeline),
     });
+  }
+
+  /** {@link report} as readable text (see {@link formatSentinelReport}). */
+  reportText(options: TextReportOptions = {}): string {
+    return formatSentinelReport(this.report(), options);
   }
 
   #addViolations(found: readonly SentinelViolation[]): void {

@@ -544,6 +544,7 @@ describe('Sentinel: the text report', () => {
     ])
       expect(text).toContain(needle);
     expect(text).not.toContain('\u001b[');
+    expect(sentinel.reportText().replace(/generated \S+/, '')).toBe(text.replace(/generated \S+/, ''));
     expect(formatSentinelReport(sentinel.report(), { color: true })).toContain('\u001b[31m');
     expect(JSON.parse(JSON.stringify(sentinel.report()))).toEqual(sentinel.report());
   });
