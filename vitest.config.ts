@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^trusthandoff$/, replacement: src('index.ts') },
       { find: /^trusthandoff\/redis$/, replacement: src('stores/redis/index.ts') },
       { find: /^trusthandoff\/postgres$/, replacement: src('stores/postgres/index.ts') },
+      { find: /^trusthandoff\/sentinel$/, replacement: src('sentinel/index.ts') },
     ],
   },
   test: {

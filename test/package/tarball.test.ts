@@ -79,8 +79,20 @@ describe('npm tarball', () => {
     expect(packedFiles).toEqual(
       expect.arrayContaining(['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/stores/redis/index.js']),
     );
+    // The CLI and the graph library its HTML report inlines (with its licence).
+    expect(packedFiles).toEqual(
+      expect.arrayContaining([
+        'dist/src/cli/main.js',
+        'dist/src/sentinel/index.js',
+        'dist/src/sentinel/assets/cytoscape.min.js',
+        'dist/src/sentinel/assets/cytoscape.LICENSE',
+      ]),
+    );
     const unexpected = packedFiles.filter(
-      (f) => !/^(package\.json|README\.md|LICENSE|docs\/.+\.md|dist\/src\/.+\.(js|d\.ts))$/.test(f),
+      (f) =>
+        !/^(package\.json|README\.md|LICENSE|docs\/.+\.md|dist\/src\/.+\.(js|d\.ts)|dist\/src\/sentinel\/assets\/cytoscape\.LICENSE)$/.test(
+          f,
+        ),
     );
     expect(unexpected).toEqual([]);
   });
@@ -133,5 +145,20 @@ describe('npm tarball', () => {
 
     const { stdout } = await run(process.execPath, [join(app, 'out/main.js')], { cwd: app });
     expect(stdout.trim()).toBe('ACCEPT');
+
+    // The README's first command, from the installed tarball: the attack demo and its HTML report.
+    const demo = await run(
+      'npx',
+      ['--offline', '--no-install', 'trusthandoff', 'demo', '--out', 'demo/report.html'],
+      {
+        cwd: app,
+        env: { ...npmEnv, NO_COLOR: '1' },
+      },
+    );
+    expect(demo.stdout).toMatch(/tampered packet +REJECT +Invalid signature/);
+    expect(demo.stdout).toMatch(/replayed output +REJECTED +attestation_replayed/);
+    expect(demo.stdout).toContain(`report: ${join(app, 'demo/report.html')}`);
+    const html = await readFile(join(app, 'demo/report.html'), 'utf8');
+    expect(html).toContain('cytoscape'); // the graph library is inlined, nothing is fetched
   }, 120_000);
 });
