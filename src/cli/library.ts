@@ -1,32 +1,23 @@
 /**
- * The library calls whose public names change in the API renames (issue 8 item 4: delegation-envelope
- * names, `HandoffGate`, `TaskExecutor`, `parseCapabilityToken`), in one place for the CLI and the
- * fixture recorder. Exported under the new names; after the renames land this file is re-exports.
+ * The library calls the CLI and the fixture recorder share for building envelopes, gates and
+ * executors and for reading capability tokens.
  */
-import { decodeCapabilityToken } from '../capability/index.js';
-import {
-  createExecutor,
-  createMiddleware,
-  type MiddlewareOptions,
-  type TaskExecutor,
-  type TrustHandoffMiddleware,
-} from '../gate/index.js';
-import { createEnvelope, parseEnvelope, serializeEnvelope } from '../packet/index.js';
+import { HandoffGate, TaskExecutor, type HandoffGateOptions } from '../gate/index.js';
 
 export {
-  createEnvelope as createDelegationEnvelope,
-  parseEnvelope as parseDelegationEnvelope,
-  serializeEnvelope as serializeDelegationEnvelope,
-  decodeCapabilityToken as parseCapabilityToken,
-};
+  createDelegationEnvelope,
+  parseDelegationEnvelope,
+  serializeDelegationEnvelope,
+} from '../packet/index.js';
+export { parseCapabilityToken } from '../capability/index.js';
 
-/** The handoff gate (`TrustHandoffMiddleware` today, `HandoffGate` after the renames). */
-export type Gate = TrustHandoffMiddleware;
+/** The handoff gate. */
+export type Gate = HandoffGate;
 
-export function newGate(options: MiddlewareOptions): Gate {
-  return createMiddleware(options);
+export function newGate(options: HandoffGateOptions): Gate {
+  return new HandoffGate(options);
 }
 
 export function newExecutor(gate: Gate): TaskExecutor {
-  return createExecutor({ middleware: gate });
+  return new TaskExecutor({ gate });
 }

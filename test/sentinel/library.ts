@@ -1,10 +1,12 @@
-/**
- * The library calls whose public names change in the API renames (issue 8 item 4), in one place for
- * the Sentinel and CLI tests; exported under the new names.
- */
+/** Library calls shared by the Sentinel and CLI tests. */
+import { HandoffGate, type HandoffGateOptions } from 'trusthandoff';
+
 export {
-  createEnvelope as createDelegationEnvelope,
-  encodeCapabilityToken as serializeCapabilityToken,
-  serializeEnvelope as serializeDelegationEnvelope,
-  createMiddleware as newGate,
+  createDelegationEnvelope,
+  serializeCapabilityToken,
+  serializeDelegationEnvelope,
 } from 'trusthandoff';
+
+export function newGate(options: HandoffGateOptions): HandoffGate {
+  return new HandoffGate(options);
+}
