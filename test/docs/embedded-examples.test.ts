@@ -1,7 +1,7 @@
 /**
  * The documentation's code is the code the tests run: every block marked
  * `<!-- example: examples/x.ts -->` in README.md or docs/*.md is that file, verbatim
- * (`node scripts/sync-docs.mjs` rewrites them), every example is shown somewhere, and every relative
+ * (`npm run docs:sync` rewrites them), every example is shown somewhere, and every relative
  * link points at a file that exists.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -29,7 +29,7 @@ describe('documentation', () => {
       const [, path, block] = match;
       embedded.add(path!);
       const example = readFileSync(join(root, path!), 'utf8').trim();
-      expect(block!.trim(), `${doc}: ${path!} (run node scripts/sync-docs.mjs)`).toBe(example);
+      expect(block!.trim(), `${doc}: ${path!} (run npm run docs:sync)`).toBe(example);
     }
   });
 

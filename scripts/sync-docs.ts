@@ -1,18 +1,20 @@
-#!/usr/bin/env node
 /**
  * Keeps the documentation's code true: every fenced block that follows a marker line
  *   <!-- example: examples/some-file.ts -->
  * in README.md or docs/*.md is replaced with that file's current content. The files are run by the
  * tests, so what the docs show is what runs. `--check` changes nothing and exits 1 when a block
- * differs (test/docs/embedded-examples.test.ts runs the same check).
+ * differs (test/docs/embedded-examples.test.ts runs the same check). Run: `npm run docs:sync`.
  */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = new URL('..', import.meta.url).pathname;
+// From the sources or from dist/scripts: the repository root is the first folder with a docs/.
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = here.includes('/dist/') ? join(here, '..', '..') : join(here, '..');
 const MARKER = /^<!-- example: (\S+) -->\n```(\w*)\n(?:[\s\S]*?\n)??```$/gm;
 
-export function documentationFiles() {
+export function documentationFiles(): string[] {
   return [
     'README.md',
     ...readdirSync(join(root, 'docs'))
@@ -22,10 +24,10 @@ export function documentationFiles() {
 }
 
 /** The file's text with every marked block replaced by its example, and the examples it names. */
-export function synced(file) {
+export function synced(file: string): { text: string; out: string; examples: string[] } {
   const text = readFileSync(join(root, file), 'utf8');
-  const examples = [];
-  const out = text.replace(MARKER, (_block, path, lang) => {
+  const examples: string[] = [];
+  const out = text.replace(MARKER, (_block: string, path: string, lang: string) => {
     examples.push(path);
     const example = readFileSync(join(root, path), 'utf8').trim();
     return `<!-- example: ${path} -->\n\`\`\`${lang}\n${example}\n\`\`\``;
