@@ -15,7 +15,7 @@ import {
   MemoryReplayStore,
   issueTaskPacket,
 } from '../src/index.js';
-import { createDelegationEnvelope, newGate, serializeDelegationEnvelope } from '../src/cli/library.js';
+import { HandoffGate, createDelegationEnvelope, serializeDelegationEnvelope } from '../src/index.js';
 
 const lines: string[] = [];
 let clock = Date.parse('2026-12-04T09:00:00.000Z');
@@ -43,7 +43,7 @@ const mallory = AgentIdentity.fromSeed(new Uint8Array(32).fill(3));
 const registry = new MemoryAgentRegistry();
 for (const a of [planner, worker, mallory]) await registry.register(a.agentId, a.publicKeyPem);
 const overlapWindow = new MemoryOverlapWindow({ now });
-const gate = newGate({
+const gate = new HandoffGate({
   agentId: worker.agentId,
   registry,
   replayStore: new MemoryReplayStore({ now }),
@@ -104,7 +104,7 @@ await gate.handle(createDelegationEnvelope(task(mallory, 'Read secrets')));
 tick(15);
 const staleRegistry = new MemoryAgentRegistry();
 for (const a of [planner, mallory]) await staleRegistry.register(a.agentId, a.publicKeyPem);
-const replica = newGate({
+const replica = new HandoffGate({
   agentId: worker.agentId,
   registry: staleRegistry,
   replayStore: new MemoryReplayStore({ now }),

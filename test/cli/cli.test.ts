@@ -10,18 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
+  createDelegationEnvelope,
   issueCapability,
   issueTaskPacket,
   serializeAttestation,
+  serializeCapabilityToken,
+  serializeDelegationEnvelope,
   serializeNodeOutput,
   wrapNode,
 } from 'trusthandoff';
 import { lineHash } from 'trusthandoff/sentinel';
-import {
-  createDelegationEnvelope,
-  serializeCapabilityToken,
-  serializeDelegationEnvelope,
-} from '../sentinel/library.js';
 import { FIXTURE, chainLines, fixtureEvents, tempDir } from '../sentinel/support.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

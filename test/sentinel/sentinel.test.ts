@@ -19,7 +19,7 @@ import {
   wrapNode,
 } from 'trusthandoff';
 import { Sentinel, formatSentinelReport, type SentinelDetector } from 'trusthandoff/sentinel';
-import { createDelegationEnvelope, newGate, serializeDelegationEnvelope } from './library.js';
+import { HandoffGate, createDelegationEnvelope, serializeDelegationEnvelope } from 'trusthandoff';
 import { FIXTURE, chainLines, decision, event, fixtureEvents, tempDir, writeLines } from './support.js';
 
 const OBSERVED = Date.parse('2026-12-04T12:00:00.000Z');
@@ -558,7 +558,7 @@ describe('Sentinel on a real event hub', () => {
     await registry.register(planner.agentId, planner.publicKeyPem);
     const sentinel = new Sentinel();
     const events = new EventHub({ verifier: { agentId: worker.agentId }, sinks: [sentinel] });
-    const gate = newGate({
+    const gate = new HandoffGate({
       agentId: worker.agentId,
       registry,
       replayStore: new MemoryReplayStore(),

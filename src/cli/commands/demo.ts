@@ -19,7 +19,8 @@ import type { EventSink } from '../../events/index.js';
 import { AgentIdentity } from '../../identity/index.js';
 import { MemoryAgentRegistry, MemoryReplayStore } from '../../stores/index.js';
 import { Sentinel, renderHtmlReport } from '../../sentinel/index.js';
-import { createDelegationEnvelope, newExecutor, newGate, serializeDelegationEnvelope } from '../library.js';
+import { HandoffGate, TaskExecutor } from '../../gate/index.js';
+import { createDelegationEnvelope, serializeDelegationEnvelope } from '../../packet/index.js';
 import { EXIT_OK, EXIT_REJECTED, UsageError, fsReason, paint, parse, stringOption, type Io } from '../io.js';
 
 export const DEMO_HELP = `Usage: trusthandoff demo [--out <report.html>]
@@ -95,7 +96,7 @@ export async function demo(args: readonly string[], io: Io): Promise<number> {
   const wire = serializeDelegationEnvelope(createDelegationEnvelope(packet));
 
   // 2. The worker's gate decides before anything runs; the task runs as an attested node.
-  const gate = newGate({
+  const gate = new HandoffGate({
     agentId: worker.agentId,
     registry,
     replayStore: new MemoryReplayStore(),
@@ -107,7 +108,7 @@ export async function demo(args: readonly string[], io: Io): Promise<number> {
       identity: worker,
     },
   );
-  const run = await newExecutor(gate).execute(wire, (accepted) =>
+  const run = await new TaskExecutor({ gate: gate }).execute(wire, (accepted) =>
     summarise({ packet_id: accepted.packet_id }),
   );
   let expected = true;

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { TrustHandoffError } from '../../errors.js';
 import { issueTaskPacket, serializePacket } from '../../packet/index.js';
-import { createDelegationEnvelope, serializeDelegationEnvelope } from '../library.js';
+import { createDelegationEnvelope, serializeDelegationEnvelope } from '../../packet/index.js';
 import {
   EXIT_OK,
   UsageError,

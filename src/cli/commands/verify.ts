@@ -1,6 +1,6 @@
 /** `trusthandoff verify`: run an envelope through a gate backed by a registry file. */
 import { MemoryReplayStore } from '../../stores/index.js';
-import { newGate } from '../library.js';
+import { HandoffGate } from '../../gate/index.js';
 import {
   EXIT_OK,
   EXIT_REJECTED,
@@ -50,7 +50,7 @@ export async function verify(args: readonly string[], io: Io): Promise<number> {
     if (values['json'] !== true)
       io.err('note: audience taken from the packet (pass --audience to check it)\n');
   }
-  const gate = newGate({ agentId: audience, registry, replayStore: new MemoryReplayStore() });
+  const gate = new HandoffGate({ agentId: audience, registry, replayStore: new MemoryReplayStore() });
   const decision = await gate.handle(text);
   const accepted = decision.decision === 'ACCEPT';
   if (values['json'] === true) {
