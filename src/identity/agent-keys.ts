@@ -13,7 +13,7 @@ import { isPlainObject } from '../wire/json-value.js';
 import { agentIdFromPublicKeyPem } from './agent-id.js';
 import { parseDidKey } from './did-key.js';
 import { isAgentIdText, readJsonInput } from './json-input.js';
-import { createPublicKeyJwk, publicJwkFromValue, type Ed25519PublicJwk } from './jwk.js';
+import { exportPublicKeyJwk, publicJwkFromValue, type Ed25519PublicJwk } from './jwk.js';
 import { parsePublicKeyPem } from './keys.js';
 
 /** An agent id and the public key registered for it. */
@@ -32,13 +32,13 @@ export interface Ed25519Jwks {
 export const MAX_AGENT_KEYS = 10_000;
 
 /** A JWKS of the given agents' public keys, `kid` = agent id (identities qualify as they are). */
-export function createJwks(agents: Iterable<AgentPublicKey>): Ed25519Jwks {
+export function exportJwks(agents: Iterable<AgentPublicKey>): Ed25519Jwks {
   const keys: Ed25519PublicJwk[] = [];
   const seen = new Set<string>();
   for (const agent of agents) {
     if (seen.has(agent.agentId)) throw new PayloadValidationError('duplicate agent id in a key set');
     seen.add(agent.agentId);
-    keys.push(createPublicKeyJwk(agent.publicKeyPem, { kid: agent.agentId }));
+    keys.push(exportPublicKeyJwk(agent.publicKeyPem, { kid: agent.agentId }));
   }
   return Object.freeze({ keys: Object.freeze(keys) });
 }

@@ -15,10 +15,10 @@ export {
 } from './private-key-pem.js';
 export { saveIdentity, type SaveIdentityOptions } from './save-identity.js';
 export { loadIdentity, type LoadIdentityOptions } from './load-identity.js';
-export { createPublicKeyJwk, parsePublicKeyJwk, type Ed25519PublicJwk, type ParsedPublicJwk } from './jwk.js';
+export { exportPublicKeyJwk, parsePublicKeyJwk, type Ed25519PublicJwk, type ParsedPublicJwk } from './jwk.js';
 export { serializeDidKey, parseDidKey, type DidKey } from './did-key.js';
 export {
-  createJwks,
+  exportJwks,
   parseJwks,
   parseAgentKeys,
   MAX_AGENT_KEYS,

@@ -25,7 +25,7 @@ export interface ParsedPublicJwk {
 }
 
 /** The JWK of an Ed25519 public key (SPKI PEM, or an identity); `kid` when given. */
-export function createPublicKeyJwk(
+export function exportPublicKeyJwk(
   publicKey: PublicKeyInput,
   options: { readonly kid?: string } = {},
 ): Ed25519PublicJwk {

@@ -15,7 +15,7 @@ import {
   MemoryReplayStore,
   PayloadValidationError,
   createDelegationEnvelope,
-  createJwks,
+  exportJwks,
   HandoffGate,
   issueTaskPacket,
   loadAgentKeys,
@@ -69,7 +69,7 @@ describe('parseAgentKeys', () => {
   });
 
   it('reads a JWKS (kid = agent id) the same way, from text or object', () => {
-    const jwks = createJwks([planner, { agentId: 'writer', publicKeyPem: writer.publicKeyPem }]);
+    const jwks = exportJwks([planner, { agentId: 'writer', publicKeyPem: writer.publicKeyPem }]);
     const expected = [
       { agentId: planner.agentId, publicKeyPem: planner.publicKeyPem },
       { agentId: 'writer', publicKeyPem: writer.publicKeyPem },
@@ -88,7 +88,7 @@ describe('parseAgentKeys', () => {
 
   it('refuses malformed documents with PayloadValidationError', () => {
     const pem = planner.publicKeyPem;
-    const jwk = createJwks([planner]).keys[0]!;
+    const jwk = exportJwks([planner]).keys[0]!;
     const documents: unknown[] = [
       null,
       [],
@@ -153,7 +153,7 @@ describe('loadAgentKeys / registerAgentKeys', () => {
 
   it('a JWKS file works the same way', async () => {
     const path = join(dir, 'jwks.json');
-    await writeFile(path, JSON.stringify(createJwks([planner, researcher])));
+    await writeFile(path, JSON.stringify(exportJwks([planner, researcher])));
     const registry = new MemoryAgentRegistry();
     await loadAgentKeys(registry, path);
     expect(await registry.isRegistered(planner.agentId)).toBe(true);
@@ -197,7 +197,7 @@ describe.skipIf(!redisUp)('loadAgentKeys into the Redis registry', () => {
       const path = join(dir, 'redis-agents.json');
       await writeFile(
         path,
-        JSON.stringify(createJwks([planner, { agentId: 'writer', publicKeyPem: writer.publicKeyPem }])),
+        JSON.stringify(exportJwks([planner, { agentId: 'writer', publicKeyPem: writer.publicKeyPem }])),
       );
       await loadAgentKeys(createRedisStores({ client, keyPrefix: prefix }).agentRegistry, path);
       const other = createRedisStores({ client, keyPrefix: prefix }).agentRegistry;

@@ -9,8 +9,8 @@ import {
   AgentIdentity,
   InvalidKeyError,
   PayloadValidationError,
-  createJwks,
-  createPublicKeyJwk,
+  exportJwks,
+  exportPublicKeyJwk,
   parseJwks,
   parsePublicKeyJwk,
 } from '../../src/index.js';
@@ -24,7 +24,7 @@ const RFC8037 = {
 describe('JWK', () => {
   it('matches RFC 8037 Appendix A', () => {
     const identity = AgentIdentity.fromSeed(Buffer.from(RFC8037.d, 'base64url'));
-    expect(createPublicKeyJwk(identity)).toEqual({ kty: 'OKP', crv: 'Ed25519', x: RFC8037.x });
+    expect(exportPublicKeyJwk(identity)).toEqual({ kty: 'OKP', crv: 'Ed25519', x: RFC8037.x });
     expect(parsePublicKeyJwk({ kty: 'OKP', crv: 'Ed25519', x: RFC8037.x })).toEqual({
       publicKeyPem: identity.publicKeyPem,
     });
@@ -38,7 +38,7 @@ describe('JWK', () => {
         (seed, kid) => {
           fc.pre(kid === undefined || !/[\uD800-\uDFFF]/.test(kid));
           const identity = AgentIdentity.fromSeed(seed);
-          const jwk = createPublicKeyJwk(identity.publicKeyPem, kid === undefined ? {} : { kid });
+          const jwk = exportPublicKeyJwk(identity.publicKeyPem, kid === undefined ? {} : { kid });
           for (const input of [jwk, JSON.stringify(jwk)]) {
             const parsed = parsePublicKeyJwk(input);
             expect(parsed.publicKeyPem).toBe(identity.publicKeyPem);
@@ -51,12 +51,12 @@ describe('JWK', () => {
   });
 
   it('accepts use "sig" and alg "EdDSA", ignores unknown members', () => {
-    const jwk = { ...createPublicKeyJwk(AgentIdentity.generate()), use: 'sig', alg: 'EdDSA', ext: true };
+    const jwk = { ...exportPublicKeyJwk(AgentIdentity.generate()), use: 'sig', alg: 'EdDSA', ext: true };
     expect(parsePublicKeyJwk(jwk).publicKeyPem).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
   });
 
   it('refuses what is not an Ed25519 public JWK, with InvalidKeyError', () => {
-    const good = createPublicKeyJwk(AgentIdentity.generate());
+    const good = exportPublicKeyJwk(AgentIdentity.generate());
     const privateJwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
     const x25519 = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' });
     const bad: unknown[] = [
@@ -94,7 +94,7 @@ describe('JWK', () => {
   });
 
   it('reads an object through its JSON form once: getters run once, later changes are not seen', () => {
-    const good = createPublicKeyJwk(AgentIdentity.generate());
+    const good = exportPublicKeyJwk(AgentIdentity.generate());
     let reads = 0;
     const tricky = {
       kty: 'OKP',
@@ -115,7 +115,7 @@ describe('JWKS', () => {
   const researcher = AgentIdentity.generate();
 
   it('kid is the agent id; a set round-trips to the same agents and keys', () => {
-    const jwks = createJwks([planner, researcher, { agentId: 'writer', publicKeyPem: planner.publicKeyPem }]);
+    const jwks = exportJwks([planner, researcher, { agentId: 'writer', publicKeyPem: planner.publicKeyPem }]);
     expect(jwks.keys.map((k) => k.kid)).toEqual([planner.agentId, researcher.agentId, 'writer']);
     const text = JSON.stringify(jwks);
     expect(parseJwks(text)).toEqual([
@@ -126,16 +126,16 @@ describe('JWKS', () => {
   });
 
   it('a key without kid is bound to its key-derived agent id', () => {
-    expect(parseJwks({ keys: [createPublicKeyJwk(planner)] })).toEqual([
+    expect(parseJwks({ keys: [exportPublicKeyJwk(planner)] })).toEqual([
       { agentId: planner.agentId, publicKeyPem: planner.publicKeyPem },
     ]);
   });
 
   it('refuses a malformed set with PayloadValidationError', () => {
-    const jwk = createPublicKeyJwk(planner, { kid: 'a' });
+    const jwk = exportPublicKeyJwk(planner, { kid: 'a' });
     for (const input of [{}, { keys: {} }, { keys: [jwk, jwk] }, [], '{"keys": 1}']) {
       expect(() => parseJwks(input)).toThrow(PayloadValidationError);
     }
-    expect(() => createJwks([planner, planner])).toThrow(PayloadValidationError);
+    expect(() => exportJwks([planner, planner])).toThrow(PayloadValidationError);
   });
 });
