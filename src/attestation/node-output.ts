@@ -86,7 +86,7 @@ export function parseNodeOutput(input: string | Uint8Array | object): ReceivedNo
   return Object.freeze({
     result: value['result'] as JsonObject,
     attestation: ownedAttestation(value['attestation']),
-    reason: (value['reason'] ?? null) as JsonValue | null,
+    reason: value['reason'] ?? null,
   });
 }
 

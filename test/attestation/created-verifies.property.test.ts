@@ -68,7 +68,7 @@ describe('issueAttestation produces only what verifyAttestation accepts (issue 9
           for (const candidate of [
             attestation,
             parseAttestation(serializeAttestation(attestation)),
-            parseAttestation(JSON.parse(JSON.stringify(attestation))),
+            parseAttestation(JSON.parse(JSON.stringify(attestation)) as object),
           ]) {
             expect(verifyAttestation(candidate, signer.publicKeyPem, options)).toEqual({
               ok: true,
