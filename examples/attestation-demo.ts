@@ -40,20 +40,20 @@ export async function runAttestationDemo(
   log(`worker ${worker.agentId} returned: ${wire}`);
 
   // The verifier knows the worker's public key (from its registry) and keeps a replay tracker.
-  const replay = new AttestationReplayTracker({ store: new MemoryReplayStore() });
+  const replayTracker = new AttestationReplayTracker({ replayStore: new MemoryReplayStore() });
   const check = (received: string): Promise<NodeOutputVerdict> =>
     verifyNodeOutput(received, worker.publicKeyPem, {
-      replay,
+      replayTracker,
       expectedPacketId: 'pk-demo-1',
       expectedStatus: 'OK',
     });
 
   const tampered = await check(wire.replace('Founded 1999', 'Founded 2021'));
-  log(`tampered output: ${tampered.valid ? 'ACCEPTED' : `REJECTED (${tampered.reason})`}`);
+  log(`tampered output: ${tampered.ok ? 'ACCEPTED' : `REJECTED (${tampered.reason})`}`);
   const legit = await check(wire);
-  log(`legit output:    ${legit.valid ? 'ACCEPTED' : `REJECTED (${legit.reason})`}`);
+  log(`legit output:    ${legit.ok ? 'ACCEPTED' : `REJECTED (${legit.reason})`}`);
   const replayed = await check(wire);
-  log(`replayed output: ${replayed.valid ? 'ACCEPTED' : `REJECTED (${replayed.reason})`}`);
+  log(`replayed output: ${replayed.ok ? 'ACCEPTED' : `REJECTED (${replayed.reason})`}`);
   return { legit, tampered, replayed };
 }
 

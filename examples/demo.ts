@@ -74,13 +74,13 @@ console.log(`  misaddressed packet → ${show(await gate.handle(createDelegation
 // 3. The planner checks the attested result against the researcher's key, once.
 if (run.result === undefined) throw new Error('the legitimate task did not run');
 const output = serializeNodeOutput(run.result);
-const replay = new AttestationReplayTracker({ store: new MemoryReplayStore() });
+const replayTracker = new AttestationReplayTracker({ replayStore: new MemoryReplayStore() });
 const check = async (received: string): Promise<string> => {
   const verdict = await verifyNodeOutput(received, researcher.publicKeyPem, {
-    replay,
+    replayTracker,
     expectedPacketId: packet.packet_id,
   });
-  return verdict.valid ? 'ACCEPTED' : `REJECTED ${verdict.reason}`;
+  return verdict.ok ? 'ACCEPTED' : `REJECTED ${verdict.reason}`;
 };
 console.log('\nresult');
 console.log(`  attested result     → ${await check(output)}   ${JSON.stringify(run.result.result)}`);

@@ -78,13 +78,13 @@ export async function threeAgentChain(): Promise<Record<string, string>> {
   const output = serializeNodeOutput(run.result); // {result, attestation} on the wire
 
   // 6. The researcher accepts the attested result once; a tampered copy and a replay are refused.
-  const replay = new AttestationReplayTracker({ store: new MemoryReplayStore() });
+  const replayTracker = new AttestationReplayTracker({ replayStore: new MemoryReplayStore() });
   const check = async (received: string): Promise<string> => {
     const verdict = await verifyNodeOutput(received, writer.publicKeyPem, {
-      replay,
+      replayTracker,
       expectedPacketId: packet.packet_id,
     });
-    return verdict.valid ? 'ACCEPTED' : `REJECTED ${verdict.reason}`;
+    return verdict.ok ? 'ACCEPTED' : `REJECTED ${verdict.reason}`;
   };
   return {
     gate: `${decision.decision} ${decision.reason ?? ''}`,

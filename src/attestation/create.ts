@@ -34,8 +34,8 @@ export interface IssueAttestationOptions {
   readonly reason?: object | null;
   /** Default: 128 random bits. Set it only to reproduce a known attestation. */
   readonly nonce?: bigint;
-  /** Default: `Date.now()`. Must be at least 2020-01-01. */
-  readonly timestampMs?: number;
+  /** Clock for `timestamp_ms`, epoch ms (default `Date.now`; a fixed time is `now: () => t`). Must read at least 2020-01-01. */
+  readonly now?: () => number;
   /**
    * `'decimals-v1'` to attest results with decimals (SPEC §10.6; see {@link OutcomeEncoding}). The
    * Python 0.4.0 reference cannot verify such attestations; verifiers must opt in too. Default
@@ -78,7 +78,10 @@ export function issueAttestation(options: IssueAttestationOptions): ExecutionAtt
     if (typeof nonce !== 'bigint') throw new AttestationError('nonce must be an unsigned 128-bit integer');
     nonceField = nonce;
   }
-  const timestampMs = options.timestampMs ?? Date.now();
+  const now = options.now ?? Date.now;
+  if (typeof now !== 'function')
+    throw new ConfigurationError('now must be a function returning epoch milliseconds');
+  const timestampMs = now();
   checkTimestamp(timestampMs);
   const signature = signer.sign(
     frameAttestation(

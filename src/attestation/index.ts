@@ -2,8 +2,8 @@ export {
   ATTESTATION_STATUSES,
   ATTESTATION_FIELDS,
   MIN_TIMESTAMP_MS,
-  ATTESTATION_FUTURE_SKEW_MS,
-  DEFAULT_ATTESTATION_MAX_AGE_MS,
+  ATTESTATION_FUTURE_SKEW_SECONDS,
+  DEFAULT_ATTESTATION_MAX_AGE_SECONDS,
   MAX_OUTCOME_BYTES,
   RESERVED_OUTCOME_KEYS,
   MAX_ATTESTATION_PACKET_ID_LENGTH,
@@ -18,7 +18,7 @@ export {
 export { outcomeCanonicalJson, outcomeBytes, outcomeHash } from './outcome.js';
 export { attestationSigningPayload, type AttestationSignedFields } from './payload.js';
 export { issueAttestation, type IssueAttestationOptions } from './create.js';
-export { serializeAttestation, parseAttestation, attestationFromJson, attestationToJson } from './wire.js';
+export { serializeAttestation, parseAttestation, attestationToJson } from './wire.js';
 export { verifyAttestation, type VerifyAttestationOptions, type AttestationPublicKey } from './verify.js';
 export { AttestationReplayTracker, type AttestationReplayTrackerOptions } from './replay.js';
 export { verifyAttestationOnce, type VerifyAttestationOnceOptions } from './verify-once.js';
@@ -32,7 +32,7 @@ export {
 export {
   serializeNodeOutput,
   parseNodeOutput,
-  nodeOutputFromJson,
+  MAX_NODE_OUTPUT_BYTES,
   type ReceivedNodeOutput,
 } from './node-output.js';
 export {

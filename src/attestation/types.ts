@@ -1,3 +1,5 @@
+import type { Verdict } from '../lib/verdict.js';
+
 /**
  * The ExecutionAttestation of SPEC §3 / §6: a signed statement by an executing agent of what it returned
  * for a packet. Wire field names are the reference's (they are signed data).
@@ -34,7 +36,7 @@ export interface ExecutionAttestation {
   /**
    * The JSON form (non-enumerable; on every attestation this library creates or parses): the wire
    * fields with the nonce as a decimal string, so `JSON.stringify` works and `JSON.parse` keeps every
-   * digit. {@link attestationFromJson} and {@link parseAttestation} accept it back.
+   * digit. {@link parseAttestation} accepts it back.
    */
   readonly toJSON?: () => ExecutionAttestationJson;
 }
@@ -71,9 +73,11 @@ export const ATTESTATION_FIELDS: readonly string[] = Object.freeze([
 /** 2020-01-01T00:00:00Z: the reference refuses earlier timestamps. */
 export const MIN_TIMESTAMP_MS = 1_577_836_800_000;
 /** How far in the future an attestation's timestamp may be (SPEC §6): 30 s. */
-export const ATTESTATION_FUTURE_SKEW_MS = 30_000;
+export const ATTESTATION_FUTURE_SKEW_SECONDS = 30;
+/** {@link ATTESTATION_FUTURE_SKEW_SECONDS} in the unit of `timestamp_ms` (internal). */
+export const ATTESTATION_FUTURE_SKEW_MS: number = ATTESTATION_FUTURE_SKEW_SECONDS * 1000;
 /** Default oldest accepted attestation (SPEC §6 `maxAge`): 300 s. */
-export const DEFAULT_ATTESTATION_MAX_AGE_MS = 300_000;
+export const DEFAULT_ATTESTATION_MAX_AGE_SECONDS = 300;
 /** Largest canonical result or reason accepted (SPEC §6): 256 KiB. */
 export const MAX_OUTCOME_BYTES: number = 256 * 1024;
 /** Top-level keys a result or reason may not use (SPEC §6). */
@@ -114,6 +118,5 @@ export type AttestationRejectReason =
   | 'attestation_replayed'
   | 'replay_store_unavailable';
 
-export type AttestationVerdict =
-  | { readonly valid: true; readonly attestation: ExecutionAttestation }
-  | { readonly valid: false; readonly reason: AttestationRejectReason };
+/** `{ ok: true, attestation }` (the checked, frozen attestation) or `{ ok: false, reason }`. */
+export type AttestationVerdict = Verdict<AttestationRejectReason, { attestation: ExecutionAttestation }>;

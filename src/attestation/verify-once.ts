@@ -3,8 +3,7 @@
  * tracker, in that order, so an unverified attestation never consumes a nonce.
  */
 import { ConfigurationError } from '../errors.js';
-import type { ReplayStore } from '../stores/types.js';
-import { AttestationReplayTracker, isReplayStore } from './replay.js';
+import { AttestationReplayTracker } from './replay.js';
 import type { AttestationVerdict, ExecutionAttestation } from './types.js';
 import {
   checkAttestation,
@@ -14,19 +13,17 @@ import {
   type VerifyAttestationOptions,
 } from './verify.js';
 
-export interface VerifyAttestationOnceOptions extends Omit<VerifyAttestationOptions, 'maxAgeMs'> {
-  /**
-   * The replay tracker (its `maxAgeMs` is the freshness window used here), or a bare {@link ReplayStore}
-   * wrapped in a tracker with default options.
-   */
-  readonly replay: AttestationReplayTracker | ReplayStore;
+export interface VerifyAttestationOnceOptions extends Omit<VerifyAttestationOptions, 'maxAgeSeconds'> {
+  /** The replay tracker; its `maxAgeSeconds` is the freshness window used here, its clock the default `now`. */
+  readonly replayTracker: AttestationReplayTracker;
 }
 
 /**
  * Everything {@link verifyAttestation} checks (including a `registry` binding of `signed_by`), then
  * record `(fingerprint, nonce)`; a second presentation is `attestation_replayed`. A failing store (e.g.
  * {@link StoreUnavailableError}) is `replay_store_unavailable`: fail closed. Emits one
- * `attestation_verified` / `attestation_rejected` per call to `events`.
+ * `attestation_verified` / `attestation_rejected` per call to `events`. Throws
+ * {@link ConfigurationError} when `replayTracker` is not an {@link AttestationReplayTracker}.
  */
 export async function verifyAttestationOnce(
   attestation: ExecutionAttestation,
@@ -44,14 +41,18 @@ export async function checkAttestationOnce(
   publicKey: AttestationPublicKey,
   options: VerifyAttestationOnceOptions,
 ): Promise<AttestationVerdict> {
-  const tracker = toTracker(options.replay);
-  const nowMs = options.nowMs ?? tracker.now();
+  const tracker = requireTracker(options.replayTracker);
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new ConfigurationError('now must be a function returning epoch milliseconds');
+  }
+  // One reading of the clock for both the freshness check and the entry's lifetime.
+  const nowMs = (options.now ?? tracker.now)();
   const verdict = await checkAttestation(attestation, publicKey, {
     ...options,
-    maxAgeMs: tracker.maxAgeMs,
-    nowMs,
+    maxAgeSeconds: tracker.maxAgeSeconds,
+    now: () => nowMs,
   });
-  if (!verdict.valid) return verdict;
+  if (!verdict.ok) return verdict;
   let fresh: boolean;
   try {
     fresh = await tracker.checkAndRecord(verdict.attestation, nowMs);
@@ -62,8 +63,10 @@ export async function checkAttestationOnce(
   return fresh ? verdict : reject('attestation_replayed');
 }
 
-export function toTracker(replay: AttestationReplayTracker | ReplayStore): AttestationReplayTracker {
-  if (replay instanceof AttestationReplayTracker) return replay;
-  if (isReplayStore(replay)) return new AttestationReplayTracker({ store: replay });
-  throw new ConfigurationError('replay must be an AttestationReplayTracker or a ReplayStore');
+/** The one accepted type: a tracker (a bare ReplayStore is wrapped by `new AttestationReplayTracker`). */
+export function requireTracker(tracker: unknown): AttestationReplayTracker {
+  if (tracker instanceof AttestationReplayTracker) return tracker;
+  throw new ConfigurationError(
+    'replayTracker must be an AttestationReplayTracker (new AttestationReplayTracker({ replayStore }))',
+  );
 }

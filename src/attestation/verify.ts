@@ -13,10 +13,10 @@ import { decodeBase64Url } from '../wire/base64.js';
 import type { OutcomeEncoding } from '../wire/canonical.js';
 import { outcomeHash } from './outcome.js';
 import { attestationSigningPayload } from './payload.js';
-import { attestationFromJson } from './wire.js';
+import { parseAttestation } from './wire.js';
 import {
   ATTESTATION_FUTURE_SKEW_MS,
-  DEFAULT_ATTESTATION_MAX_AGE_MS,
+  DEFAULT_ATTESTATION_MAX_AGE_SECONDS,
   type AttestationRejectReason,
   type AttestationStatus,
   type AttestationVerdict,
@@ -36,10 +36,10 @@ export interface VerifyAttestationOptions {
   readonly expectedPacketId?: string;
   /** Refuse any other status (`status_mismatch`); one status or a list. */
   readonly expectedStatus?: AttestationStatus | readonly AttestationStatus[];
-  /** Oldest accepted attestation, in ms (default 300,000). */
-  readonly maxAgeMs?: number;
-  /** The verifier's clock, epoch ms (default `Date.now()`). */
-  readonly nowMs?: number;
+  /** Oldest accepted attestation, in seconds (default 300, SPEC §6 `maxAge`). */
+  readonly maxAgeSeconds?: number;
+  /** The verifier's clock, epoch ms (default `Date.now`). A fixed time is `now: () => t`. */
+  readonly now?: () => number;
   /**
    * How `result` and `reason` are hashed (default `'reference'`). `'decimals-v1'` accepts results with
    * decimals attested under the decimals extension (SPEC §10.6); results without decimals hash the
@@ -63,13 +63,13 @@ export type AttestationPublicKey = string | PublicKey;
 /**
  * Check, in this order: the attestation's shape; expected packet id and status; the outcome hash (from
  * `result` or `expectedOutcomeHash`); the reason hash; the timestamp (at most 30 s in the future, at most
- * `maxAgeMs` old); the key fingerprint; that `signed_by` is the agent id of that key — or, with a
+ * `maxAgeSeconds` old); the key fingerprint; that `signed_by` is the agent id of that key — or, with a
  * `registry`, an id it binds to that key (checked after the signature, so forgeries cost no lookup);
  * the signature. Emits `attestation_verified` or `attestation_rejected` to `events`.
  *
  * Never throws for what the sender controls (the attestation, the result, the reason): those end in a
  * verdict with a reason code. Throws {@link ConfigurationError} for the verifier's own mistakes (neither
- * or both of `result` and `expectedOutcomeHash`, a bad `maxAgeMs` or `outcomeEncoding`) and
+ * or both of `result` and `expectedOutcomeHash`, a bad `maxAgeSeconds`, `now` or `outcomeEncoding`) and
  * {@link InvalidKeyError} for a public key that is not Ed25519.
  */
 export function verifyAttestation(
@@ -119,8 +119,11 @@ export function checkAttestation(
   if (hasResult === hasExpectedHash) {
     throw new ConfigurationError('give exactly one of result and expectedOutcomeHash');
   }
-  const maxAgeMs = options.maxAgeMs ?? DEFAULT_ATTESTATION_MAX_AGE_MS;
-  checkMaxAge(maxAgeMs);
+  const maxAgeSeconds = options.maxAgeSeconds ?? DEFAULT_ATTESTATION_MAX_AGE_SECONDS;
+  checkMaxAge(maxAgeSeconds);
+  if (options.now !== undefined && typeof options.now !== 'function') {
+    throw new ConfigurationError('now must be a function returning epoch milliseconds');
+  }
   const encoding = options.outcomeEncoding ?? 'reference';
   if (encoding !== 'reference' && encoding !== 'decimals-v1') {
     throw new ConfigurationError("outcomeEncoding must be 'reference' or 'decimals-v1'");
@@ -130,10 +133,17 @@ export function checkAttestation(
     throw new ConfigurationError('registry must be an AgentRegistry');
   }
   const key = typeof publicKey === 'string' ? parsePublicKeyPem(publicKey) : publicKey;
-  const verdict = checkSync(attestation, key, options, maxAgeMs, encoding, registry !== undefined);
+  const verdict = checkSync(
+    attestation,
+    key,
+    options,
+    maxAgeSeconds * 1000,
+    encoding,
+    registry !== undefined,
+  );
   if (registry === undefined) return verdict;
   // With a registry the answer is always a promise, whatever the outcome.
-  if (!verdict.valid) return Promise.resolve(verdict);
+  if (!verdict.ok) return Promise.resolve(verdict);
   return bindSigner(verdict.attestation, key, registry);
 }
 
@@ -147,7 +157,7 @@ function checkSync(
 ): AttestationVerdict {
   let checked: ExecutionAttestation;
   try {
-    checked = attestationFromJson(attestation);
+    checked = parseAttestation(attestation);
   } catch {
     return reject('malformed_attestation');
   }
@@ -170,7 +180,7 @@ function checkSync(
   }
   if (expectedReason !== checked.reason_hash) return reject('reason_hash_mismatch');
 
-  const now = options.nowMs ?? Date.now();
+  const now = (options.now ?? Date.now)();
   if (checked.timestamp_ms > now + ATTESTATION_FUTURE_SKEW_MS) return reject('timestamp_in_future');
   if (checked.timestamp_ms < now - maxAgeMs) return reject('timestamp_too_old');
 
@@ -183,7 +193,7 @@ function checkSync(
   if (signature === undefined || signature.length !== 64) return reject('invalid_signature');
   if (!verify(null, attestationSigningPayload(checked), key.key, signature))
     return reject('invalid_signature');
-  return Object.freeze({ valid: true, attestation: checked });
+  return Object.freeze({ ok: true, attestation: checked });
 }
 
 /**
@@ -207,7 +217,7 @@ async function bindSigner(
   } catch {
     return reject('registry_unavailable');
   }
-  return Object.freeze({ valid: true, attestation });
+  return Object.freeze({ ok: true, attestation });
 }
 
 /**
@@ -220,7 +230,7 @@ export function emitAttestationVerdict(
   verdict: AttestationVerdict,
 ): void {
   try {
-    if (verdict.valid) {
+    if (verdict.ok) {
       const a = verdict.attestation;
       events.emit('attestation_verified', {
         packet_id: a.packet_id,
@@ -246,15 +256,15 @@ function stringField(value: unknown, field: string): string | null {
   return typeof read === 'string' ? read : null;
 }
 
-/** Throws ConfigurationError unless `maxAgeMs` is a non-negative finite number. */
-export function checkMaxAge(maxAgeMs: number): void {
-  if (typeof maxAgeMs !== 'number' || !Number.isFinite(maxAgeMs) || maxAgeMs < 0) {
-    throw new ConfigurationError('maxAgeMs must be a non-negative number of milliseconds');
+/** Throws ConfigurationError unless `maxAgeSeconds` is a non-negative finite number. */
+export function checkMaxAge(maxAgeSeconds: number): void {
+  if (typeof maxAgeSeconds !== 'number' || !Number.isFinite(maxAgeSeconds) || maxAgeSeconds < 0) {
+    throw new ConfigurationError('maxAgeSeconds must be a non-negative number of seconds');
   }
 }
 
 export function reject(reason: AttestationRejectReason): AttestationVerdict {
-  return Object.freeze({ valid: false, reason });
+  return Object.freeze({ ok: false, reason });
 }
 
 function statusAllowed(

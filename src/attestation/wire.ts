@@ -7,6 +7,7 @@ import { PayloadValidationError } from '../errors.js';
 import { encodeJson } from '../wire/canonical.js';
 import { isPlainObject } from '../wire/json-value.js';
 import { parseJson } from '../wire/parse-json.js';
+import { snapshotJson } from '../wire/snapshot.js';
 import {
   ATTESTATION_FIELDS,
   ATTESTATION_STATUSES,
@@ -43,25 +44,35 @@ export const WIRE_LAYOUT: { sortKeys: false; asciiOnly: false; itemSeparator: ',
 
 /** A checked copy of the attestation with its fields in wire order, ready for {@link encodeJson}. */
 export function attestationJsonObject(attestation: ExecutionAttestation): Record<string, unknown> {
-  const checked = attestationFromJson(attestation);
+  const checked = parseAttestation(attestation);
   const ordered: Record<string, unknown> = {};
   for (const field of ATTESTATION_FIELDS) ordered[field] = checked[field as keyof ExecutionAttestation];
   return ordered;
 }
 
-/** Parse an attestation from wire JSON, losslessly. Throws {@link PayloadValidationError}. */
-export function parseAttestation(input: string | Uint8Array): ExecutionAttestation {
-  return attestationFromJson(parseJson(input, { maxBytes: MAX_ATTESTATION_JSON_BYTES, maxDepth: 1 }));
+/**
+ * Parse an attestation from untrusted input, losslessly: wire JSON (text or UTF-8 bytes, at most 64 KiB,
+ * checked before parsing), or an already-parsed value — an attestation object, `JSON.parse` of its
+ * JSON form, a structured clone. An object is read exactly once, into the library's own frozen copy
+ * (getters and Proxies cannot answer twice). The nonce may be a bigint, a decimal string (the JSON
+ * form), or a safe non-negative integer `number`; a nonce that went through `JSON.parse` as a number
+ * has usually lost digits and will not verify. Throws {@link PayloadValidationError}.
+ */
+export function parseAttestation(input: string | Uint8Array | object): ExecutionAttestation {
+  if (typeof input === 'string' || input instanceof Uint8Array) {
+    return attestationFromObject(parseJson(input, ATTESTATION_LIMITS));
+  }
+  if (MADE_HERE.has(input)) return input as ExecutionAttestation;
+  return attestationFromObject(snapshotJson(input, ATTESTATION_LIMITS, undefined, 'attestation'));
 }
 
+const ATTESTATION_LIMITS = Object.freeze({ maxBytes: MAX_ATTESTATION_JSON_BYTES, maxDepth: 1 });
+
 /**
- * Check an already-parsed value (from {@link parseJson}, from `JSON.parse` of an attestation's JSON
- * form, a structured clone, or an object built in TypeScript) and return it as a frozen attestation.
- * The nonce may be a bigint, a decimal string (the JSON form), or a safe non-negative integer `number`;
- * a nonce that went through `JSON.parse` as a number has usually lost digits and will not verify.
- * Throws {@link PayloadValidationError}.
+ * Check a value this library owns (parsed or snapshotted here, never a caller's live object) and return
+ * it as a frozen attestation. Throws {@link PayloadValidationError}.
  */
-export function attestationFromJson(value: unknown): ExecutionAttestation {
+export function attestationFromObject(value: unknown): ExecutionAttestation {
   checkAttestationFields(value);
   const nonce = value.nonce;
   return freezeAttestation({
@@ -80,8 +91,8 @@ export function attestationFromJson(value: unknown): ExecutionAttestation {
 /**
  * The JSON form of an attestation: its wire fields with the nonce as a decimal string. What
  * `JSON.stringify` writes for every attestation this library makes (through its `toJSON`), so JSON-based
- * checkpointers (LangGraph's, Redis JSON, a database column) can hold it; {@link attestationFromJson}
- * and {@link parseAttestation} read it back exactly. For the reference's wire form (a bare JSON
+ * checkpointers (LangGraph's, Redis JSON, a database column) can hold it; {@link parseAttestation}
+ * reads it back exactly. For the reference's wire form (a bare JSON
  * integer nonce) use {@link serializeAttestation}.
  */
 export function attestationToJson(attestation: ExecutionAttestation): ExecutionAttestationJson {
@@ -111,10 +122,21 @@ const TO_JSON: PropertyDescriptor = Object.freeze({
   configurable: false,
 });
 
+// Attestations this module froze from checked fields: plain data properties, immutable, so parsing
+// one again (verify, serialize) can keep it as it is instead of checking a copy.
+const MADE_HERE = new WeakSet<object>();
+
+/** True for an attestation this library made or parsed (frozen, checked, plain data). */
+export function isLibraryAttestation(value: object): boolean {
+  return MADE_HERE.has(value);
+}
+
 /** Freeze an attestation's fields, with its {@link attestationToJson} form as `toJSON`. */
 export function freezeAttestation(fields: ExecutionAttestation): ExecutionAttestation {
   Object.defineProperty(fields, 'toJSON', TO_JSON);
-  return Object.freeze(fields);
+  Object.freeze(fields);
+  MADE_HERE.add(fields);
+  return fields;
 }
 
 /** What {@link checkAttestationFields} proves about a value: the wire fields, the nonce maybe a number or string. */

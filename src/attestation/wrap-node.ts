@@ -103,7 +103,7 @@ export function wrapNode<A extends readonly unknown[], R extends object>(
         signer,
         status: 'ERROR',
         reason: NODE_ERROR_REASON,
-        timestampMs: now(),
+        now,
         outcomeEncoding,
       });
       return Object.freeze({ result: errorResult, attestation, reason: NODE_ERROR_REASON });
@@ -113,7 +113,7 @@ export function wrapNode<A extends readonly unknown[], R extends object>(
       result,
       signer,
       status: 'OK',
-      timestampMs: now(),
+      now,
       outcomeEncoding,
     });
     return Object.freeze({ result, attestation });

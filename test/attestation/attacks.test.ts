@@ -24,25 +24,25 @@ const NOW = 1_772_971_200_000;
 const result = { answer: 'Transfer approved', amount: 5000, currency: 'USD' };
 
 function attest(overrides: Partial<Parameters<typeof issueAttestation>[0]> = {}): ExecutionAttestation {
-  return issueAttestation({ packetId: 'pk-1', result, signer: worker, timestampMs: NOW, ...overrides });
+  return issueAttestation({ packetId: 'pk-1', result, signer: worker, now: () => NOW, ...overrides });
 }
 
 function tracker(): AttestationReplayTracker {
-  return new AttestationReplayTracker({ store: new MemoryReplayStore(), now: () => NOW });
+  return new AttestationReplayTracker({ replayStore: new MemoryReplayStore(), now: () => NOW });
 }
 
 describe('baseline', () => {
   it('a genuine attestation verifies, with and without replay tracking', async () => {
     const a = attest();
-    expect(verifyAttestation(a, worker.publicKeyPem, { result, nowMs: NOW }).valid).toBe(true);
-    const verdict = await verifyAttestationOnce(a, worker.publicKeyPem, { result, replay: tracker() });
-    expect(verdict.valid).toBe(true);
+    expect(verifyAttestation(a, worker.publicKeyPem, { result, now: () => NOW }).ok).toBe(true);
+    const verdict = await verifyAttestationOnce(a, worker.publicKeyPem, { result, replayTracker: tracker() });
+    expect(verdict.ok).toBe(true);
   });
 
   it('verifies against an expected outcome hash instead of the result', () => {
     const a = attest();
     expect(
-      verifyAttestation(a, worker.publicKeyPem, { expectedOutcomeHash: a.outcome_hash, nowMs: NOW }).valid,
+      verifyAttestation(a, worker.publicKeyPem, { expectedOutcomeHash: a.outcome_hash, now: () => NOW }).ok,
     ).toBe(true);
   });
 });
@@ -51,17 +51,17 @@ describe('tampered result', () => {
   it('a changed value is rejected (outcome_hash_mismatch)', () => {
     const verdict = verifyAttestation(attest(), worker.publicKeyPem, {
       result: { ...result, amount: 50000 },
-      nowMs: NOW,
+      now: () => NOW,
     });
-    expect(verdict).toEqual({ valid: false, reason: 'outcome_hash_mismatch' });
+    expect(verdict).toEqual({ ok: false, reason: 'outcome_hash_mismatch' });
   });
 
   it('an added key is rejected', () => {
     const verdict = verifyAttestation(attest(), worker.publicKeyPem, {
       result: { ...result, extra: 1 },
-      nowMs: NOW,
+      now: () => NOW,
     });
-    expect(verdict).toEqual({ valid: false, reason: 'outcome_hash_mismatch' });
+    expect(verdict).toEqual({ ok: false, reason: 'outcome_hash_mismatch' });
   });
 
   it('a rewritten outcome_hash with the matching result is rejected by the signature', () => {
@@ -69,40 +69,40 @@ describe('tampered result', () => {
       ...attest(),
       outcome_hash: issueAttestation({ packetId: 'x', result: { a: 1 }, signer: worker }).outcome_hash,
     };
-    const verdict = verifyAttestation(forged, worker.publicKeyPem, { result: { a: 1 }, nowMs: NOW });
-    expect(verdict).toEqual({ valid: false, reason: 'invalid_signature' });
+    const verdict = verifyAttestation(forged, worker.publicKeyPem, { result: { a: 1 }, now: () => NOW });
+    expect(verdict).toEqual({ ok: false, reason: 'invalid_signature' });
   });
 
   it('a result the verifier cannot hash (float) is rejected, not thrown', () => {
     const verdict = verifyAttestation(attest(), worker.publicKeyPem, {
       result: { ...result, amount: 0.5 },
-      nowMs: NOW,
+      now: () => NOW,
     });
-    expect(verdict).toEqual({ valid: false, reason: 'invalid_result' });
+    expect(verdict).toEqual({ ok: false, reason: 'invalid_result' });
   });
 
   it('a dropped reason is rejected (reason_hash_mismatch)', () => {
     const a = attest({ status: 'ERROR', reason: { node_error: true } });
-    expect(verifyAttestation(a, worker.publicKeyPem, { result, nowMs: NOW })).toEqual({
-      valid: false,
+    expect(verifyAttestation(a, worker.publicKeyPem, { result, now: () => NOW })).toEqual({
+      ok: false,
       reason: 'reason_hash_mismatch',
     });
     expect(
-      verifyAttestation(a, worker.publicKeyPem, { result, reason: { node_error: false }, nowMs: NOW }),
+      verifyAttestation(a, worker.publicKeyPem, { result, reason: { node_error: false }, now: () => NOW }),
     ).toEqual({
-      valid: false,
+      ok: false,
       reason: 'reason_hash_mismatch',
     });
     expect(
-      verifyAttestation(a, worker.publicKeyPem, { result, reason: { node_error: true }, nowMs: NOW }).valid,
+      verifyAttestation(a, worker.publicKeyPem, { result, reason: { node_error: true }, now: () => NOW }).ok,
     ).toBe(true);
   });
 
   it('a reason added to a reasonless attestation is rejected', () => {
     expect(
-      verifyAttestation(attest(), worker.publicKeyPem, { result, reason: { why: 'x' }, nowMs: NOW }),
+      verifyAttestation(attest(), worker.publicKeyPem, { result, reason: { why: 'x' }, now: () => NOW }),
     ).toEqual({
-      valid: false,
+      ok: false,
       reason: 'reason_hash_mismatch',
     });
   });
@@ -112,23 +112,29 @@ describe('replayed attestation', () => {
   it('is accepted once and rejected the second time (memory store)', async () => {
     const replay = tracker();
     const a = attest();
-    expect((await verifyAttestationOnce(a, worker.publicKeyPem, { result, replay })).valid).toBe(true);
-    expect(await verifyAttestationOnce(a, worker.publicKeyPem, { result, replay })).toEqual({
-      valid: false,
+    expect((await verifyAttestationOnce(a, worker.publicKeyPem, { result, replayTracker: replay })).ok).toBe(
+      true,
+    );
+    expect(await verifyAttestationOnce(a, worker.publicKeyPem, { result, replayTracker: replay })).toEqual({
+      ok: false,
       reason: 'attestation_replayed',
     });
     // The same attestation re-parsed from its wire form is the same (fingerprint, nonce).
     const again = parseAttestation(serializeAttestation(a));
-    expect((await verifyAttestationOnce(again, worker.publicKeyPem, { result, replay })).valid).toBe(false);
+    expect(
+      (await verifyAttestationOnce(again, worker.publicKeyPem, { result, replayTracker: replay })).ok,
+    ).toBe(false);
   });
 
   it('concurrent presentations: exactly one is accepted', async () => {
     const replay = tracker();
     const a = attest();
     const verdicts = await Promise.all(
-      Array.from({ length: 20 }, () => verifyAttestationOnce(a, worker.publicKeyPem, { result, replay })),
+      Array.from({ length: 20 }, () =>
+        verifyAttestationOnce(a, worker.publicKeyPem, { result, replayTracker: replay }),
+      ),
     );
-    expect(verdicts.filter((v) => v.valid)).toHaveLength(1);
+    expect(verdicts.filter((v) => v.ok)).toHaveLength(1);
   });
 
   it('a forged attestation does not burn the nonce of the genuine one (verify before remember)', async () => {
@@ -137,30 +143,38 @@ describe('replayed attestation', () => {
     const forgery = { ...genuine, outcome_hash: '0'.repeat(64) };
     const forged = await verifyAttestationOnce(forgery, worker.publicKeyPem, {
       expectedOutcomeHash: '0'.repeat(64),
-      replay,
+      replayTracker: replay,
     });
-    expect(forged).toEqual({ valid: false, reason: 'invalid_signature' });
-    expect((await verifyAttestationOnce(genuine, worker.publicKeyPem, { result, replay })).valid).toBe(true);
+    expect(forged).toEqual({ ok: false, reason: 'invalid_signature' });
+    expect(
+      (await verifyAttestationOnce(genuine, worker.publicKeyPem, { result, replayTracker: replay })).ok,
+    ).toBe(true);
   });
 
   it('the tracker keys on (fingerprint, nonce): the same nonce from another signer is a different entry', async () => {
     const replay = tracker();
     const nonce = 42n;
     const mine = attest({ nonce });
-    const theirs = issueAttestation({ packetId: 'pk-1', result, signer: intruder, timestampMs: NOW, nonce });
-    expect((await verifyAttestationOnce(mine, worker.publicKeyPem, { result, replay })).valid).toBe(true);
-    expect((await verifyAttestationOnce(theirs, intruder.publicKeyPem, { result, replay })).valid).toBe(true);
+    const theirs = issueAttestation({ packetId: 'pk-1', result, signer: intruder, now: () => NOW, nonce });
+    expect(
+      (await verifyAttestationOnce(mine, worker.publicKeyPem, { result, replayTracker: replay })).ok,
+    ).toBe(true);
+    expect(
+      (await verifyAttestationOnce(theirs, intruder.publicKeyPem, { result, replayTracker: replay })).ok,
+    ).toBe(true);
   });
 
   it('entries are forgotten after the freshness window (and the attestation is stale by then)', async () => {
     let now = NOW;
     const store = new MemoryReplayStore({ now: () => now });
-    const replay = new AttestationReplayTracker({ store, now: () => now, maxAgeMs: 1000 });
+    const replay = new AttestationReplayTracker({ replayStore: store, now: () => now, maxAgeSeconds: 1 });
     const a = attest();
-    expect((await verifyAttestationOnce(a, worker.publicKeyPem, { result, replay })).valid).toBe(true);
+    expect((await verifyAttestationOnce(a, worker.publicKeyPem, { result, replayTracker: replay })).ok).toBe(
+      true,
+    );
     now = NOW + 1000 + 30_000 + 1;
-    expect(await verifyAttestationOnce(a, worker.publicKeyPem, { result, replay })).toEqual({
-      valid: false,
+    expect(await verifyAttestationOnce(a, worker.publicKeyPem, { result, replayTracker: replay })).toEqual({
+      ok: false,
       reason: 'timestamp_too_old',
     });
     // The store slot expired: a fresh check-and-store of the same key succeeds.
@@ -172,16 +186,24 @@ describe('replayed attestation', () => {
       checkAndStore: () => Promise.reject(new StoreUnavailableError('down')),
     };
     expect(
-      await verifyAttestationOnce(attest(), worker.publicKeyPem, { result, replay: broken, nowMs: NOW }),
+      await verifyAttestationOnce(attest(), worker.publicKeyPem, {
+        result,
+        replayTracker: new AttestationReplayTracker({ replayStore: broken }),
+        now: () => NOW,
+      }),
     ).toEqual({
-      valid: false,
+      ok: false,
       reason: 'replay_store_unavailable',
     });
     const buggy: ReplayStore = { checkAndStore: () => Promise.reject(new TypeError('bug')) };
     expect(
-      await verifyAttestationOnce(attest(), worker.publicKeyPem, { result, replay: buggy, nowMs: NOW }),
+      await verifyAttestationOnce(attest(), worker.publicKeyPem, {
+        result,
+        replayTracker: new AttestationReplayTracker({ replayStore: buggy }),
+        now: () => NOW,
+      }),
     ).toEqual({
-      valid: false,
+      ok: false,
       reason: 'replay_store_unavailable',
     });
   });
@@ -192,9 +214,9 @@ describe('attestation for another packet or status than expected', () => {
     const verdict = verifyAttestation(attest({ packetId: 'pk-other' }), worker.publicKeyPem, {
       result,
       expectedPacketId: 'pk-1',
-      nowMs: NOW,
+      now: () => NOW,
     });
-    expect(verdict).toEqual({ valid: false, reason: 'packet_id_mismatch' });
+    expect(verdict).toEqual({ ok: false, reason: 'packet_id_mismatch' });
   });
 
   it('a rewritten packet id is rejected by the signature', () => {
@@ -204,26 +226,26 @@ describe('attestation for another packet or status than expected', () => {
       {
         result,
         expectedPacketId: 'pk-1',
-        nowMs: NOW,
+        now: () => NOW,
       },
     );
-    expect(verdict).toEqual({ valid: false, reason: 'invalid_signature' });
+    expect(verdict).toEqual({ ok: false, reason: 'invalid_signature' });
   });
 
   it('another status is rejected (status_mismatch), a list of statuses is honoured', () => {
     const partial = attest({ status: 'PARTIAL' });
     expect(
-      verifyAttestation(partial, worker.publicKeyPem, { result, expectedStatus: 'OK', nowMs: NOW }),
+      verifyAttestation(partial, worker.publicKeyPem, { result, expectedStatus: 'OK', now: () => NOW }),
     ).toEqual({
-      valid: false,
+      ok: false,
       reason: 'status_mismatch',
     });
     expect(
       verifyAttestation(partial, worker.publicKeyPem, {
         result,
         expectedStatus: ['OK', 'PARTIAL'],
-        nowMs: NOW,
-      }).valid,
+        now: () => NOW,
+      }).ok,
     ).toBe(true);
   });
 
@@ -231,17 +253,17 @@ describe('attestation for another packet or status than expected', () => {
     const verdict = verifyAttestation({ ...attest({ status: 'ERROR' }), status: 'OK' }, worker.publicKeyPem, {
       result,
       expectedStatus: 'OK',
-      nowMs: NOW,
+      now: () => NOW,
     });
-    expect(verdict).toEqual({ valid: false, reason: 'invalid_signature' });
+    expect(verdict).toEqual({ ok: false, reason: 'invalid_signature' });
   });
 });
 
 describe('attestation from another key', () => {
   it('signed by another agent: fingerprint does not match the expected key', () => {
-    const foreign = issueAttestation({ packetId: 'pk-1', result, signer: intruder, timestampMs: NOW });
-    expect(verifyAttestation(foreign, worker.publicKeyPem, { result, nowMs: NOW })).toEqual({
-      valid: false,
+    const foreign = issueAttestation({ packetId: 'pk-1', result, signer: intruder, now: () => NOW });
+    expect(verifyAttestation(foreign, worker.publicKeyPem, { result, now: () => NOW })).toEqual({
+      ok: false,
       reason: 'fingerprint_mismatch',
     });
   });
@@ -252,17 +274,17 @@ describe('attestation from another key', () => {
       agentId: worker.agentId,
       sign: (bytes: Uint8Array) => intruder.sign(bytes),
     };
-    const forged = issueAttestation({ packetId: 'pk-1', result, signer: claiming, timestampMs: NOW });
-    expect(verifyAttestation(forged, worker.publicKeyPem, { result, nowMs: NOW })).toEqual({
-      valid: false,
+    const forged = issueAttestation({ packetId: 'pk-1', result, signer: claiming, now: () => NOW });
+    expect(verifyAttestation(forged, worker.publicKeyPem, { result, now: () => NOW })).toEqual({
+      ok: false,
       reason: 'invalid_signature',
     });
   });
 
   it('signed_by rewritten to another agent (it is not in the signed bytes) is rejected', () => {
     const relabelled = { ...attest(), signed_by: intruder.agentId };
-    expect(verifyAttestation(relabelled, worker.publicKeyPem, { result, nowMs: NOW })).toEqual({
-      valid: false,
+    expect(verifyAttestation(relabelled, worker.publicKeyPem, { result, now: () => NOW })).toEqual({
+      ok: false,
       reason: 'signer_mismatch',
     });
   });
@@ -273,10 +295,10 @@ describe('attestation from another key', () => {
     expect(
       verifyAttestation({ ...b, signature: a.signature }, worker.publicKeyPem, {
         result: { other: true },
-        nowMs: NOW,
+        now: () => NOW,
       }),
     ).toEqual({
-      valid: false,
+      ok: false,
       reason: 'invalid_signature',
     });
   });
@@ -285,36 +307,38 @@ describe('attestation from another key', () => {
 describe('stale and future timestamps', () => {
   it('older than maxAge is rejected (timestamp_too_old); the boundary is accepted', () => {
     const a = attest();
-    expect(verifyAttestation(a, worker.publicKeyPem, { result, nowMs: NOW + 300_000 }).valid).toBe(true);
-    expect(verifyAttestation(a, worker.publicKeyPem, { result, nowMs: NOW + 300_001 })).toEqual({
-      valid: false,
+    expect(verifyAttestation(a, worker.publicKeyPem, { result, now: () => NOW + 300_000 }).ok).toBe(true);
+    expect(verifyAttestation(a, worker.publicKeyPem, { result, now: () => NOW + 300_001 })).toEqual({
+      ok: false,
       reason: 'timestamp_too_old',
     });
     expect(
-      verifyAttestation(a, worker.publicKeyPem, { result, nowMs: NOW + 11_000, maxAgeMs: 10_000 }),
+      verifyAttestation(a, worker.publicKeyPem, { result, now: () => NOW + 11_000, maxAgeSeconds: 10 }),
     ).toEqual({
-      valid: false,
+      ok: false,
       reason: 'timestamp_too_old',
     });
   });
 
   it('more than 30 s in the future is rejected (timestamp_in_future); 30 s is accepted', () => {
     const a = attest();
-    expect(verifyAttestation(a, worker.publicKeyPem, { result, nowMs: NOW - 30_000 }).valid).toBe(true);
-    expect(verifyAttestation(a, worker.publicKeyPem, { result, nowMs: NOW - 30_001 })).toEqual({
-      valid: false,
+    expect(verifyAttestation(a, worker.publicKeyPem, { result, now: () => NOW - 30_000 }).ok).toBe(true);
+    expect(verifyAttestation(a, worker.publicKeyPem, { result, now: () => NOW - 30_001 })).toEqual({
+      ok: false,
       reason: 'timestamp_in_future',
     });
   });
 
   it('the replay-tracking verifier applies the tracker window', async () => {
     const replay = new AttestationReplayTracker({
-      store: new MemoryReplayStore(),
-      maxAgeMs: 5000,
+      replayStore: new MemoryReplayStore(),
+      maxAgeSeconds: 5,
       now: () => NOW + 6000,
     });
-    expect(await verifyAttestationOnce(attest(), worker.publicKeyPem, { result, replay })).toEqual({
-      valid: false,
+    expect(
+      await verifyAttestationOnce(attest(), worker.publicKeyPem, { result, replayTracker: replay }),
+    ).toEqual({
+      ok: false,
       reason: 'timestamp_too_old',
     });
   });
@@ -337,8 +361,8 @@ describe('float in a result', () => {
     const { parseJson, JsonFloat } = await import('../../src/index.js');
     const received = parseJson('{"answer":"Transfer approved","amount":5000.0,"currency":"USD"}');
     expect((received as Record<string, unknown>)['amount']).toBeInstanceOf(JsonFloat);
-    expect(verifyAttestation(attest(), worker.publicKeyPem, { result: received, nowMs: NOW })).toEqual({
-      valid: false,
+    expect(verifyAttestation(attest(), worker.publicKeyPem, { result: received, now: () => NOW })).toEqual({
+      ok: false,
       reason: 'invalid_result',
     });
   });
@@ -361,9 +385,9 @@ describe('malformed input never crashes the verifier', () => {
   for (const [name, value] of cases) {
     it(`${name} → malformed_attestation`, () => {
       expect(
-        verifyAttestation(value as ExecutionAttestation, worker.publicKeyPem, { result, nowMs: NOW }),
+        verifyAttestation(value as ExecutionAttestation, worker.publicKeyPem, { result, now: () => NOW }),
       ).toEqual({
-        valid: false,
+        ok: false,
         reason: 'malformed_attestation',
       });
     });
@@ -380,15 +404,15 @@ describe('malformed input never crashes the verifier', () => {
       worker.publicKeyPem,
       {
         result,
-        nowMs: NOW,
+        now: () => NOW,
       },
     );
-    expect(verdict).toEqual({ valid: false, reason: 'invalid_signature' });
+    expect(verdict).toEqual({ ok: false, reason: 'invalid_signature' });
   });
 
   it('verifier misconfiguration throws typed errors', () => {
     const a = attest();
-    expect(() => verifyAttestation(a, worker.publicKeyPem, { nowMs: NOW })).toThrow(
+    expect(() => verifyAttestation(a, worker.publicKeyPem, { now: () => NOW })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
     );
     expect(() =>
@@ -397,10 +421,10 @@ describe('malformed input never crashes the verifier', () => {
     expect(() => verifyAttestation(a, 'not a key', { result })).toThrow(
       expect.objectContaining({ code: 'ERR_INVALID_KEY' }),
     );
-    expect(() => verifyAttestation(a, worker.publicKeyPem, { result, maxAgeMs: -1 })).toThrow(
+    expect(() => verifyAttestation(a, worker.publicKeyPem, { result, maxAgeSeconds: -1 })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
     );
-    expect(() => new AttestationReplayTracker({ store: {} as ReplayStore })).toThrow(
+    expect(() => new AttestationReplayTracker({ replayStore: {} as ReplayStore })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
     );
   });

@@ -50,11 +50,11 @@ describe('attestation vectors', () => {
         const verdict = verifyAttestation(attestation, signer.public_key_pem, {
           result: vector.result,
           reason: vector.reason,
-          nowMs: vector.verify_at_now_ms,
+          now: () => vector.verify_at_now_ms,
           expectedPacketId: vector.packet_id,
           expectedStatus: vector.status as never,
         });
-        expect(verdict.valid).toBe(vector.verify);
+        expect(verdict.ok).toBe(vector.verify);
       });
 
       it('re-serializes to the exact model_dump_json text', () => {
@@ -73,7 +73,7 @@ describe('attestation vectors', () => {
           status: attestation.status,
           reason: vector.reason,
           nonce: attestation.nonce,
-          timestampMs: attestation.timestamp_ms,
+          now: () => attestation.timestamp_ms,
         });
         // Ed25519 is deterministic: same key, same bytes, same signature.
         expect(serializeAttestation(created)).toBe(vector.attestation_model_dump_json_text);

@@ -64,7 +64,7 @@ describe('issueAttestation fast path', () => {
             packetId: id,
             status,
             nonce,
-            timestampMs,
+            now: () => timestampMs,
             reason,
             signer: worker,
             result,
@@ -89,13 +89,13 @@ describe('issueAttestation fast path', () => {
       },
       sign: (bytes) => current.sign(bytes),
     };
-    const first = issueAttestation({ packetId: 'pk', result, signer: rotating, timestampMs: NOW });
+    const first = issueAttestation({ packetId: 'pk', result, signer: rotating, now: () => NOW });
     current = other;
-    const second = issueAttestation({ packetId: 'pk', result, signer: rotating, timestampMs: NOW });
+    const second = issueAttestation({ packetId: 'pk', result, signer: rotating, now: () => NOW });
     expect(second.agent_pubkey_fingerprint).toBe(other.fingerprint);
     expect(second.signed_by).toBe(other.agentId);
-    expect(verifyAttestation(first, worker.publicKeyPem, { result, nowMs: NOW }).valid).toBe(true);
-    expect(verifyAttestation(second, other.publicKeyPem, { result, nowMs: NOW }).valid).toBe(true);
+    expect(verifyAttestation(first, worker.publicKeyPem, { result, now: () => NOW }).ok).toBe(true);
+    expect(verifyAttestation(second, other.publicKeyPem, { result, now: () => NOW }).ok).toBe(true);
   });
 
   it('a signer whose fingerprint turns invalid after a good call is refused, not served from the cache', () => {
@@ -104,16 +104,16 @@ describe('issueAttestation fast path', () => {
       fingerprint: worker.fingerprint,
       sign: worker.sign.bind(worker),
     };
-    issueAttestation({ packetId: 'pk', result, signer: mutable, timestampMs: NOW });
+    issueAttestation({ packetId: 'pk', result, signer: mutable, now: () => NOW });
     mutable.fingerprint = worker.fingerprint.toUpperCase();
     for (let i = 0; i < 2; i++) {
-      expect(() => issueAttestation({ packetId: 'pk', result, signer: mutable, timestampMs: NOW })).toThrow(
+      expect(() => issueAttestation({ packetId: 'pk', result, signer: mutable, now: () => NOW })).toThrow(
         expect.objectContaining({ code: 'ERR_PAYLOAD_VALIDATION' }),
       );
     }
     mutable.fingerprint = worker.fingerprint;
     mutable.agentId = 'x'.repeat(257);
-    expect(() => issueAttestation({ packetId: 'pk', result, signer: mutable, timestampMs: NOW })).toThrow(
+    expect(() => issueAttestation({ packetId: 'pk', result, signer: mutable, now: () => NOW })).toThrow(
       expect.objectContaining({ code: 'ERR_PAYLOAD_VALIDATION' }),
     );
   });
@@ -127,14 +127,14 @@ describe('issueAttestation fast path', () => {
       [{ nonce: -1n }, 'ERR_PAYLOAD_VALIDATION'],
       [{ nonce: 1n << 128n }, 'ERR_PAYLOAD_VALIDATION'],
       [{ nonce: 5 as never }, 'ERR_ATTESTATION'],
-      [{ timestampMs: 1_577_836_799_999 }, 'ERR_PAYLOAD_VALIDATION'],
-      [{ timestampMs: Number.MAX_SAFE_INTEGER + 1 }, 'ERR_PAYLOAD_VALIDATION'],
-      [{ timestampMs: 1.5e12 + 0.5 }, 'ERR_PAYLOAD_VALIDATION'],
+      [{ now: () => 1_577_836_799_999 }, 'ERR_PAYLOAD_VALIDATION'],
+      [{ now: () => Number.MAX_SAFE_INTEGER + 1 }, 'ERR_PAYLOAD_VALIDATION'],
+      [{ now: () => 1.5e12 + 0.5 }, 'ERR_PAYLOAD_VALIDATION'],
     ];
     for (const [override, code] of cases) {
       let thrown: unknown;
       try {
-        issueAttestation({ packetId: 'pk', result, signer: worker, timestampMs: NOW, ...override });
+        issueAttestation({ packetId: 'pk', result, signer: worker, now: () => NOW, ...override });
       } catch (error) {
         thrown = error;
       }

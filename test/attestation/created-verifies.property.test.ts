@@ -6,7 +6,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
-  attestationFromJson,
   issueAttestation,
   parseAttestation,
   serializeAttestation,
@@ -56,7 +55,7 @@ describe('issueAttestation produces only what verifyAttestation accepts (issue 9
             reason,
             status,
             signer,
-            timestampMs: NOW - ageMs,
+            now: () => NOW - ageMs,
             ...(nonce === undefined ? {} : { nonce }),
           });
           const options = {
@@ -64,15 +63,15 @@ describe('issueAttestation produces only what verifyAttestation accepts (issue 9
             ...(reason === null ? {} : { reason }),
             expectedPacketId: packetId,
             expectedStatus: status,
-            nowMs: NOW,
+            now: () => NOW,
           };
           for (const candidate of [
             attestation,
             parseAttestation(serializeAttestation(attestation)),
-            attestationFromJson(JSON.parse(JSON.stringify(attestation))),
+            parseAttestation(JSON.parse(JSON.stringify(attestation)) as object),
           ]) {
             expect(verifyAttestation(candidate, signer.publicKeyPem, options)).toEqual({
-              valid: true,
+              ok: true,
               attestation,
             });
           }

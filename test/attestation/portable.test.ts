@@ -11,12 +11,11 @@ import {
   CanonicalizationError,
   MemoryAgentRegistry,
   MemoryReplayStore,
-  attestationFromJson,
   attestationToJson,
   canonicalOutcomeJson,
   issueAttestation,
-  outcomeBytes,
   parseAttestation,
+  outcomeBytes,
   parseNodeOutput,
   serializeAttestation,
   serializeNodeOutput,
@@ -47,7 +46,7 @@ function thrownBy(fn: () => unknown): unknown {
 }
 
 function tracker(): AttestationReplayTracker {
-  return new AttestationReplayTracker({ store: new MemoryReplayStore({ now: clock }), now: clock });
+  return new AttestationReplayTracker({ replayStore: new MemoryReplayStore({ now: clock }), now: clock });
 }
 
 /** A recording EventPort: what the attestation verifiers emitted, in order. */
@@ -65,7 +64,7 @@ class RecordingPort implements EventPort {
 describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
   it('names the JSON path of a decimal in the CanonicalizationError (issue 9.5)', () => {
     const flat = thrownBy(() =>
-      issueAttestation({ packetId: 'p-1', result: { celsius: 21.5 }, signer: worker, timestampMs: NOW }),
+      issueAttestation({ packetId: 'p-1', result: { celsius: 21.5 }, signer: worker, now: () => NOW }),
     );
     expect(flat).toBeInstanceOf(CanonicalizationError);
     expect((flat as CanonicalizationError).code).toBe('ERR_CANONICALIZATION');
@@ -75,7 +74,7 @@ describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
         packetId: 'p-1',
         result: { station: 'a', readings: [1, { 'temp (C)': 0.5 }] },
         signer: worker,
-        timestampMs: NOW,
+        now: () => NOW,
       }),
     );
     expect((nested as CanonicalizationError).path).toBe('$.readings[1]["temp (C)"]');
@@ -85,7 +84,7 @@ describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
         result: { ok: 1 },
         reason: { score: 0.25 },
         signer: worker,
-        timestampMs: NOW,
+        now: () => NOW,
       }),
     );
     expect((inReason as CanonicalizationError).path).toBe('$.score');
@@ -104,11 +103,11 @@ describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
     const extended = wrapNode(node, { identity: worker, now: clock, outcomeEncoding: 'decimals-v1' });
     const output = await extended({ packet_id: 'p-2' });
     const verdict = await verifyNodeOutput(output, worker.publicKeyPem, {
-      replay: tracker(),
-      nowMs: NOW,
+      replayTracker: tracker(),
+      now: () => NOW,
       outcomeEncoding: 'decimals-v1',
     });
-    expect(verdict.valid).toBe(true);
+    expect(verdict.ok).toBe(true);
   });
 
   it('attests results with decimals under the named decimals-v1 extension, verifiable only with it (issue 9.5)', async () => {
@@ -122,25 +121,25 @@ describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
       packetId: 'p-3',
       result,
       signer: worker,
-      timestampMs: NOW,
+      now: () => NOW,
       outcomeEncoding: 'decimals-v1',
     });
-    const withExtension = { result, nowMs: NOW, outcomeEncoding: 'decimals-v1' as const };
-    expect(verifyAttestation(attestation, worker.publicKeyPem, withExtension).valid).toBe(true);
+    const withExtension = { result, now: () => NOW, outcomeEncoding: 'decimals-v1' as const };
+    expect(verifyAttestation(attestation, worker.publicKeyPem, withExtension).ok).toBe(true);
     // A verifier that did not opt in cannot hash the result: it refuses, never accepts.
-    expect(verifyAttestation(attestation, worker.publicKeyPem, { result, nowMs: NOW })).toEqual({
-      valid: false,
+    expect(verifyAttestation(attestation, worker.publicKeyPem, { result, now: () => NOW })).toEqual({
+      ok: false,
       reason: 'invalid_result',
     });
     // Through the wire: the numbers parse back to the values that were hashed.
     const wire = serializeNodeOutput({ result, attestation }, { outcomeEncoding: 'decimals-v1' });
     expect(() => serializeNodeOutput({ result, attestation })).toThrow(CanonicalizationError);
     const verdict = await verifyNodeOutput(wire, worker.publicKeyPem, {
-      replay: tracker(),
-      nowMs: NOW,
+      replayTracker: tracker(),
+      now: () => NOW,
       outcomeEncoding: 'decimals-v1',
     });
-    expect(verdict.valid).toBe(true);
+    expect(verdict.ok).toBe(true);
   });
 
   it('decimals-v1 never changes the bytes of results without decimals (property)', () => {
@@ -178,7 +177,10 @@ describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
         fc.dictionary(wellFormedString, tie('value'), { maxKeys: 4 }),
       ),
     })).value;
-    const store = new MemoryReplayStore({ now: clock });
+    const store = new AttestationReplayTracker({
+      replayStore: new MemoryReplayStore({ now: clock }),
+      now: clock,
+    });
     await fc.assert(
       fc.asyncProperty(
         fc
@@ -189,16 +191,16 @@ describe('decimals in results (issue 9.5, SPEC §10.6)', () => {
             packetId: 'p-prop',
             result,
             signer: worker,
-            timestampMs: NOW,
+            now: () => NOW,
             outcomeEncoding: 'decimals-v1',
           });
           const wire = serializeNodeOutput({ result, attestation }, { outcomeEncoding: 'decimals-v1' });
           const verdict = await verifyNodeOutput(wire, worker.publicKeyPem, {
-            replay: store,
-            nowMs: NOW,
+            replayTracker: store,
+            now: () => NOW,
             outcomeEncoding: 'decimals-v1',
           });
-          expect(verdict.valid).toBe(true);
+          expect(verdict.ok).toBe(true);
         },
       ),
       { numRuns: 150 },
@@ -215,7 +217,7 @@ describe('a JSON form that survives checkpointers (issue 9.5)', () => {
       packetId: 'p-json',
       result,
       signer: worker,
-      timestampMs: NOW,
+      now: () => NOW,
       nonce: MAX_NONCE,
     });
     const text = JSON.stringify(attestation);
@@ -224,10 +226,10 @@ describe('a JSON form that survives checkpointers (issue 9.5)', () => {
     expect(plain).toEqual(attestationToJson(attestation));
     // Field order and fields are the wire's; nothing else (toJSON is not a field).
     expect(Object.keys(plain)).toEqual(Object.keys(JSON.parse(serializeAttestation(attestation)) as object));
-    for (const back of [attestationFromJson(plain), parseAttestation(text)]) {
+    for (const back of [parseAttestation(plain), parseAttestation(text)]) {
       expect(back).toEqual(attestation);
       expect(back.nonce).toBe(MAX_NONCE);
-      expect(verifyAttestation(back, worker.publicKeyPem, { result, nowMs: NOW }).valid).toBe(true);
+      expect(verifyAttestation(back, worker.publicKeyPem, { result, now: () => NOW }).ok).toBe(true);
       // Parsed attestations carry the JSON form too: a second checkpoint round works.
       expect(JSON.parse(JSON.stringify(back))).toEqual(plain);
     }
@@ -243,7 +245,7 @@ describe('a JSON form that survives checkpointers (issue 9.5)', () => {
       (MAX_NONCE + 1n).toString(),
       '',
     ]) {
-      expect(() => attestationFromJson({ ...plain, nonce })).toThrow();
+      expect(() => parseAttestation({ ...plain, nonce })).toThrow();
     }
   });
 
@@ -257,17 +259,26 @@ describe('a JSON form that survives checkpointers (issue 9.5)', () => {
     const state = { packet_id: 'p-graph', messages: ['hi'], output };
     const restored = JSON.parse(JSON.stringify(state)) as { output: unknown };
     const cloned = structuredClone(state);
-    const store = new MemoryReplayStore({ now: clock });
-    const first = await verifyNodeOutput(restored.output, worker.publicKeyPem, { replay: store, nowMs: NOW });
-    expect(first.valid).toBe(true);
-    // The clone is the same attestation: refused as a replay, which proves it verified up to there.
-    const second = await verifyNodeOutput(cloned.output, worker.publicKeyPem, { replay: store, nowMs: NOW });
-    expect(second).toEqual({ valid: false, reason: 'attestation_replayed' });
-    const fresh = await verifyNodeOutput(structuredClone(output), worker.publicKeyPem, {
-      replay: new MemoryReplayStore({ now: clock }),
-      nowMs: NOW,
+    const store = new AttestationReplayTracker({
+      replayStore: new MemoryReplayStore({ now: clock }),
+      now: clock,
     });
-    expect(fresh.valid).toBe(true);
+    const first = await verifyNodeOutput(restored.output, worker.publicKeyPem, {
+      replayTracker: store,
+      now: () => NOW,
+    });
+    expect(first.ok).toBe(true);
+    // The clone is the same attestation: refused as a replay, which proves it verified up to there.
+    const second = await verifyNodeOutput(cloned.output, worker.publicKeyPem, {
+      replayTracker: store,
+      now: () => NOW,
+    });
+    expect(second).toEqual({ ok: false, reason: 'attestation_replayed' });
+    const fresh = await verifyNodeOutput(structuredClone(output), worker.publicKeyPem, {
+      replayTracker: new AttestationReplayTracker({ replayStore: new MemoryReplayStore({ now: clock }) }),
+      now: () => NOW,
+    });
+    expect(fresh.ok).toBe(true);
     // The text form parses directly too.
     const parsed = parseNodeOutput(JSON.stringify(output));
     expect(parsed.attestation).toEqual(output.attestation);
@@ -275,8 +286,8 @@ describe('a JSON form that survives checkpointers (issue 9.5)', () => {
     expect(
       verifyAttestation(structuredClone(output.attestation), worker.publicKeyPem, {
         result: output.result,
-        nowMs: NOW,
-      }).valid,
+        now: () => NOW,
+      }).ok,
     ).toBe(true);
   });
 });
@@ -291,7 +302,7 @@ describe('named signers bound through a registry (issue 9.5, SPEC §10.5)', () =
   const result = { forecast: 'rain' };
 
   function attest(signer: AttestationSigner = named): ExecutionAttestation {
-    return issueAttestation({ packetId: 'p-named', result, signer, timestampMs: NOW });
+    return issueAttestation({ packetId: 'p-named', result, signer, now: () => NOW });
   }
 
   it('verifies a named signed_by whose registered key is the attestation key (issue 9.5)', async () => {
@@ -299,50 +310,55 @@ describe('named signers bound through a registry (issue 9.5, SPEC §10.5)', () =
     await registry.register('agent:weather-worker', worker.publicKeyPem);
     const attestation = attest();
     // Without a registry nothing binds the name: refused, as before.
-    expect(verifyAttestation(attestation, worker.publicKeyPem, { result, nowMs: NOW })).toEqual({
-      valid: false,
+    expect(verifyAttestation(attestation, worker.publicKeyPem, { result, now: () => NOW })).toEqual({
+      ok: false,
       reason: 'signer_mismatch',
     });
     const verdict = await verifyAttestation(attestation, worker.publicKeyPem, {
       result,
-      nowMs: NOW,
+      now: () => NOW,
       registry,
     });
-    expect(verdict.valid).toBe(true);
+    expect(verdict.ok).toBe(true);
     // The key-derived id needs no registration, with or without a registry.
     expect(
-      (await verifyAttestation(attest(worker), worker.publicKeyPem, { result, nowMs: NOW, registry })).valid,
+      (await verifyAttestation(attest(worker), worker.publicKeyPem, { result, now: () => NOW, registry })).ok,
     ).toBe(true);
     // Through the replay-tracking verifiers too.
     expect(
       (
         await verifyAttestationOnce(attestation, worker.publicKeyPem, {
           result,
-          nowMs: NOW,
+          now: () => NOW,
           registry,
-          replay: tracker(),
+          replayTracker: tracker(),
         })
-      ).valid,
+      ).ok,
     ).toBe(true);
     const output = { result, attestation };
     expect(
-      (await verifyNodeOutput(output, worker.publicKeyPem, { replay: tracker(), nowMs: NOW, registry }))
-        .valid,
+      (
+        await verifyNodeOutput(output, worker.publicKeyPem, {
+          replayTracker: tracker(),
+          now: () => NOW,
+          registry,
+        })
+      ).ok,
     ).toBe(true);
   });
 
   it('refuses a name bound to another key, an unknown name, a revoked signer, and fails closed', async () => {
     const attestation = attest();
     const check = (registry: AgentRegistry): Promise<unknown> =>
-      verifyAttestation(attestation, worker.publicKeyPem, { result, nowMs: NOW, registry });
+      verifyAttestation(attestation, worker.publicKeyPem, { result, now: () => NOW, registry });
     const otherKey = new MemoryAgentRegistry();
     await otherKey.register('agent:weather-worker', other.publicKeyPem);
-    expect(await check(otherKey)).toEqual({ valid: false, reason: 'signer_mismatch' });
-    expect(await check(new MemoryAgentRegistry())).toEqual({ valid: false, reason: 'signer_mismatch' });
+    expect(await check(otherKey)).toEqual({ ok: false, reason: 'signer_mismatch' });
+    expect(await check(new MemoryAgentRegistry())).toEqual({ ok: false, reason: 'signer_mismatch' });
     const revoked = new MemoryAgentRegistry();
     await revoked.register('agent:weather-worker', worker.publicKeyPem);
     await revoked.revoke('agent:weather-worker');
-    expect(await check(revoked)).toEqual({ valid: false, reason: 'signer_revoked' });
+    expect(await check(revoked)).toEqual({ ok: false, reason: 'signer_revoked' });
     const down: AgentRegistry = {
       register: () => Promise.reject(new Error('down')),
       resolve: () => Promise.reject(new Error('down')),
@@ -350,7 +366,7 @@ describe('named signers bound through a registry (issue 9.5, SPEC §10.5)', () =
       revoke: () => Promise.reject(new Error('down')),
       isRevoked: () => Promise.reject(new Error('down')),
     };
-    expect(await check(down)).toEqual({ valid: false, reason: 'registry_unavailable' });
+    expect(await check(down)).toEqual({ ok: false, reason: 'registry_unavailable' });
     // A forged signature never reaches the registry.
     let lookups = 0;
     const counting = new MemoryAgentRegistry();
@@ -367,9 +383,9 @@ describe('named signers bound through a registry (issue 9.5, SPEC §10.5)', () =
       signature: attest().signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
     };
     expect(
-      await verifyAttestation(forged, worker.publicKeyPem, { result, nowMs: NOW, registry: spy }),
+      await verifyAttestation(forged, worker.publicKeyPem, { result, now: () => NOW, registry: spy }),
     ).toEqual({
-      valid: false,
+      ok: false,
       reason: 'invalid_signature',
     });
     expect(lookups).toBe(0);
@@ -381,12 +397,12 @@ describe('attestation events (issue 8)', () => {
 
   it('verifyAttestation emits attestation_verified and attestation_rejected with their fields', () => {
     const port = new RecordingPort();
-    const attestation = issueAttestation({ packetId: 'p-ev', result, signer: worker, timestampMs: NOW });
-    verifyAttestation(attestation, worker.publicKeyPem, { result, nowMs: NOW, events: port });
-    verifyAttestation(attestation, worker.publicKeyPem, { result: { ok: 2 }, nowMs: NOW, events: port });
+    const attestation = issueAttestation({ packetId: 'p-ev', result, signer: worker, now: () => NOW });
+    verifyAttestation(attestation, worker.publicKeyPem, { result, now: () => NOW, events: port });
+    verifyAttestation(attestation, worker.publicKeyPem, { result: { ok: 2 }, now: () => NOW, events: port });
     verifyAttestation({ junk: true } as unknown as ExecutionAttestation, worker.publicKeyPem, {
       result,
-      nowMs: NOW,
+      now: () => NOW,
       events: port,
     });
     expect(port.events).toEqual([
@@ -413,17 +429,17 @@ describe('attestation events (issue 8)', () => {
   it('verifyAttestationOnce and verifyNodeOutput emit exactly one event per call, replays included', async () => {
     const port = new RecordingPort();
     const replay = tracker();
-    const attestation = issueAttestation({ packetId: 'p-once', result, signer: worker, timestampMs: NOW });
+    const attestation = issueAttestation({ packetId: 'p-once', result, signer: worker, now: () => NOW });
     await verifyAttestationOnce(attestation, worker.publicKeyPem, {
       result,
-      nowMs: NOW,
-      replay,
+      now: () => NOW,
+      replayTracker: replay,
       events: port,
     });
     await verifyAttestationOnce(attestation, worker.publicKeyPem, {
       result,
-      nowMs: NOW,
-      replay,
+      now: () => NOW,
+      replayTracker: replay,
       events: port,
     });
     expect(port.types()).toEqual(['attestation_verified', 'attestation_rejected']);
@@ -437,15 +453,23 @@ describe('attestation events (issue 8)', () => {
       packet_id: 'p-node',
     });
     const nodeReplay = tracker();
-    await verifyNodeOutput(output, worker.publicKeyPem, { replay: nodeReplay, nowMs: NOW, events: nodePort });
-    await verifyNodeOutput(output, worker.publicKeyPem, { replay: nodeReplay, nowMs: NOW, events: nodePort });
+    await verifyNodeOutput(output, worker.publicKeyPem, {
+      replayTracker: nodeReplay,
+      now: () => NOW,
+      events: nodePort,
+    });
+    await verifyNodeOutput(output, worker.publicKeyPem, {
+      replayTracker: nodeReplay,
+      now: () => NOW,
+      events: nodePort,
+    });
     await verifyNodeOutput('{"not":"an output"', worker.publicKeyPem, {
-      replay: nodeReplay,
+      replayTracker: nodeReplay,
       events: nodePort,
     });
     await verifyNodeOutput({ ...output, result: { ok: 3 } }, worker.publicKeyPem, {
-      replay: nodeReplay,
-      nowMs: NOW,
+      replayTracker: nodeReplay,
+      now: () => NOW,
       events: nodePort,
     });
     expect(nodePort.events.map((e) => [e.type, (e.fields as { reason?: string }).reason])).toEqual([
@@ -468,16 +492,16 @@ describe('attestation events (issue 8)', () => {
         throw new Error('sink down');
       },
     };
-    const attestation = issueAttestation({ packetId: 'p-throw', result, signer: worker, timestampMs: NOW });
+    const attestation = issueAttestation({ packetId: 'p-throw', result, signer: worker, now: () => NOW });
     expect(
-      verifyAttestation(attestation, worker.publicKeyPem, { result, nowMs: NOW, events: throwing }).valid,
+      verifyAttestation(attestation, worker.publicKeyPem, { result, now: () => NOW, events: throwing }).ok,
     ).toBe(true);
     const verdict = await verifyAttestationOnce(attestation, worker.publicKeyPem, {
       result: { ok: 9 },
-      nowMs: NOW,
-      replay: tracker(),
+      now: () => NOW,
+      replayTracker: tracker(),
       events: throwing,
     });
-    expect(verdict).toEqual({ valid: false, reason: 'outcome_hash_mismatch' });
+    expect(verdict).toEqual({ ok: false, reason: 'outcome_hash_mismatch' });
   });
 });

@@ -86,14 +86,16 @@ describe('properties', () => {
           expect(serializeAttestation(parseAttestation(serializeAttestation(attestation)))).toBe(
             serializeAttestation(attestation),
           );
-          const replay = new AttestationReplayTracker({ store: new MemoryReplayStore() });
+          const replay = new AttestationReplayTracker({ replayStore: new MemoryReplayStore() });
           const verdict = await verifyNodeOutput(wire, worker.publicKeyPem, {
-            replay,
+            replayTracker: replay,
             expectedPacketId: packetId,
             expectedStatus: st,
           });
-          expect(verdict.valid).toBe(true);
-          expect((await verifyNodeOutput(wire, worker.publicKeyPem, { replay })).valid).toBe(false);
+          expect(verdict.ok).toBe(true);
+          expect((await verifyNodeOutput(wire, worker.publicKeyPem, { replayTracker: replay })).ok).toBe(
+            false,
+          );
         },
       ),
       { numRuns: 150 },
@@ -105,9 +107,13 @@ describe('properties', () => {
       fc.asyncProperty(result, async (res) => {
         const node = wrapNode((_state: { packet_id: string }) => res, { identity: worker });
         const output = await node({ packet_id: 'pk-prop' });
-        const replay = new MemoryReplayStore();
+        const replay = new AttestationReplayTracker({ replayStore: new MemoryReplayStore() });
         expect(
-          (await verifyNodeOutput(serializeNodeOutput(output), worker.publicKeyPem, { replay })).valid,
+          (
+            await verifyNodeOutput(serializeNodeOutput(output), worker.publicKeyPem, {
+              replayTracker: replay,
+            })
+          ).ok,
         ).toBe(true);
       }),
       { numRuns: 60 },
@@ -121,7 +127,7 @@ describe('properties', () => {
           packetId: 'pk',
           result: res,
           signer: worker,
-          timestampMs: NOW,
+          now: () => NOW,
         });
         const bytes = Buffer.from(canonicalOutcomeJson(res), 'utf8');
         const i = at % bytes.length;
@@ -134,8 +140,11 @@ describe('properties', () => {
           expect(isTyped(error, 'ERR_PAYLOAD_VALIDATION')).toBe(true);
           return;
         }
-        const verdict = verifyAttestation(attestation, worker.publicKeyPem, { result: parsed, nowMs: NOW });
-        if (verdict.valid) {
+        const verdict = verifyAttestation(attestation, worker.publicKeyPem, {
+          result: parsed,
+          now: () => NOW,
+        });
+        if (verdict.ok) {
           expect(isEscapeHexCase(bytes[i]!, mutated[i])).toBe(true);
           expect(canonicalOutcomeJson(parsed)).toBe(canonicalOutcomeJson(res));
         }
@@ -158,7 +167,7 @@ describe('properties', () => {
             result: res,
             signer: worker,
             reason: reason ?? null,
-            timestampMs: NOW,
+            now: () => NOW,
           });
           const bytes = Buffer.from(serializeAttestation(attestation), 'utf8');
           const i = at % bytes.length;
@@ -174,9 +183,9 @@ describe('properties', () => {
           const verdict = verifyAttestation(parsed, worker.publicKeyPem, {
             result: res,
             reason: reason ?? null,
-            nowMs: NOW,
+            now: () => NOW,
           });
-          if (verdict.valid) {
+          if (verdict.ok) {
             expect(isEscapeHexCase(bytes[i]!, mutated[i])).toBe(true);
             expect(parsed).toEqual(attestation);
           }
@@ -192,7 +201,7 @@ describe('properties', () => {
       result: { answer: 'ok', n: 1 },
       signer: worker,
       reason: { why: 'x' },
-      timestampMs: NOW,
+      now: () => NOW,
     });
     const bytes = Buffer.from(serializeAttestation(attestation), 'utf8');
     let caught = 0;
@@ -205,14 +214,14 @@ describe('properties', () => {
           verdict = verifyAttestation(parseAttestation(mutated), worker.publicKeyPem, {
             result: { answer: 'ok', n: 1 },
             reason: { why: 'x' },
-            nowMs: NOW,
+            now: () => NOW,
           });
         } catch (error) {
           expect(isTyped(error, 'ERR_PAYLOAD_VALIDATION')).toBe(true);
           caught++;
           continue;
         }
-        expect(verdict.valid).toBe(false);
+        expect(verdict.ok).toBe(false);
         caught++;
       }
     }

@@ -42,7 +42,7 @@ afterAll(async () => {
 
 function tracker(client: TestRedisClient, namespace: string): AttestationReplayTracker {
   return new AttestationReplayTracker({
-    store: new RedisReplayStore({ client, keyPrefix: `${prefix}${namespace}:` }),
+    replayStore: new RedisReplayStore({ client, keyPrefix: `${prefix}${namespace}:` }),
   });
 }
 
@@ -50,19 +50,19 @@ describe.skipIf(!available)('replayed attestation across verifiers sharing Redis
   it('two verifiers on separate connections: accepted once, rejected the second time', async () => {
     const output = await node({ packet_id: 'pk-redis-1', n: 1 });
     const first = await verifyNodeOutput(output, worker.publicKeyPem, {
-      replay: tracker(clients[0]!, 'pair'),
+      replayTracker: tracker(clients[0]!, 'pair'),
     });
     const second = await verifyNodeOutput(output, worker.publicKeyPem, {
-      replay: tracker(clients[1]!, 'pair'),
+      replayTracker: tracker(clients[1]!, 'pair'),
     });
-    expect(first.valid).toBe(true);
-    expect(second).toEqual({ valid: false, reason: 'attestation_replayed' });
+    expect(first.ok).toBe(true);
+    expect(second).toEqual({ ok: false, reason: 'attestation_replayed' });
   });
 
   it('the entry lives for the freshness window (plus the future skew), then Redis forgets it', async () => {
     const replay = tracker(clients[0]!, 'ttl');
     const output = await node({ packet_id: 'pk-redis-ttl', n: 2 });
-    expect((await verifyNodeOutput(output, worker.publicKeyPem, { replay })).valid).toBe(true);
+    expect((await verifyNodeOutput(output, worker.publicKeyPem, { replayTracker: replay })).ok).toBe(true);
     const pttl = await clients[0]!.pTTL(replayStoreKey(`${prefix}ttl:`, replay.keyFor(output.attestation)));
     expect(pttl).toBeGreaterThan(300_000 + 30_000 - 10_000);
     expect(pttl).toBeLessThanOrEqual(300_000 + 30_000);
@@ -105,24 +105,24 @@ describe.skipIf(!available)('replayed attestation across verifiers sharing Redis
     await client.connect();
     try {
       const replay = new AttestationReplayTracker({
-        store: new RedisReplayStore({ client, keyPrefix: `${prefix}down:`, commandTimeoutMs: 300 }),
+        replayStore: new RedisReplayStore({ client, keyPrefix: `${prefix}down:`, commandTimeoutMs: 300 }),
       });
       const output = await node({ packet_id: 'pk-redis-down', n: 3 });
       await proxy.stop();
-      expect(await verifyNodeOutput(output, worker.publicKeyPem, { replay })).toEqual({
-        valid: false,
+      expect(await verifyNodeOutput(output, worker.publicKeyPem, { replayTracker: replay })).toEqual({
+        ok: false,
         reason: 'replay_store_unavailable',
       });
       await proxy.start();
       // The failed attempt recorded nothing: once Redis is back, the genuine output is accepted once.
-      let verdict = await verifyNodeOutput(output, worker.publicKeyPem, { replay });
-      for (let i = 0; i < 40 && !verdict.valid && verdict.reason === 'replay_store_unavailable'; i++) {
+      let verdict = await verifyNodeOutput(output, worker.publicKeyPem, { replayTracker: replay });
+      for (let i = 0; i < 40 && !verdict.ok && verdict.reason === 'replay_store_unavailable'; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        verdict = await verifyNodeOutput(output, worker.publicKeyPem, { replay });
+        verdict = await verifyNodeOutput(output, worker.publicKeyPem, { replayTracker: replay });
       }
-      expect(verdict.valid).toBe(true);
-      expect(await verifyNodeOutput(output, worker.publicKeyPem, { replay })).toEqual({
-        valid: false,
+      expect(verdict.ok).toBe(true);
+      expect(await verifyNodeOutput(output, worker.publicKeyPem, { replayTracker: replay })).toEqual({
+        ok: false,
         reason: 'attestation_replayed',
       });
     } finally {

@@ -16,7 +16,7 @@ import {
 
 const worker = AgentIdentity.generate();
 const replay = (): AttestationReplayTracker =>
-  new AttestationReplayTracker({ store: new MemoryReplayStore() });
+  new AttestationReplayTracker({ replayStore: new MemoryReplayStore() });
 
 describe('wrapNode', () => {
   it('a returning node yields an OK attestation over its result, for the packet id in its state', async () => {
@@ -31,8 +31,12 @@ describe('wrapNode', () => {
     expect('reason' in output).toBe(false);
     expect(output.attestation.signed_by).toBe(worker.agentId);
     expect(
-      (await verifyNodeOutput(output, worker.publicKeyPem, { replay: replay(), expectedPacketId: 'pk-7' }))
-        .valid,
+      (
+        await verifyNodeOutput(output, worker.publicKeyPem, {
+          replayTracker: replay(),
+          expectedPacketId: 'pk-7',
+        })
+      ).ok,
     ).toBe(true);
   });
 
@@ -57,12 +61,13 @@ describe('wrapNode', () => {
     expect(output.attestation.status).toBe('ERROR');
     expect(output.attestation.reason_hash).not.toBeNull();
     expect('reason' in output && output.reason).toEqual({ node_error: true });
-    const verdict = await verifyNodeOutput(output, worker.publicKeyPem, { replay: replay() });
-    expect(verdict.valid).toBe(true);
+    const verdict = await verifyNodeOutput(output, worker.publicKeyPem, { replayTracker: replay() });
+    expect(verdict.ok).toBe(true);
     // Over the wire too, and a verifier that wants only OK refuses it.
     const wire = serializeNodeOutput(output);
     expect(
-      (await verifyNodeOutput(wire, worker.publicKeyPem, { replay: replay(), expectedStatus: 'OK' })).valid,
+      (await verifyNodeOutput(wire, worker.publicKeyPem, { replayTracker: replay(), expectedStatus: 'OK' }))
+        .ok,
     ).toBe(false);
   });
 
@@ -75,8 +80,8 @@ describe('wrapNode', () => {
     );
     const output = await node({ packet_id: 'pk-10' });
     const stripped = { result: output.result, attestation: output.attestation };
-    expect(await verifyNodeOutput(stripped, worker.publicKeyPem, { replay: replay() })).toEqual({
-      valid: false,
+    expect(await verifyNodeOutput(stripped, worker.publicKeyPem, { replayTracker: replay() })).toEqual({
+      ok: false,
       reason: 'reason_hash_mismatch',
     });
   });
@@ -106,8 +111,11 @@ describe('wrapNode', () => {
       const result = output.result as { error: string; error_type: string };
       expect(result.error.length).toBeLessThanOrEqual(1024);
       expect(
-        (await verifyNodeOutput(serializeNodeOutput(output), worker.publicKeyPem, { replay: replay() }))
-          .valid,
+        (
+          await verifyNodeOutput(serializeNodeOutput(output), worker.publicKeyPem, {
+            replayTracker: replay(),
+          })
+        ).ok,
       ).toBe(true);
     }
   });
@@ -173,8 +181,10 @@ describe('verifyNodeOutput', () => {
     const parsed = parseNodeOutput(wire);
     expect(parsed.result).toEqual({ big: 2n ** 70n, text: 'résumé 😀' });
     expect(parsed.attestation).toEqual(output.attestation);
-    const verdict = await verifyNodeOutput(Buffer.from(wire), worker.publicKeyPem, { replay: replay() });
-    expect(verdict.valid).toBe(true);
+    const verdict = await verifyNodeOutput(Buffer.from(wire), worker.publicKeyPem, {
+      replayTracker: replay(),
+    });
+    expect(verdict.ok).toBe(true);
   });
 
   it('malformed outputs are rejected, never thrown', async () => {
@@ -191,20 +201,24 @@ describe('verifyNodeOutput', () => {
       new Uint8Array([0xff, 0xfe]),
     ];
     for (const value of bad) {
-      expect(await verifyNodeOutput(value, worker.publicKeyPem, { replay: replay() })).toEqual({
-        valid: false,
+      expect(await verifyNodeOutput(value, worker.publicKeyPem, { replayTracker: replay() })).toEqual({
+        ok: false,
         reason: 'malformed_output',
       });
     }
   });
 
-  it('a bare ReplayStore is accepted and still refuses a replay', async () => {
+  it('replayTracker takes one type: a bare ReplayStore is a configuration error, a tracker over it refuses a replay', async () => {
     const node = wrapNode((_s: { packet_id: string }) => ({ a: 1 }), { identity: worker });
     const output = await node({ packet_id: 'pk-r' });
     const store = new MemoryReplayStore();
-    expect((await verifyNodeOutput(output, worker.publicKeyPem, { replay: store })).valid).toBe(true);
-    expect(await verifyNodeOutput(output, worker.publicKeyPem, { replay: store })).toEqual({
-      valid: false,
+    await expect(
+      verifyNodeOutput(output, worker.publicKeyPem, { replayTracker: store as never }),
+    ).rejects.toMatchObject({ code: 'ERR_CONFIGURATION' });
+    const tracker = new AttestationReplayTracker({ replayStore: store });
+    expect((await verifyNodeOutput(output, worker.publicKeyPem, { replayTracker: tracker })).ok).toBe(true);
+    expect(await verifyNodeOutput(output, worker.publicKeyPem, { replayTracker: tracker })).toEqual({
+      ok: false,
       reason: 'attestation_replayed',
     });
   });
@@ -222,9 +236,9 @@ describe('examples/attestation-demo.ts', () => {
   it('legit output accepted, tampered output rejected, replayed output rejected', async () => {
     const lines: string[] = [];
     const outcome = await runAttestationDemo((line) => lines.push(line));
-    expect(outcome.legit.valid).toBe(true);
-    expect(outcome.tampered).toEqual({ valid: false, reason: 'outcome_hash_mismatch' });
-    expect(outcome.replayed).toEqual({ valid: false, reason: 'attestation_replayed' });
+    expect(outcome.legit.ok).toBe(true);
+    expect(outcome.tampered).toEqual({ ok: false, reason: 'outcome_hash_mismatch' });
+    expect(outcome.replayed).toEqual({ ok: false, reason: 'attestation_replayed' });
     expect(lines.join('\n')).toMatch(/legit output: +ACCEPTED/);
   });
 });

@@ -46,9 +46,9 @@ describe('docs/attestations.md', () => {
 
   it('wrap a node, verify its output: tampered, legit, replayed', async () => {
     expect(await run(runnable[0]!)).toEqual([
-      [{ valid: false, reason: 'outcome_hash_mismatch' }],
+      [{ ok: false, reason: 'outcome_hash_mismatch' }],
       [true],
-      [{ valid: false, reason: 'attestation_replayed' }],
+      [{ ok: false, reason: 'attestation_replayed' }],
     ]);
   });
 
@@ -62,7 +62,7 @@ describe('docs/attestations.md', () => {
   it('create, serialize, parse, verify directly', async () => {
     const logs = await run(runnable[2]!);
     expect(logs).toHaveLength(1);
-    expect(logs[0]![0]).toMatchObject({ valid: true, attestation: { packet_id: 'pk-003', status: 'OK' } });
+    expect(logs[0]![0]).toMatchObject({ ok: true, attestation: { packet_id: 'pk-003', status: 'OK' } });
   });
 
   it('replay tracking', async () => {
