@@ -573,9 +573,9 @@ describe('Sentinel on a real event hub', () => {
     for (let i = 0; i < 3; i++) expect((await gate.handle(wire)).reason).toBe('Replay detected');
     const node = wrapNode((_s: { packet_id: string }) => ({ ok: true }), { identity: worker });
     const output = serializeNodeOutput(await node({ packet_id: 'p-1' }));
-    const replay = new AttestationReplayTracker({ store: new MemoryReplayStore() });
-    await verifyNodeOutput(output, worker.publicKeyPem, { replay, events });
-    await verifyNodeOutput(output, worker.publicKeyPem, { replay, events });
+    const replayTracker = new AttestationReplayTracker({ replayStore: new MemoryReplayStore() });
+    await verifyNodeOutput(output, worker.publicKeyPem, { replayTracker, events });
+    await verifyNodeOutput(output, worker.publicKeyPem, { replayTracker, events });
     await events.close();
     const report = sentinel.report();
     expect(report.counts.by_type).toEqual({

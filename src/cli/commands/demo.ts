@@ -142,19 +142,19 @@ export async function demo(args: readonly string[], io: Io): Promise<number> {
 
   // 3. The planner checks the attested output against the worker's key, exactly once.
   const output = serializeNodeOutput(run.result);
-  const tracker = new AttestationReplayTracker({ store: new MemoryReplayStore() });
+  const tracker = new AttestationReplayTracker({ replayStore: new MemoryReplayStore() });
   const check = async (label: string, received: string, expectOk: boolean): Promise<boolean> => {
     const result = await verifyNodeOutput(received, worker.publicKeyPem, {
-      replay: tracker,
+      replayTracker: tracker,
       expectedPacketId: packet.packet_id,
       expectedStatus: 'OK',
       events: plannerEvents,
     });
     return verdict(
       label,
-      result.valid,
-      result.valid ? 'ACCEPTED' : 'REJECTED',
-      result.valid ? 'attestation verified' : result.reason,
+      result.ok,
+      result.ok ? 'ACCEPTED' : 'REJECTED',
+      result.ok ? 'attestation verified' : result.reason,
       expectOk,
     );
   };
