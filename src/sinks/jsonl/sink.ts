@@ -291,7 +291,7 @@ export class JsonlFileSink {
       await state.file.close();
       this.#state = undefined;
     });
-    if (failure !== undefined) throw failure;
+    if (failure instanceof Error) throw failure;
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
