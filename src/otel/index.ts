@@ -9,3 +9,4 @@ export {
   traceCapabilityChainVerification,
 } from './spans.js';
 export { ATTR as OTEL_ATTRIBUTES, TOOL_CALL_CONTEXT_KEY } from './attributes.js';
+export { activeTraceparent } from './traceparent.js';

@@ -36,6 +36,7 @@ import {
   type JsonObject,
 } from '../../src/index.js';
 import {
+  activeTraceparent,
   gateTracing,
   OTEL_ATTRIBUTES as A,
   traceAttestationCreation,
@@ -296,6 +297,17 @@ describe('spans around capability chains and attestations', () => {
       [A.chainLength]: 0,
       [A.verdict]: 'invalid',
       [A.reason]: result.reason,
+    });
+  });
+});
+
+describe('activeTraceparent', () => {
+  it('the active span as a W3C traceparent; none outside a span', () => {
+    expect(activeTraceparent()).toBeUndefined();
+    tracer.startActiveSpan('outer', (span) => {
+      const sc = span.spanContext();
+      expect(activeTraceparent()).toBe(`00-${sc.traceId}-${sc.spanId}-01`);
+      span.end();
     });
   });
 });
