@@ -18,6 +18,8 @@ const suites: Record<string, Suite> = {
   attestation: () => import('./attestation.bench.js'),
   gate: () => import('./gate.bench.js'),
   'worst-input': () => import('./worst-input.bench.js'),
+  cluster: () => import('./redis-cluster.bench.js'),
+  observability: () => import('./observability.bench.js'),
 };
 
 const args = process.argv.slice(2);

@@ -6,6 +6,8 @@
 import {
   AgentIdentity,
   CapabilityDerivationError,
+  EventHub,
+  MemoryEventSink,
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
@@ -57,13 +59,15 @@ export async function capabilityWalkthrough(): Promise<Record<string, unknown>> 
   for (const agent of [planner, researcher, writer])
     await registry.register(agent.agentId, agent.publicKeyPem);
   const revocations = new MemoryRevocationStore();
-  const audit: CapabilityAuditEvent[] = [];
+  // Every decision is an event on the port; here a memory sink keeps them to read back below.
+  const log = new MemoryEventSink();
+  const events = new EventHub({ verifier: { agentId: writer.agentId }, sinks: [log] });
   const executor = createCapabilityExecutor({
     trustedRoots: [planner.agentId],
     registry,
     revocations,
     policy: denyFileWritePolicy,
-    auditHook: (event) => void audit.push(event),
+    events,
   });
 
   // 4. The writer uses its own delegated authority: the chain root → child, presented by the writer.
@@ -101,6 +105,9 @@ export async function capabilityWalkthrough(): Promise<Record<string, unknown>> 
   const firstEnvelope = await envelopes.verify(envelope, { presenter: researcher.agentId });
   const replayedEnvelope = await envelopes.verify(envelope, { presenter: researcher.agentId });
 
+  const audit: CapabilityAuditEvent[] = log
+    .snapshot()
+    .flatMap((e) => (e.event_type === 'capability_execution' ? [e.outcome] : []));
   return {
     refused,
     used,

@@ -53,14 +53,53 @@ export class PublicKeyMismatchError extends VerificationError {
 
 /** Input that does not form a valid packet, capability, timestamp or wire document. */
 export class PayloadValidationError extends TrustHandoffError {
-  static readonly code = 'ERR_PAYLOAD_VALIDATION';
-  readonly code = 'ERR_PAYLOAD_VALIDATION';
+  // Typed wide enough for its one subclass, AmbiguousJsonError; an instance of this class itself
+  // always has ERR_PAYLOAD_VALIDATION (see TrustHandoffErrors).
+  static readonly code: 'ERR_PAYLOAD_VALIDATION' | 'ERR_AMBIGUOUS_JSON' = 'ERR_PAYLOAD_VALIDATION';
+  readonly code: 'ERR_PAYLOAD_VALIDATION' | 'ERR_AMBIGUOUS_JSON' = 'ERR_PAYLOAD_VALIDATION';
 }
 
-/** A value that has no canonical encoding (NaN, a float where only integers are allowed, …). */
+/** Why a JSON document was refused as ambiguous. */
+export type AmbiguousJsonDetail = 'duplicate_key' | 'lone_surrogate_key';
+
+/**
+ * Wire JSON that could mean two things (SPEC §10.3): an object with the same key twice (parsers
+ * disagree on which value wins, so a reader could see another value than the one verified), or a key
+ * containing a lone surrogate (the reference signs it as U+FFFD×3 but sends the original, so no
+ * implementation can verify it).
+ */
+export class AmbiguousJsonError extends PayloadValidationError {
+  static override readonly code = 'ERR_AMBIGUOUS_JSON' as const;
+  override readonly code = 'ERR_AMBIGUOUS_JSON' as const;
+  readonly detail: AmbiguousJsonDetail;
+
+  constructor(detail: AmbiguousJsonDetail) {
+    super(
+      detail === 'duplicate_key'
+        ? 'JSON object has a duplicate key'
+        : 'JSON object key contains a lone surrogate',
+    );
+    this.detail = detail;
+  }
+}
+
+/**
+ * A value that has no canonical encoding (NaN, a float where only integers are allowed, an object key
+ * with a lone surrogate, …). `path` names where in the value it is, as a JSONPath (`$.celsius`,
+ * `$.readings[2]`), when the encoder knows it.
+ */
 export class CanonicalizationError extends TrustHandoffError {
   static readonly code = 'ERR_CANONICALIZATION';
   readonly code = 'ERR_CANONICALIZATION';
+  readonly path: string | undefined;
+
+  constructor(message?: string, options?: { cause?: unknown; path?: string }) {
+    super(
+      options?.path === undefined ? message : `${message ?? 'cannot encode'} at ${options.path}`,
+      options,
+    );
+    this.path = options?.path;
+  }
 }
 
 export class StaleCapabilityError extends CapabilityError {
@@ -105,6 +144,30 @@ export class InvalidKeyError extends TrustHandoffError {
   readonly code = 'ERR_INVALID_KEY';
 }
 
+/** Why an encrypted private key could not be read, or an unencrypted one was given a passphrase. */
+export type KeyPassphraseDetail = 'passphrase_required' | 'wrong_passphrase' | 'not_encrypted';
+
+/**
+ * A private key file's passphrase problem, kept apart from {@link InvalidKeyError} so that "this key
+ * needs a passphrase" is never reported as "this is not a key". The passphrase is never in the message.
+ */
+export class KeyPassphraseError extends TrustHandoffError {
+  static readonly code = 'ERR_KEY_PASSPHRASE';
+  readonly code = 'ERR_KEY_PASSPHRASE';
+  readonly detail: KeyPassphraseDetail;
+
+  constructor(detail: KeyPassphraseDetail) {
+    super(KEY_PASSPHRASE_MESSAGES[detail]);
+    this.detail = detail;
+  }
+}
+
+const KEY_PASSPHRASE_MESSAGES: Record<KeyPassphraseDetail, string> = {
+  passphrase_required: 'the private key is encrypted: a passphrase is required',
+  wrong_passphrase: 'the private key could not be decrypted: wrong passphrase, or a damaged key',
+  not_encrypted: 'a passphrase was given but the private key is not encrypted',
+};
+
 /** A store (replay, revocation, registry, …) failed or timed out. Gates treat this as REJECT. */
 export class StoreUnavailableError extends TrustHandoffError {
   static readonly code = 'ERR_STORE_UNAVAILABLE';
@@ -148,13 +211,15 @@ export class CapabilityDerivationError extends CapabilityError {
 export type TrustHandoffErrors =
   | AttestationError
   | PublicKeyMismatchError
-  | PayloadValidationError
+  | (PayloadValidationError & { readonly code: 'ERR_PAYLOAD_VALIDATION' })
+  | AmbiguousJsonError
   | CanonicalizationError
   | StaleCapabilityError
   | RevocationConsistencyError
   | MissingPacketIDError
   | MiddlewareExecutionError
   | InvalidKeyError
+  | KeyPassphraseError
   | StoreUnavailableError
   | ConfigurationError
   | CapabilityDerivationError;

@@ -2,8 +2,9 @@
  * Create a signed ExecutionAttestation (SPEC §6): what an executing agent returned for a packet.
  */
 import { randomFillSync } from 'node:crypto';
-import { AttestationError } from '../errors.js';
+import { AttestationError, ConfigurationError } from '../errors.js';
 import { encodeBase64Url } from '../wire/base64.js';
+import type { OutcomeEncoding } from '../wire/canonical.js';
 import { outcomeCanonicalJson, sha256Hex } from './outcome.js';
 import { frameAttestation, framedFingerprint } from './payload.js';
 import {
@@ -12,6 +13,7 @@ import {
   checkSignedBy,
   checkStatus,
   checkTimestamp,
+  freezeAttestation,
   requireHex64,
 } from './wire.js';
 import type { AttestationSigner, AttestationStatus, ExecutionAttestation } from './types.js';
@@ -19,7 +21,10 @@ import type { AttestationSigner, AttestationStatus, ExecutionAttestation } from 
 export interface CreateAttestationOptions {
   /** The packet this is the result of. */
   readonly packetId: string;
-  /** What the agent returned: a plain object with string keys, integers only, ≤ 256 KiB canonical. */
+  /**
+   * What the agent returned: a plain object with string keys, ≤ 256 KiB canonical, integers only
+   * unless `outcomeEncoding` is `'decimals-v1'`.
+   */
   readonly result: object;
   /** Who signs (an {@link AgentIdentity}, or any signer with an agent id, a fingerprint and Ed25519). */
   readonly signer: AttestationSigner;
@@ -31,21 +36,31 @@ export interface CreateAttestationOptions {
   readonly nonce?: bigint;
   /** Default: `Date.now()`. Must be at least 2020-01-01. */
   readonly timestampMs?: number;
+  /**
+   * `'decimals-v1'` to attest results with decimals (SPEC §10.6; see {@link OutcomeEncoding}). The
+   * Python 0.4.0 reference cannot verify such attestations; verifiers must opt in too. Default
+   * `'reference'`.
+   */
+  readonly outcomeEncoding?: OutcomeEncoding;
 }
 
 /**
  * Validate, hash and sign. Throws {@link AttestationError} for a result or reason that is not an object,
- * uses a reserved key or is too large, {@link CanonicalizationError} for one with a float (or any value
- * without a canonical form), and {@link PayloadValidationError} for a bad packet id, status, nonce or
- * timestamp.
+ * uses a reserved key or is too large, {@link CanonicalizationError} for one with a decimal (under the
+ * reference encoding) or any other value without a canonical form — its `path` names the value, e.g.
+ * `$.celsius` — and {@link PayloadValidationError} for a bad packet id, status, nonce or timestamp.
  */
 export function createAttestation(options: CreateAttestationOptions): ExecutionAttestation {
   const { signer } = options;
   const packetId = options.packetId;
   const status = options.status ?? 'OK';
-  const outcomeHash = sha256Hex(outcomeCanonicalJson(options.result, 'result'));
+  const encoding = options.outcomeEncoding ?? 'reference';
+  if (encoding !== 'reference' && encoding !== 'decimals-v1') {
+    throw new ConfigurationError("outcomeEncoding must be 'reference' or 'decimals-v1'");
+  }
+  const outcomeHash = sha256Hex(outcomeCanonicalJson(options.result, 'result', encoding));
   const reason = options.reason ?? null;
-  const reasonHash = reason === null ? null : sha256Hex(outcomeCanonicalJson(reason, 'reason'));
+  const reasonHash = reason === null ? null : sha256Hex(outcomeCanonicalJson(reason, 'reason', encoding));
   // The same field checks as on receipt (so a created attestation always parses), minus those its
   // construction already guarantees: the hashes are SHA-256 hex, a drawn nonce is 128 bits, and the
   // signature is checked below; the signer's fields are checked once per signer.
@@ -79,7 +94,7 @@ export function createAttestation(options: CreateAttestationOptions): ExecutionA
   if (!(signature instanceof Uint8Array) || signature.length !== 64) {
     throw new AttestationError('signer did not return a 64-byte Ed25519 signature');
   }
-  return Object.freeze({
+  return freezeAttestation({
     packet_id: packetId,
     status,
     outcome_hash: outcomeHash,

@@ -9,6 +9,8 @@ export {
   MAX_ATTESTATION_PACKET_ID_LENGTH,
   type AttestationStatus,
   type ExecutionAttestation,
+  type ExecutionAttestationJson,
+  type OutcomeEncoding,
   type AttestationSigner,
   type AttestationRejectReason,
   type AttestationVerdict,
@@ -16,7 +18,7 @@ export {
 export { outcomeCanonicalJson, outcomeBytes, outcomeHash } from './outcome.js';
 export { attestationSigningPayload, type AttestationSignedFields } from './payload.js';
 export { createAttestation, type CreateAttestationOptions } from './create.js';
-export { serializeAttestation, parseAttestation, attestationFromJson } from './wire.js';
+export { serializeAttestation, parseAttestation, attestationFromJson, attestationToJson } from './wire.js';
 export { verifyAttestation, type VerifyAttestationOptions, type AttestationPublicKey } from './verify.js';
 export { AttestationReplayTracker, type AttestationReplayTrackerOptions } from './replay.js';
 export { verifyAttestationOnce, type VerifyAttestationOnceOptions } from './verify-once.js';

@@ -31,7 +31,29 @@ export interface ExecutionAttestation {
   readonly signature: string;
   /** Lowercase hex SHA-256 of the reason's canonical JSON, or null when there is no reason. */
   readonly reason_hash: string | null;
+  /**
+   * The JSON form (non-enumerable; on every attestation this library creates or parses): the wire
+   * fields with the nonce as a decimal string, so `JSON.stringify` works and `JSON.parse` keeps every
+   * digit. {@link attestationFromJson} and {@link parseAttestation} accept it back.
+   */
+  readonly toJSON?: () => ExecutionAttestationJson;
 }
+
+/** {@link ExecutionAttestation} as plain JSON: the nonce is a decimal string (a JSON number would lose digits). */
+export interface ExecutionAttestationJson {
+  readonly packet_id: string;
+  readonly status: AttestationStatus;
+  readonly outcome_hash: string;
+  /** The unsigned 128-bit nonce in decimal, e.g. `"340282366920938463463374607431768211455"`. */
+  readonly nonce: string;
+  readonly timestamp_ms: number;
+  readonly signed_by: string;
+  readonly agent_pubkey_fingerprint: string;
+  readonly signature: string;
+  readonly reason_hash: string | null;
+}
+
+export type { OutcomeEncoding } from '../wire/canonical.js';
 
 /** The wire field names, in the order the reference (`model_dump_json`) writes them. */
 export const ATTESTATION_FIELDS: readonly string[] = Object.freeze([
@@ -86,6 +108,8 @@ export type AttestationRejectReason =
   | 'timestamp_too_old'
   | 'fingerprint_mismatch'
   | 'signer_mismatch'
+  | 'signer_revoked'
+  | 'registry_unavailable'
   | 'invalid_signature'
   | 'attestation_replayed'
   | 'replay_store_unavailable';

@@ -7,8 +7,9 @@ import type { ReplayStore } from '../stores/types.js';
 import { AttestationReplayTracker, isReplayStore } from './replay.js';
 import type { AttestationVerdict, ExecutionAttestation } from './types.js';
 import {
+  checkAttestation,
+  emitAttestationVerdict,
   reject,
-  verifyAttestation,
   type AttestationPublicKey,
   type VerifyAttestationOptions,
 } from './verify.js';
@@ -22,18 +23,30 @@ export interface VerifyAttestationOnceOptions extends Omit<VerifyAttestationOpti
 }
 
 /**
- * Everything {@link verifyAttestation} checks, then record `(fingerprint, nonce)`; a second presentation
- * is `attestation_replayed`. A failing store (e.g. {@link StoreUnavailableError}) is
- * `replay_store_unavailable`: fail closed.
+ * Everything {@link verifyAttestation} checks (including a `registry` binding of `signed_by`), then
+ * record `(fingerprint, nonce)`; a second presentation is `attestation_replayed`. A failing store (e.g.
+ * {@link StoreUnavailableError}) is `replay_store_unavailable`: fail closed. Emits one
+ * `attestation_verified` / `attestation_rejected` per call to `events`.
  */
 export async function verifyAttestationOnce(
   attestation: ExecutionAttestation,
   publicKey: AttestationPublicKey,
   options: VerifyAttestationOnceOptions,
 ): Promise<AttestationVerdict> {
+  const verdict = await checkAttestationOnce(attestation, publicKey, options);
+  if (options.events !== undefined) emitAttestationVerdict(options.events, attestation, verdict);
+  return verdict;
+}
+
+/** {@link verifyAttestationOnce} without events (shared with {@link verifyNodeOutput}). */
+export async function checkAttestationOnce(
+  attestation: ExecutionAttestation,
+  publicKey: AttestationPublicKey,
+  options: VerifyAttestationOnceOptions,
+): Promise<AttestationVerdict> {
   const tracker = toTracker(options.replay);
   const nowMs = options.nowMs ?? tracker.now();
-  const verdict = verifyAttestation(attestation, publicKey, {
+  const verdict = await checkAttestation(attestation, publicKey, {
     ...options,
     maxAgeMs: tracker.maxAgeMs,
     nowMs,

@@ -5,9 +5,12 @@
  */
 import { verify } from 'node:crypto';
 import { ConfigurationError, TrustHandoffError } from '../errors.js';
+import type { EventPort } from '../events/types.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
 import { importPublicKeyPem, type ImportedPublicKey } from '../identity/keys.js';
+import type { AgentRegistry } from '../stores/types.js';
 import { decodeBase64Url } from '../wire/base64.js';
+import type { OutcomeEncoding } from '../wire/canonical.js';
 import { outcomeHash } from './outcome.js';
 import { attestationSigningPayload } from './payload.js';
 import { attestationFromJson } from './wire.js';
@@ -37,6 +40,21 @@ export interface VerifyAttestationOptions {
   readonly maxAgeMs?: number;
   /** The verifier's clock, epoch ms (default `Date.now()`). */
   readonly nowMs?: number;
+  /**
+   * How `result` and `reason` are hashed (default `'reference'`). `'decimals-v1'` accepts results with
+   * decimals attested under the decimals extension (SPEC §10.6); results without decimals hash the
+   * same either way.
+   */
+  readonly outcomeEncoding?: OutcomeEncoding;
+  /**
+   * Binds named signers (SPEC §10.5): a `signed_by` that is not the key-derived agent id is accepted
+   * when this registry binds it to the attestation's key. The signer must not be revoked here
+   * (`signer_revoked`); a registry that fails is `registry_unavailable` (fail closed). With a registry
+   * the verdict is a promise.
+   */
+  readonly registry?: AgentRegistry;
+  /** Where `attestation_verified` / `attestation_rejected` go. Without a port nothing is emitted. */
+  readonly events?: EventPort;
 }
 
 /** An Ed25519 public key as SPKI PEM, or already imported with {@link importPublicKeyPem}. */
@@ -45,18 +63,57 @@ export type AttestationPublicKey = string | ImportedPublicKey;
 /**
  * Check, in this order: the attestation's shape; expected packet id and status; the outcome hash (from
  * `result` or `expectedOutcomeHash`); the reason hash; the timestamp (at most 30 s in the future, at most
- * `maxAgeMs` old); the key fingerprint; that `signed_by` is the agent id of that key; the signature.
+ * `maxAgeMs` old); the key fingerprint; that `signed_by` is the agent id of that key — or, with a
+ * `registry`, an id it binds to that key (checked after the signature, so forgeries cost no lookup);
+ * the signature. Emits `attestation_verified` or `attestation_rejected` to `events`.
  *
  * Never throws for what the sender controls (the attestation, the result, the reason): those end in a
  * verdict with a reason code. Throws {@link ConfigurationError} for the verifier's own mistakes (neither
- * or both of `result` and `expectedOutcomeHash`, a bad `maxAgeMs`) and {@link InvalidKeyError} for a
- * public key that is not Ed25519.
+ * or both of `result` and `expectedOutcomeHash`, a bad `maxAgeMs` or `outcomeEncoding`) and
+ * {@link InvalidKeyError} for a public key that is not Ed25519.
  */
 export function verifyAttestation(
   attestation: ExecutionAttestation,
   publicKey: AttestationPublicKey,
+  options: VerifyAttestationOptions & { readonly registry: AgentRegistry },
+): Promise<AttestationVerdict>;
+export function verifyAttestation(
+  attestation: ExecutionAttestation,
+  publicKey: AttestationPublicKey,
+  options: VerifyAttestationOptions & { readonly registry?: undefined },
+): AttestationVerdict;
+export function verifyAttestation(
+  attestation: ExecutionAttestation,
+  publicKey: AttestationPublicKey,
   options: VerifyAttestationOptions,
-): AttestationVerdict {
+): AttestationVerdict | Promise<AttestationVerdict>;
+export function verifyAttestation(
+  attestation: ExecutionAttestation,
+  publicKey: AttestationPublicKey,
+  options: VerifyAttestationOptions,
+): AttestationVerdict | Promise<AttestationVerdict> {
+  const verdict = checkAttestation(attestation, publicKey, options);
+  const events = options.events;
+  if (events === undefined) return verdict;
+  if (verdict instanceof Promise) {
+    return verdict.then((v) => {
+      emitAttestationVerdict(events, attestation, v);
+      return v;
+    });
+  }
+  emitAttestationVerdict(events, attestation, verdict);
+  return verdict;
+}
+
+/**
+ * {@link verifyAttestation} without events: the part {@link verifyAttestationOnce} and
+ * {@link verifyNodeOutput} share, so each decision is emitted once, by the function that made it.
+ */
+export function checkAttestation(
+  attestation: ExecutionAttestation,
+  publicKey: AttestationPublicKey,
+  options: VerifyAttestationOptions,
+): AttestationVerdict | Promise<AttestationVerdict> {
   const hasResult = options.result !== undefined;
   const hasExpectedHash = options.expectedOutcomeHash !== undefined;
   if (hasResult === hasExpectedHash) {
@@ -64,8 +121,30 @@ export function verifyAttestation(
   }
   const maxAgeMs = options.maxAgeMs ?? DEFAULT_ATTESTATION_MAX_AGE_MS;
   checkMaxAge(maxAgeMs);
+  const encoding = options.outcomeEncoding ?? 'reference';
+  if (encoding !== 'reference' && encoding !== 'decimals-v1') {
+    throw new ConfigurationError("outcomeEncoding must be 'reference' or 'decimals-v1'");
+  }
+  const registry = options.registry;
+  if (registry !== undefined && (typeof registry !== 'object' || typeof registry.resolve !== 'function')) {
+    throw new ConfigurationError('registry must be an AgentRegistry');
+  }
   const key = typeof publicKey === 'string' ? importPublicKeyPem(publicKey) : publicKey;
+  const verdict = checkSync(attestation, key, options, maxAgeMs, encoding, registry !== undefined);
+  if (registry === undefined) return verdict;
+  // With a registry the answer is always a promise, whatever the outcome.
+  if (!verdict.valid) return Promise.resolve(verdict);
+  return bindSigner(verdict.attestation, key, registry);
+}
 
+function checkSync(
+  attestation: ExecutionAttestation,
+  key: ImportedPublicKey,
+  options: VerifyAttestationOptions,
+  maxAgeMs: number,
+  encoding: OutcomeEncoding,
+  hasRegistry: boolean,
+): AttestationVerdict {
   let checked: ExecutionAttestation;
   try {
     checked = attestationFromJson(attestation);
@@ -79,13 +158,14 @@ export function verifyAttestation(
     return reject('status_mismatch');
   }
 
-  const expectedOutcome = hasResult ? hashOf(options.result, 'result') : options.expectedOutcomeHash;
+  const expectedOutcome =
+    options.result !== undefined ? hashOf(options.result, 'result', encoding) : options.expectedOutcomeHash;
   if (expectedOutcome === undefined) return reject('invalid_result');
   if (expectedOutcome !== checked.outcome_hash) return reject('outcome_hash_mismatch');
 
   let expectedReason: string | null | undefined = options.expectedReasonHash ?? null;
   if (options.expectedReasonHash === undefined && options.reason !== undefined && options.reason !== null) {
-    expectedReason = hashOf(options.reason, 'reason');
+    expectedReason = hashOf(options.reason, 'reason', encoding);
     if (expectedReason === undefined) return reject('invalid_reason');
   }
   if (expectedReason !== checked.reason_hash) return reject('reason_hash_mismatch');
@@ -95,14 +175,75 @@ export function verifyAttestation(
   if (checked.timestamp_ms < now - maxAgeMs) return reject('timestamp_too_old');
 
   if (checked.agent_pubkey_fingerprint !== key.fingerprint) return reject('fingerprint_mismatch');
-  // `signed_by` is not in the signed bytes; binding it to the verifying key makes it trustworthy.
-  if (checked.signed_by !== agentIdOfKey(key)) return reject('signer_mismatch');
+  // `signed_by` is not in the signed bytes; binding it to the verifying key makes it trustworthy. A
+  // named signer can only be bound through a registry, after the signature.
+  if (!hasRegistry && checked.signed_by !== agentIdOfKey(key)) return reject('signer_mismatch');
 
   const signature = decodeBase64Url(checked.signature, 128);
   if (signature === undefined || signature.length !== 64) return reject('invalid_signature');
   if (!verify(null, attestationSigningPayload(checked), key.key, signature))
     return reject('invalid_signature');
   return Object.freeze({ valid: true, attestation: checked });
+}
+
+/**
+ * SPEC §10.5: `signed_by` is the key-derived id, or an id the registry binds to this very key. Either
+ * way a signer the registry revoked is refused. Any registry failure fails closed.
+ */
+async function bindSigner(
+  attestation: ExecutionAttestation,
+  key: ImportedPublicKey,
+  registry: AgentRegistry,
+): Promise<AttestationVerdict> {
+  const signedBy = attestation.signed_by;
+  try {
+    if (signedBy !== agentIdOfKey(key)) {
+      const registered = await registry.resolve(signedBy);
+      if (registered === undefined || !registered.publicKey.raw.equals(key.raw)) {
+        return reject('signer_mismatch');
+      }
+    }
+    if (await registry.isRevoked(signedBy)) return reject('signer_revoked');
+  } catch {
+    return reject('registry_unavailable');
+  }
+  return Object.freeze({ valid: true, attestation });
+}
+
+/**
+ * Emit the verdict on `events`. Fields of a rejected attestation are read defensively: it may be any
+ * value at all. A port that throws (it must not) never changes the verdict.
+ */
+export function emitAttestationVerdict(
+  events: EventPort,
+  attestation: unknown,
+  verdict: AttestationVerdict,
+): void {
+  try {
+    if (verdict.valid) {
+      const a = verdict.attestation;
+      events.emit('attestation_verified', {
+        packet_id: a.packet_id,
+        signed_by: a.signed_by,
+        status: a.status,
+        outcome_hash: a.outcome_hash,
+      });
+    } else {
+      events.emit('attestation_rejected', {
+        packet_id: stringField(attestation, 'packet_id'),
+        signed_by: stringField(attestation, 'signed_by'),
+        reason: verdict.reason,
+      });
+    }
+  } catch {
+    // Delivery never changes a decision.
+  }
+}
+
+function stringField(value: unknown, field: string): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const read: unknown = (value as Record<string, unknown>)[field];
+  return typeof read === 'string' ? read : null;
 }
 
 /** Throws ConfigurationError unless `maxAgeMs` is a non-negative finite number. */
@@ -124,9 +265,9 @@ function statusAllowed(
 }
 
 // A received result can hold anything; what has no outcome hash simply does not verify.
-function hashOf(value: unknown, what: string): string | undefined {
+function hashOf(value: unknown, what: string, encoding: OutcomeEncoding): string | undefined {
   try {
-    return outcomeHash(value, what);
+    return outcomeHash(value, what, encoding);
   } catch (error) {
     if (error instanceof TrustHandoffError) return undefined;
     throw error;

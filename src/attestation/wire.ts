@@ -13,6 +13,7 @@ import {
   MAX_ATTESTATION_PACKET_ID_LENGTH,
   MIN_TIMESTAMP_MS,
   type ExecutionAttestation,
+  type ExecutionAttestationJson,
 } from './types.js';
 
 const FIELD_SET: ReadonlySet<string> = new Set(ATTESTATION_FIELDS);
@@ -54,18 +55,20 @@ export function parseAttestation(input: string | Uint8Array): ExecutionAttestati
 }
 
 /**
- * Check an already-parsed value (from {@link parseJson}, or an object built in TypeScript) and return
- * it as a frozen attestation. The nonce may be a bigint or a safe non-negative integer `number`; a
- * nonce that went through `JSON.parse` has usually lost digits and will not verify. Throws
- * {@link PayloadValidationError}.
+ * Check an already-parsed value (from {@link parseJson}, from `JSON.parse` of an attestation's JSON
+ * form, a structured clone, or an object built in TypeScript) and return it as a frozen attestation.
+ * The nonce may be a bigint, a decimal string (the JSON form), or a safe non-negative integer `number`;
+ * a nonce that went through `JSON.parse` as a number has usually lost digits and will not verify.
+ * Throws {@link PayloadValidationError}.
  */
 export function attestationFromJson(value: unknown): ExecutionAttestation {
   checkAttestationFields(value);
-  return Object.freeze({
+  const nonce = value.nonce;
+  return freezeAttestation({
     packet_id: value.packet_id,
     status: value.status,
     outcome_hash: value.outcome_hash,
-    nonce: typeof value.nonce === 'bigint' ? value.nonce : BigInt(value.nonce),
+    nonce: typeof nonce === 'bigint' ? nonce : BigInt(nonce),
     timestamp_ms: value.timestamp_ms,
     signed_by: value.signed_by,
     agent_pubkey_fingerprint: value.agent_pubkey_fingerprint,
@@ -74,9 +77,49 @@ export function attestationFromJson(value: unknown): ExecutionAttestation {
   });
 }
 
-/** What {@link checkAttestationFields} proves about a value: the wire fields, the nonce maybe a small number. */
+/**
+ * The JSON form of an attestation: its wire fields with the nonce as a decimal string. What
+ * `JSON.stringify` writes for every attestation this library makes (through its `toJSON`), so JSON-based
+ * checkpointers (LangGraph's, Redis JSON, a database column) can hold it; {@link attestationFromJson}
+ * and {@link parseAttestation} read it back exactly. For the reference's wire form (a bare JSON
+ * integer nonce) use {@link serializeAttestation}.
+ */
+export function attestationToJson(attestation: ExecutionAttestation): ExecutionAttestationJson {
+  return {
+    packet_id: attestation.packet_id,
+    status: attestation.status,
+    outcome_hash: attestation.outcome_hash,
+    nonce: attestation.nonce.toString(),
+    timestamp_ms: attestation.timestamp_ms,
+    signed_by: attestation.signed_by,
+    agent_pubkey_fingerprint: attestation.agent_pubkey_fingerprint,
+    signature: attestation.signature,
+    reason_hash: attestation.reason_hash,
+  };
+}
+
+function attestationToJsonMethod(this: ExecutionAttestation): ExecutionAttestationJson {
+  return attestationToJson(this);
+}
+
+// Non-enumerable: invisible to spreading, `Object.keys`, field checks and structured cloning (which
+// would refuse a function), seen only by JSON.stringify.
+const TO_JSON: PropertyDescriptor = Object.freeze({
+  value: attestationToJsonMethod,
+  enumerable: false,
+  writable: false,
+  configurable: false,
+});
+
+/** Freeze an attestation's fields, with its {@link attestationToJson} form as `toJSON`. */
+export function freezeAttestation(fields: ExecutionAttestation): ExecutionAttestation {
+  Object.defineProperty(fields, 'toJSON', TO_JSON);
+  return Object.freeze(fields);
+}
+
+/** What {@link checkAttestationFields} proves about a value: the wire fields, the nonce maybe a number or string. */
 type CheckedAttestationFields = Omit<ExecutionAttestation, 'nonce' | 'reason_hash'> & {
-  readonly nonce: bigint | number;
+  readonly nonce: bigint | number | string;
   readonly reason_hash?: string | null;
 };
 
@@ -137,10 +180,17 @@ function hasLoneSurrogate(text: string): boolean {
   return false;
 }
 
-/** `nonce`: an unsigned 128-bit bigint, or a safe non-negative integer number. */
+// The JSON form's nonce: canonical decimal digits (no sign, no leading zero), at most 39 of them.
+const DECIMAL_NONCE = /^(?:0|[1-9][0-9]{0,38})$/;
+
+/** `nonce`: an unsigned 128-bit bigint or canonical decimal string, or a safe non-negative integer number. */
 export function checkNonce(value: unknown): void {
   if (typeof value === 'bigint') {
     if (value < 0n || value >= NONCE_LIMIT) throw fail('nonce', 'must be an unsigned 128-bit integer');
+  } else if (typeof value === 'string') {
+    if (!DECIMAL_NONCE.test(value) || BigInt(value) >= NONCE_LIMIT) {
+      throw fail('nonce', 'must be an unsigned 128-bit integer in decimal');
+    }
   } else if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
     throw fail('nonce', 'must be an integer');
   } else if (value < 0) {

@@ -3,6 +3,7 @@
  * return its result together with a signed attestation. Framework integrations build on this.
  */
 import { ConfigurationError, MissingPacketIDError } from '../errors.js';
+import type { OutcomeEncoding } from '../wire/canonical.js';
 import { createAttestation } from './create.js';
 import type { AttestationSigner, ExecutionAttestation } from './types.js';
 
@@ -40,6 +41,12 @@ export interface WrapNodeOptions<A extends readonly unknown[]> {
   readonly now?: () => number;
   /** Longest error message put in an `ERROR` result, in characters (default 1,024). */
   readonly maxErrorMessageLength?: number;
+  /**
+   * `'decimals-v1'` to attest results with decimals (SPEC §10.6; the Python 0.4.0 reference cannot
+   * verify those). Default `'reference'`: a result with a decimal rejects the call with a
+   * CanonicalizationError naming its path.
+   */
+  readonly outcomeEncoding?: OutcomeEncoding;
 }
 
 const NODE_ERROR_REASON: NodeErrorReason = Object.freeze({ node_error: true });
@@ -72,6 +79,10 @@ export function wrapNode<A extends readonly unknown[], R extends object>(
   if (!Number.isSafeInteger(maxMessage) || maxMessage < 0) {
     throw new ConfigurationError('maxErrorMessageLength must be a non-negative integer');
   }
+  const outcomeEncoding = options.outcomeEncoding ?? 'reference';
+  if (outcomeEncoding !== 'reference' && outcomeEncoding !== 'decimals-v1') {
+    throw new ConfigurationError("outcomeEncoding must be 'reference' or 'decimals-v1'");
+  }
 
   return async function attestedNode(...args: A): Promise<NodeOutput<R>> {
     const packetId = packetIdOf(...args);
@@ -93,10 +104,18 @@ export function wrapNode<A extends readonly unknown[], R extends object>(
         status: 'ERROR',
         reason: NODE_ERROR_REASON,
         timestampMs: now(),
+        outcomeEncoding,
       });
       return Object.freeze({ result: errorResult, attestation, reason: NODE_ERROR_REASON });
     }
-    const attestation = createAttestation({ packetId, result, signer, status: 'OK', timestampMs: now() });
+    const attestation = createAttestation({
+      packetId,
+      result,
+      signer,
+      status: 'OK',
+      timestampMs: now(),
+      outcomeEncoding,
+    });
     return Object.freeze({ result, attestation });
   };
 }

@@ -6,9 +6,16 @@
  * The envelope itself is not signed (nor is it in the reference): anyone holding the token can wrap it
  * with a fresh nonce and any payload. It proves authority, not the payload's origin; send payloads that
  * matter in a signed packet.
+ *
+ * Events: the envelope verifier emits `capability_chain_rejected` for the failures only it sees (the
+ * envelope, its time window, the token's encoding, the nonce) and `store_unavailable` when the replay
+ * store fails. The chain's own verdict is the chain verifier's event (it gets the same options), so
+ * one envelope never yields two events for one failure.
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigurationError, PayloadValidationError } from '../errors.js';
+import { checkEventPort } from '../events/check.js';
+import type { EventPort } from '../events/types.js';
 import { fail, requireObject, requireString, requireTimestamp } from '../packet/fields.js';
 import type { ReplayStore } from '../stores/types.js';
 import { encodeJson } from '../wire/canonical.js';
@@ -107,6 +114,8 @@ export interface CapabilityEnvelopeVerifierOptions extends CapabilityVerifierOpt
   readonly maxAgeSeconds?: number;
   /** Longest capability token accepted (default 16,384 characters). */
   readonly maxTokenLength?: number;
+  /** Where envelope-level rejections go (see the module comment). Without a port: no events. */
+  readonly events?: EventPort;
 }
 
 export interface VerifyEnvelopeOptions {
@@ -143,6 +152,16 @@ export function createCapabilityEnvelopeVerifier(
   const now = options.now ?? Date.now;
   const decodeOptions =
     options.maxTokenLength === undefined ? {} : { maxTokenLength: options.maxTokenLength };
+  const events = checkEventPort(options.events);
+
+  function rejected(reason: EnvelopeRejectionReason, leaf?: DelegationCapability): EnvelopeVerification {
+    events?.emit('capability_chain_rejected', {
+      capability_id: leaf?.capability_id ?? null,
+      issuer_agent: leaf?.issuer_agent ?? null,
+      reason,
+    });
+    return reject(reason);
+  }
 
   return Object.freeze({
     async verify(
@@ -156,19 +175,19 @@ export function createCapabilityEnvelopeVerifier(
             ? parseCapabilityTokenEnvelope(input)
             : envelopeFromJson(input);
       } catch (error) {
-        if (error instanceof PayloadValidationError) return reject('malformed_envelope');
+        if (error instanceof PayloadValidationError) return rejected('malformed_envelope');
         throw error;
       }
-      if (envelope.issued_at.isNaive) return reject('naive_timestamp');
+      if (envelope.issued_at.isNaive) return rejected('naive_timestamp');
       const nowMs = now();
       const ageMs = nowMs - envelope.issued_at.epochMillis;
-      if (ageMs < 0) return reject('envelope_in_future');
-      if (ageMs > maxAgeMs) return reject('envelope_expired');
+      if (ageMs < 0) return rejected('envelope_in_future');
+      if (ageMs > maxAgeMs) return rejected('envelope_expired');
       let leaf: DelegationCapability;
       try {
         leaf = decodeCapabilityToken(envelope.capability_token, decodeOptions);
       } catch {
-        return reject('malformed_token');
+        return rejected('malformed_token');
       }
       const chain = [...(verifyOptions.ancestors ?? []), leaf];
       const verified = await chainVerifier.verify(
@@ -185,9 +204,15 @@ export function createCapabilityEnvelopeVerifier(
           maxAgeMs - ageMs + 1000,
         );
       } catch {
-        return reject('replay_store_unavailable');
+        events?.emit('store_unavailable', {
+          store: 'replay',
+          operation: 'capability_envelope',
+          reason: 'replay_store_unavailable',
+          packet_id: null,
+        });
+        return rejected('replay_store_unavailable', leaf);
       }
-      if (!fresh) return reject('replayed_nonce');
+      if (!fresh) return rejected('replayed_nonce', leaf);
       return Object.freeze({ valid: true, capability: leaf });
     },
   });

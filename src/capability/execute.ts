@@ -1,11 +1,14 @@
 /**
  * Authorized execution (SPEC §6): run a function only when a verified capability chain authorizes the
- * action, every capability passes the policy, and the tool budget allows it; every decision goes to an
- * audit hook. Order of checks, first failure wins (the reference's order):
+ * action, every capability passes the policy, and the tool budget allows it; every decision is a
+ * `capability_execution` event (its `outcome` is the SPEC §6 audit event name) on the `events`
+ * port, when one is given. Order of checks, first failure wins (the reference's order):
  *   no_capabilities → no_policy_provided (strict mode) → capability_chain_invalid → policy_denied →
  *   action_not_authorized → execution_allowed (then the function runs).
  */
 import { PublicKeyMismatchError } from '../errors.js';
+import { checkEventPort } from '../events/check.js';
+import type { EventCatalogue, EventPort } from '../events/types.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
 import { verifyPacket, verifyPacketSignature } from '../packet/verify.js';
 import type { SignedTaskPacket } from '../packet/types.js';
@@ -24,12 +27,6 @@ export type CapabilityAuditEvent =
   | 'action_not_authorized'
   | 'execution_allowed';
 
-/** Receives every decision. A hook that throws (or rejects) never changes the decision. */
-export type CapabilityAuditHook = (
-  event: CapabilityAuditEvent,
-  details: Readonly<Record<string, unknown>>,
-) => void | Promise<void>;
-
 export type ExecutionDenialReason = Exclude<CapabilityAuditEvent, 'execution_allowed'>;
 
 export type AuthorizedExecution<T> =
@@ -46,7 +43,11 @@ export interface CapabilityExecutorOptions extends CapabilityVerifierOptions {
   readonly policy?: CapabilityPolicy;
   /** Refuse to execute without a policy (`no_policy_provided`). Default: env `TRUSTHANDOFF_STRICT_MODE` = `1`. */
   readonly strictMode?: boolean;
-  readonly auditHook?: CapabilityAuditHook;
+  /**
+   * Where every decision goes, as a `capability_execution` event. Without a port the executor emits
+   * nothing. A failing port never changes a decision.
+   */
+  readonly events?: EventPort;
   /** Longest capability token accepted from a packet (default 16,384 characters). */
   readonly maxTokenLength?: number;
 }
@@ -99,31 +100,42 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
   const verifier = createCapabilityChainVerifier(options);
   const env = options.env ?? process.env;
   const strictMode = options.strictMode ?? env['TRUSTHANDOFF_STRICT_MODE'] === '1';
-  const { policy, auditHook, registry } = options;
+  const { policy, registry } = options;
+  const events = checkEventPort(options.events);
   const decodeOptions =
     options.maxTokenLength === undefined ? {} : { maxTokenLength: options.maxTokenLength };
 
-  function audit(event: CapabilityAuditEvent, details: Record<string, unknown>): void {
-    if (auditHook === undefined) return;
-    try {
-      const pending: unknown = auditHook(event, Object.freeze(details));
-      if (pending instanceof Promise) pending.catch(() => undefined);
-    } catch {
-      // An audit hook never changes a decision.
-    }
+  function audit(outcome: CapabilityAuditEvent, detail: string | null, details: AuditDetails): void {
+    if (events === undefined) return;
+    const fields: EventCatalogue['capability_execution'] = {
+      outcome,
+      capability_id: details.capability_id ?? details.leaf_capability_id ?? null,
+      leaf_capability_id: details.leaf_capability_id ?? null,
+      issuer_agent: details.issuer_agent ?? null,
+      subject_agent: details.subject_agent ?? null,
+      action: details.action,
+      reason: detail,
+      packet_id: details.packet_id ?? null,
+      from_agent: details.from_agent ?? null,
+      capability_count: details.capability_count ?? 0,
+      failed_index: details.failed_index ?? null,
+      tool_calls_used: details.tool_calls_used ?? null,
+      strict_mode: strictMode,
+    };
+    events.emit('capability_execution', fields);
   }
 
   function deny<T>(
     reason: ExecutionDenialReason,
     detail: string | null,
-    details: Record<string, unknown>,
+    details: AuditDetails,
   ): AuthorizedExecution<T> {
-    audit(reason, detail === null ? details : { ...details, reason: detail });
+    audit(reason, detail, details);
     return Object.freeze({ allowed: false, reason, detail });
   }
 
   function strictModeDenial<T>(
-    extra: Record<string, unknown>,
+    extra: PacketDetails,
     action: string,
     count: number,
   ): AuthorizedExecution<T> | undefined {
@@ -132,7 +144,6 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
       ...extra,
       action,
       capability_count: count,
-      strict_mode: true,
     });
   }
 
@@ -151,7 +162,7 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
     fn: () => T | Promise<T>,
     toolCallsUsed: number,
     presenter: string | undefined,
-    extra: Record<string, unknown>,
+    extra: PacketDetails,
   ): Promise<AuthorizedExecution<Awaited<T>>> {
     const list: readonly DelegationCapability[] = isList(chain) ? chain : [];
     const leaf = list.at(-1);
@@ -175,15 +186,18 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
         return deny('policy_denied', reason ?? 'policy_denied', {
           ...extra,
           action,
+          capability_count: count,
           capability_id: capability.capability_id,
+          leaf_capability_id: leaf.capability_id,
           issuer_agent: capability.issuer_agent,
           subject_agent: capability.subject_agent,
         });
       }
     }
-    const leafDetails = {
+    const leafDetails: AuditDetails = {
       ...extra,
       action,
+      capability_count: count,
       leaf_capability_id: leaf.capability_id,
       issuer_agent: leaf.issuer_agent,
       subject_agent: leaf.subject_agent,
@@ -192,7 +206,7 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
     const authorization = authorizeAction(leaf, action, toolCallsUsed);
     if (!authorization.authorized)
       return deny('action_not_authorized', authorization.reason ?? null, leafDetails);
-    audit('execution_allowed', leafDetails);
+    audit('execution_allowed', null, leafDetails);
     return Object.freeze({ allowed: true, result: await fn() });
   }
 
@@ -222,7 +236,7 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
       fn: () => T | Promise<T>,
       callOptions: ExecuteOptions = {},
     ): Promise<AuthorizedExecution<Awaited<T>>> {
-      return run(chain, action, fn, callOptions.toolCallsUsed ?? 0, callOptions.presenter, {});
+      return run(chain, action, fn, callOptions.toolCallsUsed ?? 0, callOptions.presenter, NO_PACKET);
     },
     async executePacketAuthorizedAction<T>(
       packet: SignedTaskPacket,
@@ -230,7 +244,7 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
       callOptions: ExecutePacketOptions = {},
     ): Promise<AuthorizedExecution<Awaited<T>>> {
       const action = packet.intent;
-      const extra = { packet_id: packet.packet_id, from_agent: packet.from_agent };
+      const extra: PacketDetails = { packet_id: packet.packet_id, from_agent: packet.from_agent };
       const token = packet.capability_token;
       const ancestors = callOptions.ancestors ?? [];
       if (token === null || token === undefined) {
@@ -286,6 +300,23 @@ export function executePacketAuthorizedAction<T>(
   if (options.packetVerifiedByGate !== undefined) call.packetVerifiedByGate = options.packetVerifiedByGate;
   return createCapabilityExecutor(options).executePacketAuthorizedAction(packet, fn, call);
 }
+
+// What a decision knows, for its event.
+interface PacketDetails {
+  readonly packet_id?: string;
+  readonly from_agent?: string;
+}
+interface AuditDetails extends PacketDetails {
+  readonly action: string;
+  readonly capability_count?: number;
+  readonly capability_id?: string;
+  readonly leaf_capability_id?: string;
+  readonly issuer_agent?: string;
+  readonly subject_agent?: string;
+  readonly failed_index?: number | null;
+  readonly tool_calls_used?: number;
+}
+const NO_PACKET: PacketDetails = Object.freeze({});
 
 // Array.isArray would widen a readonly array to any[].
 function isList(value: unknown): value is readonly DelegationCapability[] {

@@ -54,7 +54,6 @@ export {
   executePacketAuthorizedAction,
   type AuthorizedExecution,
   type CapabilityAuditEvent,
-  type CapabilityAuditHook,
   type CapabilityExecutor,
   type CapabilityExecutorOptions,
   type ExecuteOptions,

@@ -11,7 +11,8 @@
  * event to its sinks; a sink that throws or rejects is isolated and counted, never seen by the
  * component, and delivery never blocks or changes a decision.
  *
- * This file holds types only; `port.ts` holds the implementation (`createEventPort`).
+ * This file holds types only; `hub.ts` holds the port (`EventHub`), `memory-sink.ts` a bounded
+ * in-memory sink (`MemoryEventSink`).
  */
 
 /** Who decided: the verifier that emitted the event. In a cluster every instance names itself. */
@@ -62,7 +63,8 @@ export interface EventCatalogue {
     readonly reason: string;
     /** The step that rejected (`parse` when the input was not an envelope). */
     readonly step: string;
-    readonly details?: Readonly<Record<string, unknown>>;
+    /** Sanitized (SPEC §3 limits). Emitters may omit it; sinks always see it, null when none. */
+    readonly details?: Readonly<Record<string, unknown>> | null;
   };
   /** A packet's payload declares AI provenance (SPEC §8). */
   readonly ai_generated_payload: {
@@ -83,13 +85,18 @@ export interface EventCatalogue {
     readonly reason: string;
     readonly is_revocation_stale: boolean;
   };
+  /** An execution attestation verified (and, where tracked, was not a replay). */
   readonly attestation_verified: {
     readonly packet_id: string;
     readonly signed_by: string;
-    readonly output_hash: string;
+    readonly status: string;
+    readonly outcome_hash: string;
   };
+  /** An attestation or node output was refused; `reason` is an `AttestationRejectReason`. */
   readonly attestation_rejected: {
+    /** As claimed by the attestation (null when it had none): untrusted. */
     readonly packet_id: string | null;
+    /** As claimed by the attestation (null when it had none): untrusted. */
     readonly signed_by: string | null;
     readonly reason: string;
   };
@@ -104,7 +111,10 @@ export interface EventCatalogue {
     readonly issuer_agent: string | null;
     readonly reason: string;
   };
-  /** The capability executor's decision (SPEC §6 audit events, as `outcome`). */
+  /**
+   * The capability executor's decision (SPEC §6 audit events, as `outcome`). Fields that do not apply
+   * to an outcome are null.
+   */
   readonly capability_execution: {
     readonly outcome:
       | 'no_capabilities'
@@ -113,17 +123,41 @@ export interface EventCatalogue {
       | 'policy_denied'
       | 'action_not_authorized'
       | 'execution_allowed';
+    /** The capability the outcome is about: the denying one for `policy_denied`, else the leaf. */
     readonly capability_id: string | null;
+    readonly leaf_capability_id: string | null;
+    readonly issuer_agent: string | null;
+    readonly subject_agent: string | null;
     readonly action: string | null;
+    /** The finer reason (a chain reason, the policy's reason, an authorization reason, …). */
     readonly reason: string | null;
+    /** Set when the chain came in a packet's `capability_token`. */
+    readonly packet_id: string | null;
+    readonly from_agent: string | null;
+    readonly capability_count: number;
+    /** The chain link that failed verification (`capability_chain_invalid`). */
+    readonly failed_index: number | null;
+    readonly tool_calls_used: number | null;
+    readonly strict_mode: boolean;
   };
+  /** Signed human approvals (SPEC §7.7) of a packet reached the required count. */
   readonly approval_accepted: {
     readonly packet_id: string;
+    readonly from_agent: string;
+    /** The distinct approvers whose approvals counted (at most 20 kept). */
     readonly approvers: readonly string[];
+    readonly required: number;
   };
+  /**
+   * A packet's approvals did not suffice: `no_approvals`, `approval_denied` (a valid denial vetoes),
+   * `insufficient_approvals`, `approver_registry_unavailable` (the check then fails closed).
+   */
   readonly approval_rejected: {
     readonly packet_id: string | null;
+    readonly from_agent: string | null;
     readonly reason: string;
+    readonly approvers: readonly string[];
+    readonly required: number;
   };
   /** A networked store missed its deadline or failed; the decision failed closed. */
   readonly store_unavailable: {
@@ -151,6 +185,8 @@ export interface EventPort {
 
 /** Where events go: memory buffer, JSONL file, NATS, Kafka, OpenTelemetry, … */
 export interface EventSink {
+  /** Shown in the port's stats (default: the sink's class name). */
+  readonly name?: string;
   /**
    * Take one event. Must return promptly: a sink queues, it does not do I/O inline. A thrown error
    * or a rejected promise is caught and counted by the port.

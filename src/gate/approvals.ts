@@ -12,6 +12,8 @@
  */
 import { createHash, verify } from 'node:crypto';
 import { ConfigurationError, PayloadValidationError } from '../errors.js';
+import { checkEventPort } from '../events/check.js';
+import type { EventPort } from '../events/types.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
 import { packetSigningPayload } from '../packet/payload.js';
 import type { SignedTaskPacket, TaskPacketDraft } from '../packet/types.js';
@@ -166,7 +168,16 @@ export interface ApprovalVerifierOptions {
   readonly maxApprovalLifetimeSeconds?: number;
   /** Clock in epoch milliseconds (default `Date.now`). */
   readonly now?: () => number;
+  /** Where `approval_accepted` / `approval_rejected` go. Without a port the check emits nothing. */
+  readonly events?: EventPort;
 }
+
+/** Why approvals did not suffice (the `reason` of `approval_rejected`). */
+export type ApprovalRejectionReason =
+  'no_approvals' | 'approval_denied' | 'insufficient_approvals' | 'approver_registry_unavailable';
+
+// Events keep at most this many approver ids (the hub cuts each one).
+const MAX_EVENT_APPROVERS = 20;
 
 /**
  * A `humanApproval` check for the validator / middleware: true when at least `required` distinct
@@ -187,17 +198,33 @@ export function createApprovalVerifier(options: ApprovalVerifierOptions): HumanA
   if (!(skewMs >= 0) || !(maxLifetimeMs > 0))
     throw new ConfigurationError('clock skew and lifetime must be positive');
   const now = options.now ?? Date.now;
+  const events = checkEventPort(options.events);
 
-  return async function verifyHumanApprovals(
+  function rejected(
+    packet: SignedTaskPacket | TaskPacketDraft,
+    reason: ApprovalRejectionReason,
+    approvedBy: ReadonlySet<string>,
+  ): false {
+    events?.emit('approval_rejected', {
+      packet_id: typeof packet.packet_id === 'string' ? packet.packet_id : null,
+      from_agent: typeof packet.from_agent === 'string' ? packet.from_agent : null,
+      reason,
+      approvers: firstApprovers(approvedBy),
+      required,
+    });
+    return false;
+  }
+
+  async function check(
     packet: SignedTaskPacket | TaskPacketDraft,
     context: ValidationContext,
-  ): Promise<boolean> {
+    approvedBy: Set<string>,
+  ): Promise<ApprovalRejectionReason | undefined> {
     const approvals = context.approvals;
-    if (approvals === undefined || approvals.length === 0) return false;
-    if (typeof (packet as Partial<SignedTaskPacket>).public_key !== 'string') return false;
+    if (approvals === undefined || approvals.length === 0) return 'no_approvals';
+    if (typeof (packet as Partial<SignedTaskPacket>).public_key !== 'string') return 'insufficient_approvals';
     const digest = packetDigest(packet as SignedTaskPacket);
     const nowMs = now();
-    const approvedBy = new Set<string>();
     for (const candidate of approvals) {
       const approval = readApproval(candidate);
       if (approval === undefined) continue;
@@ -209,11 +236,43 @@ export function createApprovalVerifier(options: ApprovalVerifierOptions): HumanA
       if (registered === undefined || (await approvers.isRevoked(approval.approver_agent))) continue;
       if (!verify(null, signedBytes(approval.fields), registered.publicKey.key, approval.signatureBytes))
         continue;
-      if (approval.fields.decision === 'denied') return false;
+      if (approval.fields.decision === 'denied') return 'approval_denied';
       approvedBy.add(approval.approver_agent);
     }
-    return approvedBy.size >= required;
+    return approvedBy.size >= required ? undefined : 'insufficient_approvals';
+  }
+
+  return async function verifyHumanApprovals(
+    packet: SignedTaskPacket | TaskPacketDraft,
+    context: ValidationContext,
+  ): Promise<boolean> {
+    const approvedBy = new Set<string>();
+    let reason: ApprovalRejectionReason | undefined;
+    try {
+      reason = await check(packet, context, approvedBy);
+    } catch (error) {
+      // The gate turns the failure into `approval_check_unavailable`; the event says which check.
+      rejected(packet, 'approver_registry_unavailable', approvedBy);
+      throw error;
+    }
+    if (reason !== undefined) return rejected(packet, reason, approvedBy);
+    events?.emit('approval_accepted', {
+      packet_id: packet.packet_id,
+      from_agent: packet.from_agent,
+      approvers: firstApprovers(approvedBy),
+      required,
+    });
+    return true;
   };
+}
+
+function firstApprovers(approvedBy: ReadonlySet<string>): readonly string[] {
+  const out: string[] = [];
+  for (const id of approvedBy) {
+    if (out.length >= MAX_EVENT_APPROVERS) break;
+    out.push(id);
+  }
+  return out;
 }
 
 interface ReadApproval {

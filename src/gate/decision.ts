@@ -2,8 +2,7 @@
  * The gate's verdict (SPEC §3 `PacketDecision`) and the reason strings it can carry. Reason strings
  * are protocol: Sentinel and cross-language dashboards match on them, so they never change.
  */
-import { JsonFloat, isPlainObject } from '../wire/json-value.js';
-import { Timestamp } from '../wire/timestamp.js';
+import { cutString as cut, sanitizeDetails } from '../lib/sanitize.js';
 
 import type { DelegationCapability } from '../capability/types.js';
 import type { ValidationReason } from '../packet/validate.js';
@@ -217,80 +216,8 @@ export function isGateAcceptance(value: unknown): value is AcceptDecision {
   );
 }
 
+// Moved to src/lib/ so the event hub shares it without importing the gate; re-exported here.
+export { sanitizeDetails };
+
 /** Longest reason a decision keeps (SPEC §3). */
 export const MAX_REASON_LENGTH = 256;
-const MAX_STRING = 256;
-const MAX_KEY = 128;
-const MAX_ITEMS = 20;
-const MAX_DEPTH = 4;
-const BYTES_PREVIEW = 16;
-
-/**
- * SPEC §3 details sanitizing: strings cut at 256 characters, keys at 128, containers at 20 items,
- * depth 4, bytes as a short hex preview; functions, symbols and class instances become a type tag.
- * The result is frozen, JSON-serializable and safe to log.
- */
-export function sanitizeDetails(
-  details: Readonly<Record<string, unknown>>,
-): Readonly<Record<string, unknown>> {
-  return sanitizeObject(details, 1);
-}
-
-function sanitizeObject(
-  object: Readonly<Record<string, unknown>>,
-  depth: number,
-): Readonly<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  let n = 0;
-  for (const key in object) {
-    if (!Object.hasOwn(object, key)) continue;
-    if (n++ >= MAX_ITEMS) {
-      out['…'] = `${Object.keys(object).length - MAX_ITEMS} more`;
-      break;
-    }
-    out[cut(key, MAX_KEY)] = sanitizeValue(object[key], depth);
-  }
-  return Object.freeze(out);
-}
-
-function sanitizeValue(value: unknown, depth: number): unknown {
-  switch (typeof value) {
-    case 'string':
-      return cut(value, MAX_STRING);
-    case 'number':
-    case 'boolean':
-      return value;
-    case 'bigint':
-      return cut(value.toString(), MAX_STRING);
-    case 'undefined':
-      return null;
-    case 'function':
-    case 'symbol':
-      return `<${typeof value}>`;
-  }
-  if (value === null) return null;
-  if (value instanceof Uint8Array) {
-    const hex = Buffer.from(
-      value.buffer,
-      value.byteOffset,
-      Math.min(value.byteLength, BYTES_PREVIEW),
-    ).toString('hex');
-    return `<${value.byteLength} bytes ${hex}${value.byteLength > BYTES_PREVIEW ? '…' : ''}>`;
-  }
-  if (value instanceof JsonFloat) return value.value;
-  if (value instanceof Timestamp) return value.toCanonical();
-  if (depth >= MAX_DEPTH) return '<nested>';
-  if (Array.isArray(value)) {
-    const items: unknown[] = [];
-    for (let i = 0; i < value.length && i < MAX_ITEMS; i++) items.push(sanitizeValue(value[i], depth + 1));
-    if (value.length > MAX_ITEMS) items.push(`… ${value.length - MAX_ITEMS} more`);
-    return Object.freeze(items);
-  }
-  if (isPlainObject(value)) return sanitizeObject(value, depth + 1);
-  if (value instanceof Error) return `<${cut(value.name, MAX_KEY)}>`;
-  return '<object>';
-}
-
-function cut(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}

@@ -112,4 +112,5 @@ export {
   type ApprovalDecision,
   type CreateApprovalOptions,
   type ApprovalVerifierOptions,
+  type ApprovalRejectionReason,
 } from './approvals.js';

@@ -233,7 +233,7 @@ export class TrustHandoffMiddleware {
       now: this.#now,
       maxLifetimeSeconds: maxLifetime,
       emitDecisionEvents: false,
-      ...(events === undefined ? {} : { events: events as never }),
+      ...(events === undefined ? {} : { events: events }),
       ...(options.issuanceSkewSeconds === undefined
         ? {}
         : { issuanceSkewSeconds: options.issuanceSkewSeconds }),
@@ -418,7 +418,7 @@ export class TrustHandoffMiddleware {
       intervalSeconds: config.intervalSeconds ?? null,
       expiresAt: packet.expires_at,
       now: this.#now,
-      ...(this.#events === undefined ? {} : { events: this.#events as never }),
+      ...(this.#events === undefined ? {} : { events: this.#events }),
       ...(config.jitter === undefined ? {} : { jitter: config.jitter }),
       ...(config.checkTimeoutMs === undefined ? {} : { checkTimeoutMs: config.checkTimeoutMs }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),

@@ -7,7 +7,8 @@
  * the watcher. Timers are unref'd: a watcher never keeps the process alive.
  */
 import { ConfigurationError, RevocationConsistencyError, StaleCapabilityError } from '../errors.js';
-import { getDefaultEventBus, type EventEmitter } from '../events/bus.js';
+import { checkEventPort } from '../events/check.js';
+import type { EventPort } from '../events/types.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { attempt, withDeadline } from '../lib/deadline.js';
 
@@ -29,7 +30,8 @@ export interface RevalidationWatcherOptions {
   readonly checkTimeoutMs?: number;
   /** Stops the watcher when aborted. */
   readonly signal?: AbortSignal;
-  readonly events?: EventEmitter;
+  /** Where `capability_stale` goes. Without a port the watcher emits nothing. */
+  readonly events?: EventPort;
   /** Clock in epoch milliseconds (default `Date.now`). */
   readonly now?: () => number;
   /** Random source in [0, 1) for the jitter (default `Math.random`). */
@@ -61,7 +63,7 @@ export class RevalidationWatcher {
   readonly #revalidate: () => boolean | Promise<boolean>;
   readonly #expiresAtMs: number | null;
   readonly #checkTimeoutMs: number;
-  readonly #events: EventEmitter;
+  readonly #events: EventPort | undefined;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #signal: AbortSignal | undefined;
@@ -111,7 +113,7 @@ export class RevalidationWatcher {
     const timeout = options.checkTimeoutMs ?? Math.max((this.intervalSeconds ?? 0) * 1000, 5000);
     if (!(timeout > 0)) throw new ConfigurationError('checkTimeoutMs must be > 0');
     this.#checkTimeoutMs = timeout;
-    this.#events = options.events ?? getDefaultEventBus();
+    this.#events = checkEventPort(options.events);
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#signal = options.signal;
@@ -261,7 +263,7 @@ export class RevalidationWatcher {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     try {
-      this.#events.emit('capability_stale', {
+      this.#events?.emit('capability_stale', {
         capability_id: this.capabilityId,
         reason: cut,
         is_revocation_stale: isRevocation,

@@ -40,9 +40,16 @@ export class AgentIdentity {
     return new AgentIdentity(generateKeyPairSync('ed25519').privateKey);
   }
 
-  /** Import a PKCS#8 PEM Ed25519 private key (the reference's key file format). */
-  static fromPrivateKeyPem(privateKeyPem: string): AgentIdentity {
-    return new AgentIdentity(importPrivateKeyPem(privateKeyPem));
+  /**
+   * Import a PKCS#8 PEM Ed25519 private key (the reference's key file format), encrypted
+   * (`BEGIN ENCRYPTED PRIVATE KEY`) when `passphrase` is given. Throws `InvalidKeyError`, or
+   * `KeyPassphraseError` (`passphrase_required`, `wrong_passphrase`, `not_encrypted`).
+   */
+  static fromPrivateKeyPem(
+    privateKeyPem: string,
+    options: { readonly passphrase?: string | Uint8Array } = {},
+  ): AgentIdentity {
+    return new AgentIdentity(importPrivateKeyPem(privateKeyPem, options.passphrase));
   }
 
   /** Derive an identity from a 32-byte Ed25519 seed. */

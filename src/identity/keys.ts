@@ -3,7 +3,7 @@
  * verifier must never parse one per call (issue 2's benchmark hint). Keys are checked to be Ed25519.
  */
 import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { InvalidKeyError } from '../errors.js';
+import { InvalidKeyError, KeyPassphraseError } from '../errors.js';
 import { boundedMemo } from '../lib/bounded-memo.js';
 
 /** Longest PEM text accepted; an Ed25519 SPKI PEM is 113 characters. */
@@ -47,19 +47,38 @@ export function describePublicKey(key: KeyObject): ImportedPublicKey {
   return Object.freeze({ key, raw, fingerprint: createHash('sha256').update(raw).digest('hex') });
 }
 
-/** Import a PKCS#8 PEM Ed25519 private key (not cached: private keys are imported once per identity). */
-export function importPrivateKeyPem(pem: string): KeyObject {
-  if (
-    typeof pem !== 'string' ||
-    pem.length > MAX_PEM_LENGTH ||
-    !pem.includes('-----BEGIN PRIVATE KEY-----')
-  ) {
+const PKCS8_HEADER = '-----BEGIN PRIVATE KEY-----';
+const ENCRYPTED_PKCS8_HEADER = '-----BEGIN ENCRYPTED PRIVATE KEY-----';
+
+/**
+ * Import a PKCS#8 PEM Ed25519 private key, plain or encrypted (`BEGIN ENCRYPTED PRIVATE KEY`, as
+ * `openssl pkcs8 -topk8` or {@link serializePrivateKeyPem} write it). Not cached: private keys are
+ * imported once per identity. Throws {@link InvalidKeyError} for anything that is not such a key, and
+ * {@link KeyPassphraseError} for an encrypted key without its passphrase (`passphrase_required`) or
+ * with a wrong one (`wrong_passphrase`), and for a passphrase given with a plain key (`not_encrypted`:
+ * the caller believes the key file is protected, and it is not).
+ */
+export function importPrivateKeyPem(pem: string, passphrase?: string | Uint8Array): KeyObject {
+  if (typeof pem !== 'string' || pem.length > MAX_PEM_LENGTH) {
     throw new InvalidKeyError('not a PKCS#8 PEM private key');
   }
+  // The header decides, never the text of an OpenSSL error: an encrypted key must not be reported
+  // as "not a key", and a wrong passphrase must not be reported as a damaged file only.
+  const encrypted = pem.includes(ENCRYPTED_PKCS8_HEADER);
+  if (!encrypted && !pem.includes(PKCS8_HEADER)) throw new InvalidKeyError('not a PKCS#8 PEM private key');
+  if (passphrase !== undefined && typeof passphrase !== 'string' && !(passphrase instanceof Uint8Array)) {
+    throw new InvalidKeyError('a passphrase is a string or bytes');
+  }
+  if (encrypted && passphrase === undefined) throw new KeyPassphraseError('passphrase_required');
+  if (!encrypted && passphrase !== undefined) throw new KeyPassphraseError('not_encrypted');
   let key: KeyObject;
   try {
-    key = createPrivateKey({ key: pem, format: 'pem' });
+    key =
+      passphrase === undefined
+        ? createPrivateKey({ key: pem, format: 'pem' })
+        : createPrivateKey({ key: pem, format: 'pem', passphrase: Buffer.from(passphrase) });
   } catch {
+    if (encrypted) throw new KeyPassphraseError('wrong_passphrase');
     throw new InvalidKeyError('unreadable private key PEM');
   }
   if (key.asymmetricKeyType !== 'ed25519') throw new InvalidKeyError('private key is not Ed25519');

@@ -1,7 +1,7 @@
 import type { JsonLimits } from '../wire/parse-json.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { PayloadValidationError } from '../errors.js';
-import type { JsonObject, JsonValue } from '../wire/json-value.js';
+import { isPlainObject, type JsonObject, type JsonValue } from '../wire/json-value.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { freezeChecked } from './checked.js';
 import {
@@ -43,6 +43,7 @@ export interface TaskPacketInput {
   readonly provenance?: Partial<Provenance> | null;
   readonly risk_level?: string | null;
   readonly ttl_seconds?: number | null;
+  /** An object with a `source` (SPEC §4 step 5, §10.4), or null. */
   readonly ai_provenance?: JsonValue | null;
 }
 
@@ -83,9 +84,20 @@ const INPUT_FIELDS = new Set([
 /**
  * Build an unsigned packet: type-checks every field (PayloadValidationError), writes out every
  * default, and applies the TTL policy. Sign the result with `signPacket`.
+ *
+ * Default lifetime: a packet given none of `expires_at`, `risk_level` and `ttl_seconds` expires after
+ * the TTL policy's `read` TTL (900 s by default). The reference would leave `expires_at` null, and
+ * every verifier (the reference's and this library's gate) rejects such a packet as
+ * `malformed_time_window`. `risk_level` and `ttl_seconds` stay null, so the signed fields are what the
+ * reference would sign with that `expires_at` given explicitly.
+ *
+ * Refused here because no gate of this library would accept them: a timestamp without a UTC offset
+ * (`naive_timestamp`), `expires_at` before `issued_at` (`malformed_time_window`), and `ai_provenance`
+ * that is not an object with a `source` (`invalid_ai_provenance`; SPEC §10.4: the reference cannot
+ * even parse a non-object).
  */
 export function createTaskPacket(input: TaskPacketInput, options: CreatePacketOptions = {}): TaskPacketDraft {
-  const raw = requireObject(input, 'packet');
+  let raw = requireObject(input, 'packet');
   rejectUnknownFields(raw, INPUT_FIELDS, 'packet');
   const ttlSeconds = optionalInteger(raw['ttl_seconds'], 'ttl_seconds');
   if (ttlSeconds !== null && ttlSeconds <= 0)
@@ -94,21 +106,48 @@ export function createTaskPacket(input: TaskPacketInput, options: CreatePacketOp
     raw['issued_at'] === undefined
       ? Timestamp.fromEpochMillis((options.now ?? Date.now)())
       : requireTimestamp(raw['issued_at'], 'issued_at');
-  return freezeChecked(
-    buildPacketFields(
-      raw,
-      {
-        packet_id:
-          raw['packet_id'] === undefined ? randomUUID() : requireString(raw['packet_id'], 'packet_id'),
-        task_id: raw['task_id'] === undefined ? randomUUID() : requireString(raw['task_id'], 'task_id'),
-        nonce:
-          raw['nonce'] === undefined ? randomBytes(16).toString('hex') : requireString(raw['nonce'], 'nonce'),
-        issued_at: issuedAt,
-        ttl_seconds: ttlSeconds,
-      },
-      options.ttlPolicy ?? DEFAULT_TTL_POLICY,
-      false,
-      options.limits,
-    ),
+  if (issuedAt.isNaive) throw new PayloadValidationError('issued_at: must have a UTC offset');
+  const ttlPolicy = options.ttlPolicy ?? DEFAULT_TTL_POLICY;
+  if (
+    (raw['expires_at'] === undefined || raw['expires_at'] === null) &&
+    (raw['risk_level'] === undefined || raw['risk_level'] === null) &&
+    ttlSeconds === null
+  ) {
+    const readTtl = Object.hasOwn(ttlPolicy, 'read') ? ttlPolicy['read'] : undefined;
+    if (readTtl === undefined) {
+      throw new PayloadValidationError('expires_at: required when the TTL policy has no read TTL');
+    }
+    raw = { ...raw, expires_at: issuedAt.plusSeconds(readTtl) };
+  }
+  checkAiProvenance(raw['ai_provenance']);
+  const draft = buildPacketFields(
+    raw,
+    {
+      packet_id: raw['packet_id'] === undefined ? randomUUID() : requireString(raw['packet_id'], 'packet_id'),
+      task_id: raw['task_id'] === undefined ? randomUUID() : requireString(raw['task_id'], 'task_id'),
+      nonce:
+        raw['nonce'] === undefined ? randomBytes(16).toString('hex') : requireString(raw['nonce'], 'nonce'),
+      issued_at: issuedAt,
+      ttl_seconds: ttlSeconds,
+    },
+    ttlPolicy,
+    false,
+    options.limits,
   );
+  const expiresAt = draft.expires_at;
+  if (expiresAt !== null) {
+    if (expiresAt.isNaive) throw new PayloadValidationError('expires_at: must have a UTC offset');
+    if (issuedAt.compare(expiresAt) > 0) {
+      throw new PayloadValidationError('expires_at: must not be before issued_at');
+    }
+  }
+  return freezeChecked(draft);
+}
+
+/** SPEC §10.4 and §4 step 5: `ai_provenance`, when present, is an object with a non-null `source`. */
+export function checkAiProvenance(value: unknown): void {
+  if (value === undefined || value === null) return;
+  if (!isPlainObject(value) || value['source'] === undefined || value['source'] === null) {
+    throw new PayloadValidationError('ai_provenance: must be an object with a source, or null');
+  }
 }

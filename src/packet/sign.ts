@@ -1,5 +1,10 @@
 import { AgentIdentity } from '../identity/agent-identity.js';
-import { createTaskPacket, type CreatePacketOptions, type TaskPacketInput } from './create.js';
+import {
+  checkAiProvenance,
+  createTaskPacket,
+  type CreatePacketOptions,
+  type TaskPacketInput,
+} from './create.js';
 import { freezeChecked, isChecked } from './checked.js';
 import { packetSigningBytes, packetSigningView } from './payload.js';
 import type { SignedTaskPacket, TaskPacketDraft } from './types.js';
@@ -7,8 +12,14 @@ import type { SignedTaskPacket, TaskPacketDraft } from './types.js';
 /**
  * Sign a packet with `identity`: sets `public_key` to the identity's PEM and the Ed25519 signature over
  * the SPEC §2.1 bytes. Any existing `signature`/`public_key` is replaced.
+ *
+ * Refuses what no verifier could accept (SPEC §10.3, §10.4): an object key with a lone surrogate
+ * anywhere (CanonicalizationError naming its path) and an `ai_provenance` that is not an object with a
+ * `source` (PayloadValidationError). Drafts from {@link createTaskPacket} are checked already; these
+ * checks catch drafts built by hand.
  */
 export function signPacket(packet: TaskPacketDraft, identity: AgentIdentity): SignedTaskPacket {
+  if (packet.ai_provenance !== null) checkAiProvenance(packet.ai_provenance);
   // Built field by field: spreading a frozen object takes V8's slow path, and this is the signing hot path.
   const signed = {
     packet_id: packet.packet_id,

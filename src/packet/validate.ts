@@ -4,7 +4,8 @@
  * created (not once per process), so tests and deployments can vary them.
  */
 import { PublicKeyMismatchError } from '../errors.js';
-import { getDefaultEventBus, type EventEmitter } from '../events/bus.js';
+import { checkEventPort } from '../events/check.js';
+import type { EventPort } from '../events/types.js';
 import type { AgentRegistry, OverlapWindow } from '../stores/types.js';
 import { JsonFloat, isPlainObject } from '../wire/json-value.js';
 import { envFlag, resolveClockTolerance } from '../settings.js';
@@ -71,8 +72,12 @@ export interface ValidatorOptions {
   readonly insecureLegacyContextHumanApproval?: boolean;
   /** Token-rotation overlap: an expired packet whose id is in the window passes (with an event). */
   readonly overlapWindow?: OverlapWindow;
-  /** Where events go (default: the process-wide default bus). */
-  readonly events?: EventEmitter;
+  /**
+   * Where events go: `ai_generated_payload`, `token_overlap_used`, and (unless
+   * `emitDecisionEvents` is false) `packet_accepted` / `packet_rejected`. Without a port the
+   * validator emits nothing.
+   */
+  readonly events?: EventPort;
   /** Environment to read the variables from (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /**
@@ -111,7 +116,7 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     options.enforceDefaultTtlPolicy ?? envFlag(env['TRUSTHANDOFF_ENFORCE_DEFAULT_TTL_POLICY']);
   const policy = options.ttlPolicy ?? DEFAULT_TTL_POLICY;
   const now = options.now ?? Date.now;
-  const events = options.events ?? getDefaultEventBus();
+  const events = checkEventPort(options.events);
   const maxLifetime = options.maxLifetimeSeconds;
   const emitDecisionEvents = options.emitDecisionEvents ?? true;
 
@@ -173,11 +178,11 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     if (ai !== null) {
       if (!isPlainObject(ai) || ai['source'] === undefined || ai['source'] === null)
         return 'invalid_ai_provenance';
-      events.emit('ai_generated_payload', {
+      events?.emit('ai_generated_payload', {
         packet_id: packet.packet_id,
         from_agent: packet.from_agent,
-        source: ai['source'],
-        model: ai['model'] ?? null,
+        source: describe(ai['source']),
+        model: describe(ai['model']),
       });
     }
     // 6. TTL policy.
@@ -205,7 +210,7 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
       if (overlapWindow === undefined) return 'expired';
       return overlapWindow.isValid(packet.packet_id).then((inWindow) => {
         if (!inWindow) return 'expired';
-        events.emit('token_overlap_used', {
+        events?.emit('token_overlap_used', {
           packet_id: packet.packet_id,
           from_agent: packet.from_agent,
           reason: 'expired_but_within_overlap',
@@ -216,32 +221,38 @@ export function createPacketValidator(options: ValidatorOptions = {}): PacketVal
     return undefined;
   }
 
-  function finish(packet: SignedTaskPacket, reason: ValidationReason | undefined): ValidationResult {
-    if (!emitDecisionEvents) return reason === undefined ? VALID : Object.freeze({ isValid: false, reason });
-    const payload = {
+  function finish(
+    packet: SignedTaskPacket,
+    reason: ValidationReason | undefined,
+    startedAt: number,
+  ): ValidationResult {
+    const result = reason === undefined ? VALID : Object.freeze({ isValid: false, reason });
+    if (events === undefined || !emitDecisionEvents) return result;
+    const fields = {
       packet_id: packet.packet_id,
       task_id: packet.task_id,
       from_agent: packet.from_agent,
       to_agent: packet.to_agent,
+      intent: packet.intent,
       risk_level: packet.risk_level,
       ttl_seconds: packet.ttl_seconds,
+      latency_ms: performance.now() - startedAt,
     };
-    if (reason === undefined) {
-      events.emit('packet_accepted', payload);
-      return VALID;
-    }
-    events.emit('packet_rejected', { ...payload, reason });
-    return Object.freeze({ isValid: false, reason });
+    if (reason === undefined) events.emit('packet_accepted', { ...fields, reason: PACKET_VALID });
+    else events.emit('packet_rejected', { ...fields, reason, step: VALIDATE_STEP });
+    return result;
   }
 
   function evaluate(
     packet: SignedTaskPacket,
     context: ValidationContext = NO_CONTEXT,
   ): ValidationResult | Promise<ValidationResult> {
+    // The clock is read only when a decision event will carry the latency.
+    const startedAt = events !== undefined && emitDecisionEvents ? performance.now() : 0;
     const verdict = check(packet, context);
     return isPromiseLike(verdict)
-      ? verdict.then((reason) => finish(packet, reason))
-      : finish(packet, verdict);
+      ? verdict.then((reason) => finish(packet, reason, startedAt))
+      : finish(packet, verdict, startedAt);
   }
 
   return {
@@ -269,6 +280,20 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 }
 
 const VALID: ValidationResult = Object.freeze({ isValid: true });
+/** `reason` of the validator's own `packet_accepted` (the gate's says the signature was verified too). */
+export const PACKET_VALID = 'packet_valid';
+/** `step` of the validator's own `packet_rejected`. */
+const VALIDATE_STEP = 'validate';
+
+// `ai_provenance.source` / `.model` are JSON of any kind; events carry text (the hub cuts it).
+function describe(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  if (value instanceof JsonFloat) return String(value.value);
+  return Array.isArray(value) ? '<array>' : '<object>';
+}
 const NO_CONTEXT: ValidationContext = Object.freeze({});
 
 /** SPEC §4 `validate_packet` with a validator created for this call. */

@@ -86,30 +86,99 @@ const OUTCOME_STYLE = layout({
   maxDepth: OUTCOME_MAX_DEPTH,
 });
 
-/** SPEC §2.1 canonical JSON of any value (the packet payload without `signature`, in practice). */
+/**
+ * The decimals extension of SPEC §10.6 (not part of the reference protocol): SPEC §2.4 with one
+ * difference — a non-integral number (and an integral float, `1.0`, or a number of 1e21 and beyond) is
+ * written as Python's `repr(float)`, exactly as SPEC §2.1 writes numbers. Every value the §2.4
+ * encoding accepts is written byte for byte the same; only values §2.4 refuses change.
+ */
+const OUTCOME_DECIMALS_STYLE = layout({ ...OUTCOME_STYLE, integersOnly: false });
+
+/**
+ * SPEC §2.1 canonical JSON of any value (the packet payload without `signature`, in practice).
+ * Throws {@link CanonicalizationError} (with the JSONPath of the offending value) for a value without
+ * a canonical form, including an object key with a lone surrogate (SPEC §10.3).
+ */
 export function canonicalPacketJson(value: unknown): string {
-  return encodeValue(value, PACKET_STYLE, 1);
+  return encodeRoot(value, PACKET_STYLE);
 }
 
 /** SPEC §2.3 canonical JSON (the capability without `signature`, in practice). */
 export function canonicalCapabilityJson(value: unknown): string {
-  return encodeValue(value, CAPABILITY_STYLE, 1);
+  return encodeRoot(value, CAPABILITY_STYLE);
 }
 
-/** SPEC §2.4 canonical JSON of an attestation result or reason. */
-export function canonicalOutcomeJson(value: unknown): string {
-  return encodeValue(value, OUTCOME_STYLE, 1);
+/**
+ * How an attestation result (and reason) is encoded for its hash:
+ *  - `'reference'` (default): SPEC §2.4, integers only, as the Python 0.4.0 reference hashes results.
+ *  - `'decimals-v1'`: the decimals extension of SPEC §10.6 — non-integral numbers allowed, written as
+ *    Python's `repr(float)` (the number rule of SPEC §2.1). Results without decimals hash to exactly
+ *    the same bytes either way; results with decimals cannot be checked by the Python 0.4.0 reference
+ *    (its `verify_attestation` refuses them). Signer and verifier must both opt in.
+ */
+export type OutcomeEncoding = 'reference' | 'decimals-v1';
+
+/**
+ * SPEC §2.4 canonical JSON of an attestation result or reason. `'decimals-v1'` is the decimals
+ * extension (SPEC §10.6): non-integral numbers allowed, written as Python's `repr(float)`; the Python
+ * 0.4.0 reference cannot hash such results. Both encodings give the same bytes for every value the
+ * reference accepts.
+ */
+export function canonicalOutcomeJson(value: unknown, encoding: OutcomeEncoding = 'reference'): string {
+  return encodeRoot(value, encoding === 'decimals-v1' ? OUTCOME_DECIMALS_STYLE : OUTCOME_STYLE);
 }
 
 /** Encode with any layout. Numbers always follow the SPEC §2.1 rule so Python reads them back unchanged. */
 export function encodeJson(value: unknown, options: Partial<EncodeOptions> = {}): string {
-  return encodeValue(value, layout({ ...PACKET_STYLE, ...options }), 1);
+  return encodeRoot(value, layout({ ...PACKET_STYLE, ...options }));
+}
+
+/**
+ * Why a value has no encoding, and where: containers add their key or index while the failure passes
+ * through them, so the hot path carries no path at all. Never leaves this module.
+ */
+class EncodeFailure extends Error {
+  readonly segments: (string | number)[] = [];
+}
+
+function encodeRoot(value: unknown, style: Layout): string {
+  try {
+    return encodeValue(value, style, 1);
+  } catch (error) {
+    if (error instanceof EncodeFailure) {
+      throw new CanonicalizationError(error.message, { path: formatPath(error.segments) });
+    }
+    throw error;
+  }
+}
+
+/** Record that the failure happened inside `segment`; anything else passes through untouched. */
+function inside(error: unknown, segment: string | number): unknown {
+  if (error instanceof EncodeFailure) error.segments.push(segment);
+  return error;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const MAX_PATH_SEGMENTS = 32;
+const MAX_PATH_LENGTH = 256;
+
+/** JSONPath of the failure: `$.a[0]["odd key"]`. Bounded: keys and paths come from untrusted input. */
+function formatPath(innermostFirst: readonly (string | number)[]): string {
+  let path = '$';
+  const n = innermostFirst.length;
+  for (let i = n - 1; i >= 0 && n - 1 - i < MAX_PATH_SEGMENTS; i--) {
+    const segment = innermostFirst[i]!;
+    if (typeof segment === 'number') path += `[${segment}]`;
+    else if (segment.length <= 64 && IDENTIFIER.test(segment)) path += `.${segment}`;
+    else path += `[${JSON.stringify(segment.length > 64 ? `${segment.slice(0, 64)}…` : segment)}]`;
+  }
+  return n > MAX_PATH_SEGMENTS || path.length > MAX_PATH_LENGTH ? `${path.slice(0, MAX_PATH_LENGTH)}…` : path;
 }
 
 function encodeValue(value: unknown, style: Layout, depth: number): string {
   // Checked for every value, not only containers: the reference refuses any value nested deeper than
   // its limit, while an empty container at the limit passes.
-  if (depth > style.maxDepth) throw new CanonicalizationError(`nesting deeper than ${style.maxDepth}`);
+  if (depth > style.maxDepth) throw new EncodeFailure(`nesting deeper than ${style.maxDepth}`);
   switch (typeof value) {
     case 'string':
       return style.asciiOnly ? quoteAscii(value) : quoteRaw(value);
@@ -122,7 +191,7 @@ function encodeValue(value: unknown, style: Layout, depth: number): string {
     case 'object':
       return value === null ? 'null' : encodeContainer(value, style, depth);
     default:
-      throw new CanonicalizationError(`cannot encode a ${typeof value}`);
+      throw new EncodeFailure(`cannot encode a ${typeof value}`);
   }
 }
 
@@ -134,27 +203,32 @@ function encodeContainer(value: object, style: Layout, depth: number): string {
     return encodeObject(value as Record<string, unknown>, style, depth);
   }
   if (value instanceof JsonFloat) {
-    if (style.integersOnly) throw new CanonicalizationError('floats are not allowed here');
-    if (!Number.isFinite(value.value)) throw new CanonicalizationError('NaN and Infinity have no JSON form');
+    if (style.integersOnly) throw new EncodeFailure('floats are not allowed here');
+    if (!Number.isFinite(value.value)) throw new EncodeFailure('NaN and Infinity have no JSON form');
     return pythonFloatRepr(value.value);
   }
   if (value instanceof Timestamp) {
-    if (style.timestamp === undefined) throw new CanonicalizationError('datetimes are not allowed here');
+    if (style.timestamp === undefined) throw new EncodeFailure('datetimes are not allowed here');
     return quoteAscii(style.timestamp(value));
   }
-  throw new CanonicalizationError('only plain objects can be encoded');
+  throw new EncodeFailure('only plain objects can be encoded');
 }
 
 function encodeArray(value: readonly unknown[], style: Layout, depth: number): string {
   const n = value.length;
   if (n === 0) return '[]';
-  let out = '[' + encodeItem(value[0], style, depth);
-  for (let i = 1; i < n; i++) out += style.itemSeparator + encodeItem(value[i], style, depth);
-  return out + ']';
+  let i = 0;
+  try {
+    let out = '[' + encodeItem(value[0], style, depth);
+    for (i = 1; i < n; i++) out += style.itemSeparator + encodeItem(value[i], style, depth);
+    return out + ']';
+  } catch (error) {
+    throw inside(error, i);
+  }
 }
 
 function encodeItem(item: unknown, style: Layout, depth: number): string {
-  if (item === undefined) throw new CanonicalizationError('undefined in an array');
+  if (item === undefined) throw new EncodeFailure('undefined in an array');
   return encodeValue(item, style, depth + 1);
 }
 
@@ -163,45 +237,66 @@ function encodeObject(value: Record<string, unknown>, style: Layout, depth: numb
   const n = keys.length;
   if (style.sortKeys && n > 1) sortByCodePoint(keys);
   let out = '';
-  for (let i = 0; i < n; i++) {
-    const key = keys[i]!;
-    const item = value[key];
-    // Mirrors JSON.stringify: a property holding undefined is absent.
-    if (item === undefined) continue;
-    if (style.asciiOnly ? isPlainAscii(key) : isPlainRaw(key)) {
-      // The quotes join the separators: two pieces fewer per key than quoting the key on its own, and
-      // two more for a string value that needs no escaping either.
-      const open = out === '' ? '{"' : style.nextKeyOpen;
-      if (
-        typeof item === 'string' &&
-        depth < style.maxDepth &&
-        (style.asciiOnly ? isPlainAscii(item) : isPlainRaw(item))
-      ) {
-        out += open + key + style.keyCloseQuote + item + '"';
+  let key = '';
+  try {
+    for (let i = 0; i < n; i++) {
+      key = keys[i]!;
+      const item = value[key];
+      // Mirrors JSON.stringify: a property holding undefined is absent.
+      if (item === undefined) continue;
+      if (style.asciiOnly ? isPlainAscii(key) : isPlainRaw(key)) {
+        // The quotes join the separators: two pieces fewer per key than quoting the key on its own, and
+        // two more for a string value that needs no escaping either.
+        const open = out === '' ? '{"' : style.nextKeyOpen;
+        if (
+          typeof item === 'string' &&
+          depth < style.maxDepth &&
+          (style.asciiOnly ? isPlainAscii(item) : isPlainRaw(item))
+        ) {
+          out += open + key + style.keyCloseQuote + item + '"';
+        } else {
+          out += open + key + style.keyClose + encodeValue(item, style, depth + 1);
+        }
       } else {
-        out += open + key + style.keyClose + encodeValue(item, style, depth + 1);
+        // SPEC §10.3: the reference signs such a key as U+FFFD×3 but sends the original; nobody could
+        // verify it. (Raw UTF-8 output refuses every lone surrogate in quoteRaw anyway.)
+        if (style.asciiOnly && hasLoneSurrogate(key)) {
+          throw new EncodeFailure('object key with a lone surrogate has no interoperable form');
+        }
+        const encoded = encodeValue(item, style, depth + 1);
+        out +=
+          (out === '' ? '{' : style.itemSeparator) +
+          (style.asciiOnly ? quoteAscii(key) : quoteRaw(key)) +
+          style.keySeparator +
+          encoded;
       }
-    } else {
-      const encoded = encodeValue(item, style, depth + 1);
-      out +=
-        (out === '' ? '{' : style.itemSeparator) +
-        (style.asciiOnly ? quoteAscii(key) : quoteRaw(key)) +
-        style.keySeparator +
-        encoded;
     }
+  } catch (error) {
+    throw inside(error, key);
   }
   return out === '' ? '{}' : out + '}';
+}
+
+/** Keys are short and surrogate-free in practice: one loop decides whether the regex is needed at all. */
+function hasLoneSurrogate(key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return LONE_SURROGATE.test(key);
+  }
+  return false;
 }
 
 function encodeNumber(value: number, style: Layout): string {
   if (style.integersOnly) {
     if (!Number.isInteger(value) || value >= 1e21 || value <= -1e21) {
-      throw new CanonicalizationError('only integers are allowed here');
+      throw new EncodeFailure(
+        'only integers are allowed here (decimals need the decimals-v1 outcome encoding)',
+      );
     }
     return value === 0 ? '0' : String(value);
   }
   const literal = canonicalNumber(value);
-  if (literal === undefined) throw new CanonicalizationError('NaN and Infinity have no JSON form');
+  if (literal === undefined) throw new EncodeFailure('NaN and Infinity have no JSON form');
   return literal;
 }
 
@@ -260,8 +355,7 @@ function isPlainRaw(s: string): boolean {
 /** Python `json.dumps(s)` with `ensure_ascii=False`; lone surrogates cannot become UTF-8 and are refused. */
 function quoteRaw(s: string): string {
   if (isPlainRaw(s)) return `"${s}"`;
-  if (LONE_SURROGATE.test(s))
-    throw new CanonicalizationError('string with a lone surrogate has no UTF-8 form');
+  if (LONE_SURROGATE.test(s)) throw new EncodeFailure('string with a lone surrogate has no UTF-8 form');
   if (!NEEDS_RAW_ESCAPE.test(s)) return `"${s}"`;
   let out = '"';
   let start = 0;

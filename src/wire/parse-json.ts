@@ -9,8 +9,13 @@
  * and have no depth or size limit, so a 100,000-deep document overflows the stack; and none
  * classifies numbers by Python's rules. Documents whose numbers are all small integer literals (most
  * packets) take a fast path: one linear pre-scan for depth, then the engine's own `JSON.parse`.
+ *
+ * Both paths refuse JSON that could mean two things (SPEC §10.3) with {@link AmbiguousJsonError}: an
+ * object with a duplicate key (`JSON.parse` and Python keep the last, other readers the first) and an
+ * object key containing a lone surrogate (no implementation can verify a signature over it). Lone
+ * surrogates in string values interoperate and stay allowed.
  */
-import { PayloadValidationError } from '../errors.js';
+import { AmbiguousJsonError, PayloadValidationError } from '../errors.js';
 import { JsonFloat, type JsonArray, type JsonObject, type JsonValue } from './json-value.js';
 
 export interface JsonLimits {
@@ -61,30 +66,42 @@ export function parseJson(input: string | Uint8Array, limits: Partial<JsonLimits
     throw new PayloadValidationError('JSON document must be a string or bytes');
   }
 
-  if (!needsLosslessParse(text, maxDepth)) {
+  const scan = preScan(text, maxDepth);
+  if (scan >= 0) {
+    let value: JsonValue;
     try {
-      return JSON.parse(text) as JsonValue;
+      value = JSON.parse(text) as JsonValue;
     } catch {
       throw new PayloadValidationError('malformed JSON');
     }
+    // JSON.parse silently keeps the last of duplicate keys: fewer keys than the text has means some
+    // object had one twice. A document without a single key (arrays, scalars) needs no walk at all.
+    if (scan > 1) checkKeys(value, scan >>> 1, (scan & 1) === 1);
+    return value;
   }
   return new LosslessParser(text, maxDepth, maxIntegerDigits).parse();
 }
 
 /**
- * One linear pass: enforces the depth limit and reports whether any number literal is a float or has
- * more than 15 digits. Stops early when it does; the lossless parser re-checks everything itself.
+ * One linear pass: enforces the depth limit, and returns -1 when any number literal is a float or has
+ * more than 15 digits (the lossless parser is needed; it re-checks everything itself). Otherwise
+ * returns, packed into one number so the hot path allocates nothing, twice the number of object keys
+ * in the text (the `:` outside strings: in valid JSON each follows exactly one key), plus 1 when a key
+ * holds an escape or a surrogate and so might hold a lone surrogate.
  */
-function needsLosslessParse(text: string, maxDepth: number): boolean {
+function preScan(text: string, maxDepth: number): number {
   const n = text.length;
   let depth = 0;
+  let keys = 0;
+  let suspectKey = 0;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      let from = i + 1;
+      const start = i + 1;
+      let from = start;
       for (;;) {
         const q = text.indexOf('"', from);
-        if (q < 0) return true; // unterminated: let the full parser report it
+        if (q < 0) return -1; // unterminated: let the full parser report it
         let b = q - 1;
         while (text.charCodeAt(b) === 0x5c) b--;
         if ((q - 1 - b) % 2 === 0) {
@@ -93,22 +110,82 @@ function needsLosslessParse(text: string, maxDepth: number): boolean {
         }
         from = q + 1;
       }
+      // A key (a string before a colon; whitespace there is rare) is looked at here, where its bounds
+      // are known: only documents with a suspect key pay for the exact check after parsing.
+      if (suspectKey === 0) {
+        let k = i + 1;
+        let d = text.charCodeAt(k);
+        while (d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) d = text.charCodeAt(++k);
+        if (d === 0x3a) {
+          for (let j = start; j < i; j++) {
+            const e = text.charCodeAt(j);
+            if (e === 0x5c || (e >= 0xd800 && e <= 0xdfff)) {
+              suspectKey = 1;
+              break;
+            }
+          }
+        }
+      }
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > maxDepth) throw depthError(maxDepth);
     } else if (c === 0x7d || c === 0x5d) {
       depth--;
+    } else if (c === 0x3a) {
+      keys++;
     } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
       let digits = 0;
       let j = i;
       for (; j < n; j++) {
         const d = text.charCodeAt(j);
         if (d >= 0x30 && d <= 0x39) digits++;
-        else if (d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b) return true;
+        else if (d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b) return -1;
         else if (d !== 0x2d) break;
       }
-      if (digits > 15) return true;
+      if (digits > 15) return -1;
       i = j - 1;
     }
+  }
+  return keys * 2 + suspectKey;
+}
+
+/**
+ * After `JSON.parse`: every object's own keys, counted, must add up to the keys the text has (fewer
+ * means a duplicate was dropped), and, when the pre-scan saw a suspect key, no key may hold a lone
+ * surrogate. An explicit stack: the depth
+ * limit is configurable, the call stack is not.
+ */
+function checkKeys(root: JsonValue, expectedKeys: number, suspectKeys: boolean): void {
+  let seen = 0;
+  const stack: JsonValue[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i]!;
+        if (typeof item === 'object' && item !== null) stack.push(item);
+      }
+      continue;
+    }
+    const keys = Object.keys(value);
+    seen += keys.length;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (suspectKeys && hasLoneSurrogate(key)) throw new AmbiguousJsonError('lone_surrogate_key');
+      const item = (value as JsonObject)[key]!;
+      if (typeof item === 'object' && item !== null) stack.push(item);
+    }
+  }
+  if (seen !== expectedKeys) throw new AmbiguousJsonError('duplicate_key');
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Keys are short and surrogate-free in practice: one loop decides whether the regex is needed at all. */
+function hasLoneSurrogate(key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdfff) return LONE_SURROGATE.test(key);
   }
   return false;
 }
@@ -224,6 +301,7 @@ class LosslessParser {
   private readKeyAndColon(): string {
     if (this.text.charCodeAt(this.i) !== 0x22) throw this.fail('expected a string key');
     const key = this.readString();
+    if (hasLoneSurrogate(key)) throw new AmbiguousJsonError('lone_surrogate_key');
     this.skipWhitespace();
     if (this.text.charCodeAt(this.i) !== 0x3a) throw this.fail('expected :');
     this.i++;
@@ -319,6 +397,7 @@ class LosslessParser {
 }
 
 function setOwn(object: JsonObject, key: string, value: JsonValue): void {
+  if (Object.hasOwn(object, key)) throw new AmbiguousJsonError('duplicate_key');
   if (key === '__proto__') {
     Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
   } else {

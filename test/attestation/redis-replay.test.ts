@@ -11,7 +11,7 @@ import {
   verifyNodeOutput,
   wrapNode,
 } from '../../src/index.js';
-import { RedisReplayStore } from '../../src/stores/redis/index.js';
+import { RedisReplayStore, replayStoreKey } from '../../src/stores/redis/index.js';
 import { deleteKeys, makeClient, runPrefix, type TestRedisClient } from '../stores/redis-clients.js';
 import { REDIS_URL, redisAvailable } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
@@ -63,7 +63,7 @@ describe.skipIf(!available)('replayed attestation across verifiers sharing Redis
     const replay = tracker(clients[0]!, 'ttl');
     const output = await node({ packet_id: 'pk-redis-ttl', n: 2 });
     expect((await verifyNodeOutput(output, worker.publicKeyPem, { replay })).valid).toBe(true);
-    const pttl = await clients[0]!.pTTL(`${prefix}ttl:${replay.keyFor(output.attestation)}`);
+    const pttl = await clients[0]!.pTTL(replayStoreKey(`${prefix}ttl:`, replay.keyFor(output.attestation)));
     expect(pttl).toBeGreaterThan(300_000 + 30_000 - 10_000);
     expect(pttl).toBeLessThanOrEqual(300_000 + 30_000);
   });

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   CapabilityDerivationError,
+  EventHub,
   MemoryAgentRegistry,
   MemoryRevocationStore,
   PayloadValidationError,
@@ -32,6 +33,20 @@ import {
   verifierFor,
   writer,
 } from './fixture.js';
+
+// A port that records each capability_execution outcome into `outcomes`.
+function outcomes(into: string[]): EventHub {
+  return new EventHub({
+    verifier: { agentId: 'agent:executor' },
+    sinks: [
+      {
+        write: (e) => {
+          if (e.event_type === 'capability_execution') into.push(e.outcome);
+        },
+      },
+    ],
+  });
+}
 
 function tamperToken(token: string, change: (json: Record<string, unknown>) => void): DelegationCapability {
   const json = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;
@@ -136,7 +151,7 @@ describe('empty chain', () => {
       trustedRoots: [planner],
       now: clock,
       env: {},
-      auditHook: (e) => void events.push(e),
+      events: outcomes(events),
     });
     let ran = false;
     const outcome = await executor.executeAuthorizedAction([], 'read', () => (ran = true));
@@ -520,7 +535,7 @@ describe('tool budget exhausted', () => {
       trustedRoots: [planner],
       now: clock,
       env: {},
-      auditHook: (e) => void events.push(e),
+      events: outcomes(events),
     });
     let runs = 0;
     expect(

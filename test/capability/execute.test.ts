@@ -1,7 +1,8 @@
-/** Authorized execution: audit events in the reference's order, policies, strict mode, hooks that fail. */
+/** Authorized execution: audit events in the reference's order, policies, strict mode, ports that fail. */
 import { describe, expect, it } from 'vitest';
 import {
   allowAllPolicy,
+  EventHub,
   authorizeAction,
   createCapabilityExecutor,
   denyActionPolicy,
@@ -16,13 +17,35 @@ import {
 } from '../../src/index.js';
 import { clock, planner, researcher, rootCapability, threeLinkChain, writer } from './fixture.js';
 
+const ENVELOPE = new Set([
+  'event_id',
+  'event_type',
+  'timestamp',
+  'producer_id',
+  'correlation_id',
+  'idempotency_key',
+  'verifier_id',
+  'verifier_instance_id',
+]);
+
+// The executor's `capability_execution` events as { event: outcome, details: the other fields }.
 function recorder() {
   const events: { event: CapabilityAuditEvent; details: Readonly<Record<string, unknown>> }[] = [];
-  return {
-    events,
-    hook: (event: CapabilityAuditEvent, details: Readonly<Record<string, unknown>>) =>
-      void events.push({ event, details }),
-  };
+  const port = new EventHub({
+    verifier: { agentId: writer.agentId, instanceId: 'executor-test' },
+    sinks: [
+      {
+        write: (e) => {
+          if (e.event_type !== 'capability_execution') return;
+          const details = Object.fromEntries(
+            Object.entries(e).filter(([k]) => !ENVELOPE.has(k) && k !== 'outcome'),
+          );
+          events.push({ event: e.outcome, details });
+        },
+      },
+    ],
+  });
+  return { events, port };
 }
 
 const base = { trustedRoots: [planner], now: clock, env: {} } as const;
@@ -56,11 +79,11 @@ describe('policies', () => {
 
 describe('executeAuthorizedAction', () => {
   it('runs the function after execution_allowed and returns its result', async () => {
-    const { events, hook } = recorder();
+    const { events, port } = recorder();
     const chain = threeLinkChain().slice(0, 2);
     const outcome = await executeAuthorizedAction(chain, 'search', () => Promise.resolve({ hits: 3 }), {
       ...base,
-      auditHook: hook,
+      events: port,
       presenter: writer.agentId,
       toolCallsUsed: 2,
     });
@@ -70,22 +93,29 @@ describe('executeAuthorizedAction', () => {
         event: 'execution_allowed',
         details: {
           action: 'search',
+          capability_id: 'cap-child',
           leaf_capability_id: 'cap-child',
           issuer_agent: researcher.agentId,
           subject_agent: writer.agentId,
           tool_calls_used: 2,
+          capability_count: 2,
+          reason: null,
+          packet_id: null,
+          from_agent: null,
+          failed_index: null,
+          strict_mode: false,
         },
       },
     ]);
   });
 
   it('reports capability_chain_invalid with the chain reason and runs nothing', async () => {
-    const { events, hook } = recorder();
+    const { events, port } = recorder();
     const chain = threeLinkChain().slice(0, 2);
     let ran = false;
     const outcome = await executeAuthorizedAction(chain, 'search', () => (ran = true), {
       ...base,
-      auditHook: hook,
+      events: port,
       presenter: researcher.agentId,
     });
     expect(outcome).toEqual({
@@ -101,7 +131,7 @@ describe('executeAuthorizedAction', () => {
   });
 
   it('applies the policy to every capability in the chain', async () => {
-    const { events, hook } = recorder();
+    const { events, port } = recorder();
     const seen: string[] = [];
     const noPlannerRoots: CapabilityPolicy = (capability) => {
       seen.push(capability.capability_id);
@@ -111,7 +141,7 @@ describe('executeAuthorizedAction', () => {
     };
     const outcome = await executeAuthorizedAction(threeLinkChain(), 'read', () => 1, {
       ...base,
-      auditHook: hook,
+      events: port,
       policy: noPlannerRoots,
     });
     expect(outcome).toEqual({
@@ -152,28 +182,60 @@ describe('executeAuthorizedAction', () => {
   });
 
   it('checks in the reference order: policy before action authorization', async () => {
-    const { events, hook } = recorder();
+    const { events, port } = recorder();
     await executeAuthorizedAction([rootCapability()], 'deploy', () => 1, {
       ...base,
-      auditHook: hook,
+      events: port,
       policy: denyActionPolicy('deploy'),
     });
     expect(events.map((e) => e.event)).toEqual(['policy_denied']);
   });
 
-  it('an audit hook that throws or rejects never changes the decision', async () => {
-    const throwing = () => {
-      throw new Error('audit down');
+  it('a port or sink that throws or rejects never changes the decision', async () => {
+    const verifier = { agentId: writer.agentId, instanceId: 'x' };
+    const throwingPort = {
+      verifier,
+      emit: () => {
+        throw new Error('audit down');
+      },
     };
-    const rejecting = () => Promise.reject(new Error('audit down'));
-    for (const auditHook of [throwing, rejecting]) {
+    const throwingSink = new EventHub({
+      verifier,
+      sinks: [
+        {
+          write: () => {
+            throw new Error('audit down');
+          },
+        },
+      ],
+    });
+    const rejectingSink = new EventHub({
+      verifier,
+      sinks: [{ write: () => Promise.reject(new Error('down')) }],
+    });
+    for (const events of [throwingPort, throwingSink, rejectingSink]) {
       expect(
-        await executeAuthorizedAction([rootCapability()], 'read', () => 'ok', { ...base, auditHook }),
+        await executeAuthorizedAction([rootCapability()], 'read', () => 'ok', { ...base, events }),
       ).toEqual({ allowed: true, result: 'ok' });
-      expect(await executeAuthorizedAction([], 'read', () => 'ok', { ...base, auditHook })).toMatchObject({
+      expect(await executeAuthorizedAction([], 'read', () => 'ok', { ...base, events })).toMatchObject({
         allowed: false,
       });
     }
+    await new Promise((resolve) => setImmediate(resolve));
+    // Three events, each a failed write: the chain verifier's capability_chain_verified and one
+    // capability_execution per call.
+    expect(throwingSink.stats.sinks[0]!.writeFailures).toBe(3);
+    expect(rejectingSink.stats.sinks[0]!.writeFailures).toBe(3);
+  });
+
+  it('emits nothing without a port, and refuses an events option that is not a port', async () => {
+    expect(await executeAuthorizedAction([rootCapability()], 'read', () => 'ok', base)).toEqual({
+      allowed: true,
+      result: 'ok',
+    });
+    expect(() => createCapabilityExecutor({ ...base, events: { emit: 1 } as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    );
   });
 
   it('an error thrown by the function propagates to the caller', async () => {
@@ -193,8 +255,8 @@ describe('executeAuthorizedAction', () => {
 describe('strict mode', () => {
   it('TRUSTHANDOFF_STRICT_MODE=1 refuses execution without a policy (read when the executor is created)', async () => {
     const env: Record<string, string | undefined> = { TRUSTHANDOFF_STRICT_MODE: '1' };
-    const { events, hook } = recorder();
-    const strict = createCapabilityExecutor({ ...base, env, auditHook: hook });
+    const { events, port } = recorder();
+    const strict = createCapabilityExecutor({ ...base, env, events: port });
     env['TRUSTHANDOFF_STRICT_MODE'] = '0';
     expect(strict.settings.strictMode).toBe(true);
     let ran = false;
@@ -232,8 +294,8 @@ describe('strict mode', () => {
   });
 
   it('no_capabilities is reported before no_policy_provided', async () => {
-    const { events, hook } = recorder();
-    await createCapabilityExecutor({ ...base, strictMode: true, auditHook: hook }).executeAuthorizedAction(
+    const { events, port } = recorder();
+    await createCapabilityExecutor({ ...base, strictMode: true, events: port }).executeAuthorizedAction(
       [],
       'read',
       () => 1,
@@ -244,9 +306,9 @@ describe('strict mode', () => {
 
 describe('executePacketAuthorizedAction', () => {
   it('a packet without a token has no capabilities', async () => {
-    const { events, hook } = recorder();
+    const { events, port } = recorder();
     const packet = issueTaskPacket(researcher, { to_agent: writer.agentId, intent: 'read' });
-    expect(await executePacketAuthorizedAction(packet, () => 1, { ...base, auditHook: hook })).toEqual({
+    expect(await executePacketAuthorizedAction(packet, () => 1, { ...base, events: port })).toEqual({
       allowed: false,
       reason: 'no_capabilities',
       detail: 'missing_capability_token',

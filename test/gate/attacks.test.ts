@@ -301,11 +301,16 @@ describe('time window', () => {
 
   it('rejects naive timestamps', async () => {
     const f = await fixture();
-    const naive = f.packet({
-      risk_level: null,
-      issued_at: Timestamp.parse('2026-03-08T12:00:00'),
-      expires_at: Timestamp.parse('2026-03-08T12:01:00'),
-    });
+    // createTaskPacket refuses naive times (issue 9.4): signed here from a hand-made draft, as a
+    // sender elsewhere could.
+    const naive = signPacket(
+      {
+        ...f.packet({ risk_level: null }),
+        issued_at: Timestamp.parse('2026-03-08T12:00:00'),
+        expires_at: Timestamp.parse('2026-03-08T12:01:00'),
+      },
+      sender,
+    );
     expect((await f.gate.handle(createEnvelope(naive))).reason).toBe('naive_timestamp');
   });
 

@@ -184,7 +184,7 @@ describe('events', () => {
     await f.gate.handle(e);
     await f.gate.handle('not json');
     const events = f.events.snapshot().filter((x) => x.event_type.startsWith('packet_'));
-    expect(events.map((x) => [x.event_type, x['reason']])).toEqual([
+    expect(events.map((x) => [x.event_type, 'reason' in x ? x.reason : undefined])).toEqual([
       ['packet_accepted', 'Packet verified and valid'],
       ['packet_rejected', 'Replay detected'],
       ['packet_rejected', 'malformed_envelope'],

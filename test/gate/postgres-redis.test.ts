@@ -23,6 +23,7 @@ import {
   migrate,
 } from '../../src/stores/postgres/index.js';
 import { RedisReplayStore } from '../../src/stores/redis/index.js';
+import { replayStoreKey } from '../../src/stores/redis/keys.js';
 import { POSTGRES_URL, REDIS_URL, postgresAvailable, redisAvailable } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { dropSchemas, makePool, runSchema, viaPort, type TestPool } from '../stores/postgres-pools.js';
@@ -113,7 +114,7 @@ describe.skipIf(!available)('a gate on PostgreSQL (registry, revocations) and Re
     const first = envelope(packetFrom(alice));
     expect((await gate.handle(first)).decision).toBe('ACCEPT');
     // The nonce lives in Redis, not in PostgreSQL.
-    expect(await redis.exists(`${prefix}replay:${replayKey(first.packet)}`)).toBe(1);
+    expect(await redis.exists(replayStoreKey(`${prefix}replay:`, replayKey(first.packet)))).toBe(1);
     expect(await gate.handle(first)).toMatchObject({ decision: 'REJECT', reason: REASONS.replayDetected });
 
     expect((await gate.handle(envelope(packetFrom(mallory)))).decision).toBe('ACCEPT');

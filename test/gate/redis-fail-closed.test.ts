@@ -15,7 +15,12 @@ import {
   type GateDecision,
   type SignedTaskPacket,
 } from '../../src/index.js';
-import { RedisReplayStore, RedisRevocationStore, RedisAgentRegistry } from '../../src/stores/redis/index.js';
+import {
+  RedisReplayStore,
+  RedisRevocationStore,
+  RedisAgentRegistry,
+  replayStoreKey,
+} from '../../src/stores/redis/index.js';
 import { REDIS_URL, redisAvailable } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { deleteKeys, makeClient, runPrefix, type TestRedisClient } from '../stores/redis-clients.js';
@@ -68,7 +73,7 @@ describe.skipIf(!available)('gate fails closed on Redis', () => {
   });
 
   async function hasReplayRecord(p: SignedTaskPacket, storePrefix: string): Promise<boolean> {
-    return (await direct.exists(`${storePrefix}${replayKey(p)}`)) === 1;
+    return (await direct.exists(replayStoreKey(storePrefix, replayKey(p)))) === 1;
   }
 
   it('rejects with replay_store_unavailable when Redis is unreachable (closed port)', async () => {

@@ -1,7 +1,8 @@
 /** SPEC §8 revalidation watcher, and revocation noticed while a task runs. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  EventBus,
+  EventHub,
+  MemoryEventSink,
   RevalidationWatcher,
   RevocationConsistencyError,
   Timestamp,
@@ -11,9 +12,7 @@ import {
 } from '../../src/index.js';
 import { T0, fixture } from './support.js';
 
-function watcher(
-  options: Partial<RevalidationWatcherOptions> & { events?: EventBus } = {},
-): RevalidationWatcher {
+function watcher(options: Partial<RevalidationWatcherOptions> = {}): RevalidationWatcher {
   return new RevalidationWatcher({
     capabilityId: 'cap-1',
     revalidate: () => true,
@@ -78,9 +77,10 @@ describe('revalidation watcher', () => {
   });
 
   it('goes stale with revalidation_failed, emits capability_stale once, aborts its signal and stops', async () => {
-    const events = new EventBus();
+    const events = new MemoryEventSink();
+    const hub = new EventHub({ verifier: { agentId: 'agent:watcher' }, sinks: [events] });
     let calls = 0;
-    const w = watcher({ events, revalidate: () => ++calls < 3 }).start();
+    const w = watcher({ events: hub, revalidate: () => ++calls < 3 }).start();
     await vi.advanceTimersByTimeAsync(5000);
     expect(calls).toBe(3);
     expect(w.state).toMatchObject({
@@ -219,7 +219,7 @@ describe('revoked capability mid-task', () => {
     expect(
       events
         .snapshot()
-        .some((e) => e.event_type === 'capability_stale' && e['capability_id'] === packet.packet_id),
+        .some((e) => e.event_type === 'capability_stale' && e.capability_id === packet.packet_id),
     ).toBe(true);
   });
 

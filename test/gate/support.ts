@@ -1,7 +1,8 @@
 /** Shared fixtures for the gate tests: identities, a registry, a fixed clock, packets. */
 import {
   AgentIdentity,
-  EventBus,
+  EventHub,
+  MemoryEventSink,
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
@@ -35,7 +36,9 @@ export interface Fixture {
   readonly registry: MemoryAgentRegistry;
   readonly replayStore: MemoryReplayStore;
   readonly revocationStore: MemoryRevocationStore;
-  readonly events: EventBus;
+  /** What the gate emitted (through {@link hub}). */
+  readonly events: MemoryEventSink;
+  readonly hub: EventHub;
   readonly gate: TrustHandoffMiddleware;
   /** A signed packet from `sender` to `receiver`, issued now by the fixture's clock. */
   packet(input?: Partial<TaskPacketInput>, identity?: AgentIdentity): SignedTaskPacket;
@@ -50,13 +53,14 @@ export async function fixture(options: Partial<MiddlewareOptions> = {}): Promise
   await registry.register(mallory.agentId, mallory.publicKeyPem);
   const replayStore = new MemoryReplayStore({ now: clock.now });
   const revocationStore = new MemoryRevocationStore();
-  const events = new EventBus();
+  const events = new MemoryEventSink();
+  const hub = new EventHub({ verifier: { agentId: receiver.agentId, instanceId: 'test' }, sinks: [events] });
   const gate = new TrustHandoffMiddleware({
     agentId: receiver.agentId,
     registry,
     replayStore,
     revocationStore,
-    events,
+    events: hub,
     now: clock.now,
     env: {},
     ...options,
@@ -73,6 +77,7 @@ export async function fixture(options: Partial<MiddlewareOptions> = {}): Promise
     replayStore,
     revocationStore,
     events,
+    hub,
     gate,
     packet,
     envelope: (input, identity) => {

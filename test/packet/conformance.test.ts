@@ -1,6 +1,6 @@
 /**
  * Conformance with the Python reference (trusthandoff 0.4.0): every vector in
- * ../shared/vectors/python-reference-0.4.0.json.
+ * test/fixtures/python-reference-0.4.0.json.
  */
 import { describe, expect, it } from 'vitest';
 import {

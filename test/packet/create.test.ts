@@ -24,7 +24,7 @@ describe('createTaskPacket', () => {
     expect(draft.context).toEqual({});
     expect(draft.memory_refs).toEqual([]);
     expect(draft.constraints).toBeNull();
-    expect(draft.expires_at).toBeNull();
+    expect(draft.expires_at?.equals(draft.issued_at.plusSeconds(900))).toBe(true);
     expect(draft.nonce).toMatch(/^[0-9a-f]{32}$/);
     expect(draft.signature_algo).toBe('Ed25519');
     expect(createTaskPacket({ ...base, constraints: {} }).constraints).toEqual({
@@ -35,9 +35,30 @@ describe('createTaskPacket', () => {
   });
 
   describe('TTL policy (SPEC §3)', () => {
-    it('nothing happens with neither risk_level nor ttl_seconds', () => {
+    it('with neither risk_level nor ttl_seconds, an explicit expires_at is kept as is', () => {
+      const draft = createTaskPacket({ ...base, issued_at: issuedAt, expires_at: '2026-03-08T12:05:00Z' });
+      expect([draft.risk_level, draft.ttl_seconds, draft.expires_at?.toCanonical()]).toEqual([
+        null,
+        null,
+        '2026-03-08T12:05:00Z',
+      ]);
+    });
+
+    it('with none of expires_at, risk_level, ttl_seconds: the read TTL of the policy (issue 9.4)', () => {
       const draft = createTaskPacket({ ...base, issued_at: issuedAt });
-      expect([draft.risk_level, draft.ttl_seconds, draft.expires_at]).toEqual([null, null, null]);
+      expect([draft.risk_level, draft.ttl_seconds, draft.expires_at?.toCanonical()]).toEqual([
+        null,
+        null,
+        '2026-03-08T12:15:00Z',
+      ]);
+      const custom = createTaskPacket(
+        { ...base, issued_at: issuedAt, expires_at: null },
+        { ttlPolicy: { read: 60, write: 30 } },
+      );
+      expect(custom.expires_at?.toCanonical()).toBe('2026-03-08T12:01:00Z');
+      expect(() => createTaskPacket({ ...base, issued_at: issuedAt }, { ttlPolicy: { write: 30 } })).toThrow(
+        PayloadValidationError,
+      );
     });
 
     it('risk_level write → 120 s, read → 900 s, expires_at filled', () => {

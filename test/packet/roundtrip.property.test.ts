@@ -34,7 +34,11 @@ const packetInput = fc.record({
   memory_refs: fc.array(anyString, { maxLength: 3 }),
   allowed_actions: fc.array(anyString, { maxLength: 3 }),
   max_tool_calls: fc.option(fc.nat(), { nil: null }),
-  ai_provenance: fc.option(jsonValue(), { nil: null }),
+  // SPEC §10.4: an object with a source, or null (createTaskPacket refuses anything else).
+  ai_provenance: fc.option(
+    fc.tuple(jsonObject(), jsonValue()).map(([o, source]) => ({ ...o, source: source ?? 'llm' })),
+    { nil: null },
+  ),
   offsetMinutes: fc.option(fc.integer({ min: -1439, max: 1439 }), { nil: null }),
   micro: fc.integer({ min: 0, max: 999_999 }),
   ttl: fc.option(fc.integer({ min: 1, max: 10_000_000 }), { nil: null }),

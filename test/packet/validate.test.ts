@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
   createPacketValidator,
-  EventBus,
+  EventHub,
+  MemoryEventSink,
   issueTaskPacket,
   MemoryAgentRegistry,
   MemoryOverlapWindow,
@@ -27,8 +28,17 @@ function packet(overrides: Partial<TaskPacketInput> = {}): SignedTaskPacket {
   });
 }
 
+function port(log: MemoryEventSink): EventHub {
+  return new EventHub({ verifier: { agentId: 'agent:b', instanceId: 'validator-1' }, sinks: [log] });
+}
+
 async function reasonOf(p: SignedTaskPacket, options: ValidatorOptions = {}): Promise<string | undefined> {
-  const result = await validatePacket(p, { now: () => T0, env: {}, events: new EventBus(), ...options });
+  const result = await validatePacket(p, {
+    now: () => T0,
+    env: {},
+    events: port(new MemoryEventSink()),
+    ...options,
+  });
   expect(result.isValid).toBe(result.reason === undefined);
   return result.reason;
 }
@@ -55,14 +65,22 @@ describe('2. time window', () => {
   });
 
   it('a packet with no expires_at is invalid', async () => {
-    expect(await reasonOf(packet({ expires_at: null }))).toBe('malformed_time_window');
+    // createTaskPacket no longer builds one (issue 9.4); a sender elsewhere still can.
+    expect(await reasonOf({ ...packet(), expires_at: null })).toBe('malformed_time_window');
   });
 
   it('naive timestamps cannot be placed on the timeline → naive_timestamp', async () => {
+    // Built by hand: createTaskPacket refuses naive timestamps (issue 9.4).
+    const p = packet();
+    const naive = (text: string): Timestamp => Timestamp.parse(text);
     expect(
-      await reasonOf(packet({ issued_at: '2026-03-08T12:00:00', expires_at: '2026-03-08T12:10:00' })),
+      await reasonOf({
+        ...p,
+        issued_at: naive('2026-03-08T12:00:00'),
+        expires_at: naive('2026-03-08T12:10:00'),
+      }),
     ).toBe('naive_timestamp');
-    expect(await reasonOf(packet({ expires_at: '2026-03-08T12:10:00' }))).toBe('naive_timestamp');
+    expect(await reasonOf({ ...p, expires_at: naive('2026-03-08T12:10:00') })).toBe('naive_timestamp');
   });
 });
 
@@ -135,14 +153,16 @@ describe('4. human_review_required', () => {
 
 describe('5. invalid_ai_provenance', () => {
   it('must be an object with a source; a valid one emits ai_generated_payload', async () => {
-    expect(await reasonOf(packet({ ai_provenance: 'llm' }))).toBe('invalid_ai_provenance');
-    expect(await reasonOf(packet({ ai_provenance: { model: 'gpt' } }))).toBe('invalid_ai_provenance');
-    expect(await reasonOf(packet({ ai_provenance: { source: null } }))).toBe('invalid_ai_provenance');
-    const events = new EventBus();
+    // Built by hand: createTaskPacket refuses these (issue 9.3/9.4); a sender elsewhere still can.
+    const p = packet();
+    expect(await reasonOf({ ...p, ai_provenance: 'llm' })).toBe('invalid_ai_provenance');
+    expect(await reasonOf({ ...p, ai_provenance: { model: 'gpt' } })).toBe('invalid_ai_provenance');
+    expect(await reasonOf({ ...p, ai_provenance: { source: null } })).toBe('invalid_ai_provenance');
+    const log = new MemoryEventSink();
     expect(
-      await reasonOf(packet({ ai_provenance: { source: 'llm', model: 'gpt-4' } }), { events }),
+      await reasonOf(packet({ ai_provenance: { source: 'llm', model: 'gpt-4' } }), { events: port(log) }),
     ).toBeUndefined();
-    expect(events.snapshot().find((e) => e.event_type === 'ai_generated_payload')).toMatchObject({
+    expect(log.snapshot().find((e) => e.event_type === 'ai_generated_payload')).toMatchObject({
       source: 'llm',
       model: 'gpt-4',
     });
@@ -205,10 +225,10 @@ describe('7. expired (grace default 0, clamped to [0, 60]; overlap window)', () 
     const p = packet();
     await overlapWindow.register(p.packet_id);
     clock = expiry + 19_999; // 29.999 s after registration: inside the 30 s window
-    const events = new EventBus();
-    expect(await reasonOf(p, { overlapWindow, events, now: () => clock })).toBeUndefined();
-    expect(events.snapshot().map((e) => e.event_type)).toContain('token_overlap_used');
-    expect(events.snapshot().find((e) => e.event_type === 'token_overlap_used')).toMatchObject({
+    const log = new MemoryEventSink();
+    expect(await reasonOf(p, { overlapWindow, events: port(log), now: () => clock })).toBeUndefined();
+    expect(log.snapshot().map((e) => e.event_type)).toContain('token_overlap_used');
+    expect(log.snapshot().find((e) => e.event_type === 'token_overlap_used')).toMatchObject({
       packet_id: p.packet_id,
       reason: 'expired_but_within_overlap',
     });
@@ -219,11 +239,12 @@ describe('7. expired (grace default 0, clamped to [0, 60]; overlap window)', () 
 
 describe('events', () => {
   it('emits packet_accepted and packet_rejected with the packet fields and the reason', async () => {
-    const events = new EventBus();
+    const log = new MemoryEventSink();
+    const events = port(log);
     const ok = packet({ risk_level: 'write', expires_at: null });
     await reasonOf(ok, { events });
     await reasonOf(packet(), { events, now: () => T0 + 3_600_000 });
-    const [accepted, rejected] = events.snapshot().filter((e) => e.event_type.startsWith('packet_'));
+    const [accepted, rejected] = log.snapshot().filter((e) => e.event_type.startsWith('packet_'));
     expect(accepted).toMatchObject({
       event_type: 'packet_accepted',
       packet_id: ok.packet_id,
@@ -235,7 +256,37 @@ describe('events', () => {
       producer_id: sender.agentId,
       correlation_id: ok.packet_id,
     });
-    expect(rejected).toMatchObject({ event_type: 'packet_rejected', reason: 'expired' });
+    expect(rejected).toMatchObject({ event_type: 'packet_rejected', reason: 'expired', step: 'validate' });
     expect(rejected?.event_id).toMatch(/^[0-9a-f-]{36}$/);
+    for (const event of [accepted, rejected]) {
+      expect(event).toMatchObject({
+        intent: 'Research',
+        verifier_id: 'agent:b',
+        verifier_instance_id: 'validator-1',
+      });
+      expect(event && 'latency_ms' in event ? event.latency_ms : -1).toBeGreaterThanOrEqual(0);
+    }
+    expect(accepted).toMatchObject({ reason: 'packet_valid' });
+  });
+
+  it('emits nothing without a port, and no decision events when emitDecisionEvents is false', async () => {
+    // Without a port there is nowhere to emit to: the call must still validate normally.
+    const bare = createPacketValidator({ now: () => T0, env: {} });
+    expect(await bare.validate(packet({ ai_provenance: { source: 'llm' } }))).toEqual({ isValid: true });
+    const log = new MemoryEventSink();
+    const quiet = createPacketValidator({
+      now: () => T0,
+      env: {},
+      events: port(log),
+      emitDecisionEvents: false,
+    });
+    expect(await quiet.validate(packet({ ai_provenance: { source: 'llm' } }))).toEqual({ isValid: true });
+    expect(log.snapshot().map((e) => e.event_type)).toEqual(['ai_generated_payload']);
+  });
+
+  it('refuses an events option that is not a port', () => {
+    expect(() => createPacketValidator({ events: {} as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    );
   });
 });

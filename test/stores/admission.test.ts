@@ -128,7 +128,7 @@ describe.skipIf(!available)('Redis admission store', () => {
     expect(evals).toBe(2);
   });
 
-  it('is offered only over Redis stores on one client, and never on a cluster client', () => {
+  it('is offered only over Redis stores on one client (a cluster client too)', () => {
     const [a, b] = clients as [TestRedisClient, TestRedisClient];
     const registry = new RedisAgentRegistry({ client: a, keyPrefix: `${prefix}x:agent:` });
     expect(registry.admissionStore({ replayStore: new MemoryReplayStore() })).toBeUndefined();
@@ -148,6 +148,7 @@ describe.skipIf(!available)('Redis admission store', () => {
         replayStore: new RedisReplayStore({ client: a, keyPrefix: `${prefix}x:r:` }),
       }),
     ).toBeDefined();
+    // A cluster client qualifies too (test/stores/redis-cluster.test.ts runs it on a real cluster).
     const clusterLike = Object.assign(Object.create(a) as object, {
       masters: [],
     }) as unknown as RedisStoreClient;
@@ -156,7 +157,34 @@ describe.skipIf(!available)('Redis admission store', () => {
       onCluster.admissionStore({
         replayStore: new RedisReplayStore({ client: clusterLike, keyPrefix: `${prefix}c:r:` }),
       }),
-    ).toBeUndefined();
+    ).toBeDefined();
+  });
+
+  it('replicaAcks on a Redis without replicas: an admission is never confirmed, and stays stored', async () => {
+    const stores = createRedisStores({
+      client: clients[0]!,
+      keyPrefix: `${prefix}wait:`,
+      replicaAcks: 1,
+      replicaAckTimeoutMs: 20,
+    });
+    const plain = createRedisStores({ client: clients[0]!, keyPrefix: `${prefix}wait:` });
+    const alice = AgentIdentity.generate();
+    await plain.agentRegistry.register(alice.agentId, alice.publicKeyPem);
+    if (!isAdmissionCapable(stores.agentRegistry)) throw new Error('Redis registry must offer admission');
+    const admission = stores.agentRegistry.admissionStore(stores)!;
+    const req = {
+      agentId: alice.agentId,
+      publicKeyPem: alice.publicKeyPem,
+      publicKey: importPublicKeyPem(alice.publicKeyPem),
+      revocationIds: ['p1'],
+      replayKey: 'k',
+      ttlMs: 10_000,
+    };
+    await expect(Promise.resolve(admission.admit(req))).rejects.toMatchObject({
+      code: 'ERR_STORE_UNAVAILABLE',
+    });
+    // A refusal of the write's confirmation is not a refusal of the packet: the nonce is burned.
+    expect(await admission.admit(req)).toBe('replay');
   });
 
   it('fails closed with StoreUnavailableError when the client is not connected', async () => {

@@ -15,6 +15,8 @@ import {
   RedisOverlapWindow,
   RedisReplayStore,
   RedisRevocationStore,
+  agentKey,
+  replayStoreKey,
   type RedisStoreClient,
 } from '../../src/stores/redis/index.js';
 import { REDIS_URL, redisAvailable } from '../support/services.js';
@@ -75,7 +77,9 @@ describe.skipIf(!available)('Redis stores', () => {
       const bob = AgentIdentity.generate();
 
       expect(await stores.replayStore.checkAndStore('agent:x:n1', 5000)).toBe(true);
-      const replayTtl = await client.pTTL(`${ns}replay:agent:x:n1`);
+      // Not in the gate's `<n>:<from>:<nonce>` form: the whole key is its own hash tag.
+      expect(replayStoreKey(`${ns}replay:`, 'agent:x:n1')).toBe(`${ns}replay:{agent:x:n1}`);
+      const replayTtl = await client.pTTL(`${ns}replay:{agent:x:n1}`);
       expect(replayTtl).toBeGreaterThan(0);
       expect(replayTtl).toBeLessThanOrEqual(5000);
 
@@ -84,11 +88,15 @@ describe.skipIf(!available)('Redis stores', () => {
 
       await stores.agentRegistry.register(bob.agentId, bob.publicKeyPem);
       await stores.agentRegistry.revoke(bob.agentId);
-      expect(await client.hGetAll(`${ns}agent:${bob.agentId}`)).toEqual({
+      expect(await client.hGetAll(`${ns}agent:{${bob.agentId}}`)).toEqual({
         public_key_pem: bob.publicKeyPem,
         revoked: '1',
       });
-      expect(await client.pTTL(`${ns}agent:${bob.agentId}`)).toBe(-1);
+      expect(await client.pTTL(`${ns}agent:{${bob.agentId}}`)).toBe(-1);
+      // A key in the gate's form goes to the sender's hash tag, beside its registry hash.
+      const gateKey = `${bob.agentId.length}:${bob.agentId}:n2`;
+      expect(await stores.replayStore.checkAndStore(gateKey, 5000)).toBe(true);
+      expect(await client.exists(`${ns}replay:{${bob.agentId}}${gateKey}`)).toBe(1);
 
       await stores.overlapWindow.register('tok');
       const overlapTtl = await client.pTTL(`${ns}overlap:tok`);
@@ -112,13 +120,13 @@ describe.skipIf(!available)('Redis stores', () => {
       await stores.coordinationLock.acquire('k');
       const keys: string[] = [];
       for await (const batch of client.scanIterator({ MATCH: `${ns}*`, COUNT: 1000 })) keys.push(...batch);
-      expect(keys.sort()).toEqual([`${ns}lock:k`, `${ns}overlap:k`, `${ns}replay:k`, `${ns}revocation:k`]);
+      expect(keys.sort()).toEqual([`${ns}lock:k`, `${ns}overlap:k`, `${ns}replay:{k}`, `${ns}revocation:k`]);
     });
 
     it('a corrupted registry record fails closed with ERR_STORE_UNAVAILABLE', async () => {
       const client = clients[0]!;
       const keyPrefix = `${prefix}corrupt:`;
-      await client.hSet(`${keyPrefix}agent:evil`, 'public_key_pem', 'not a key');
+      await client.hSet(agentKey(keyPrefix, 'agent:evil'), 'public_key_pem', 'not a key');
       await expect(new RedisAgentRegistry({ client, keyPrefix }).resolve('agent:evil')).rejects.toMatchObject(
         {
           code: 'ERR_STORE_UNAVAILABLE',
@@ -129,7 +137,7 @@ describe.skipIf(!available)('Redis stores', () => {
     it('a key of the wrong type fails closed with ERR_STORE_UNAVAILABLE', async () => {
       const client = clients[0]!;
       const keyPrefix = `${prefix}wrongtype:`;
-      await client.set(`${keyPrefix}agent:x`, 'a string, not a hash');
+      await client.set(agentKey(keyPrefix, 'agent:x'), 'a string, not a hash');
       await expect(new RedisAgentRegistry({ client, keyPrefix }).isRevoked('agent:x')).rejects.toMatchObject({
         code: 'ERR_STORE_UNAVAILABLE',
       });
@@ -167,6 +175,35 @@ describe.skipIf(!available)('Redis stores', () => {
     });
   });
 
+  describe('replicaAcks (WAIT after each deciding write)', () => {
+    it('on a Redis without replicas every deciding write fails closed once WAIT times out; reads do not wait', async () => {
+      const client = clients[0]!;
+      const ns = `${prefix}wait:`;
+      const stores = createRedisStores({ client, keyPrefix: ns, replicaAcks: 1, replicaAckTimeoutMs: 30 });
+      const bob = AgentIdentity.generate();
+      const started = Date.now();
+      await expect(stores.replayStore.checkAndStore('k', 5000)).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+      // The write happened; only its confirmation is missing: the same key is now a replay.
+      expect(await stores.replayStore.checkAndStore('k', 5000)).toBe(false);
+      await expect(stores.revocationStore.revoke('cap')).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+      expect(await stores.revocationStore.isRevoked('cap')).toBe(true);
+      await expect(stores.agentRegistry.register(bob.agentId, bob.publicKeyPem)).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+      await expect(stores.agentRegistry.revoke(bob.agentId)).rejects.toMatchObject({
+        code: 'ERR_STORE_UNAVAILABLE',
+      });
+      // replicaAcks 0 (the default) sends no WAIT at all.
+      const plain = createRedisStores({ client, keyPrefix: `${ns}plain:` });
+      expect(await plain.replayStore.checkAndStore('k', 5000)).toBe(true);
+    });
+  });
+
   describe('construction', () => {
     it('refuses options that cannot make a safe store with ERR_CONFIGURATION', () => {
       const client = clients[0]!;
@@ -181,6 +218,10 @@ describe.skipIf(!available)('Redis stores', () => {
         { client, commandTimeoutMs: 120_000 },
         { client, keyPrefix: 5 },
         { client, keyPrefix: 'x'.repeat(300) },
+        { client, keyPrefix: 'tenant{a}:' },
+        { client, replicaAcks: -1 },
+        { client, replicaAcks: 0.5 },
+        { client, replicaAckTimeoutMs: 0 },
       ];
       for (const Store of [
         RedisReplayStore,

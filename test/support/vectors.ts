@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The reference's vectors live in ../shared beside the repository (see the README). */
+/** The reference's vectors, copied into the repository (see test/fixtures/README.md). */
 export const VECTORS_PATH = fileURLToPath(
-  new URL('../../../shared/vectors/python-reference-0.4.0.json', import.meta.url),
+  new URL('../fixtures/python-reference-0.4.0.json', import.meta.url),
 );
 
 export interface IdentityVector {

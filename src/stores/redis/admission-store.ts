@@ -3,10 +3,12 @@ import { ConfigurationError, StoreUnavailableError } from '../../errors.js';
 import { importPublicKeyPem } from '../../identity/keys.js';
 import type { AdmissionRequest, AdmissionStore, AdmissionVerdict } from '../types.js';
 import { normaliseTtlMs } from '../durations.js';
-import type { RedisCommandRunner, RedisStoreClient } from './client.js';
+import { existsReply, unexpectedReply, type RedisCommandRunner, type RedisStoreClient } from './client.js';
+import { agentKey, senderReplayKey } from './keys.js';
 
 /**
- * KEYS[1] the agent's registry hash, KEYS[2] the replay key, KEYS[3..] revocation keys;
+ * KEYS[1] the agent's registry hash, KEYS[2] the replay key, KEYS[3..] revocation keys (single Redis
+ * only: on a cluster they live in other slots and are read beside the script);
  * ARGV[1] the packet's key PEM, ARGV[2] the replay TTL in ms. Returns {verdict} or, on a key that
  * differs as text, {'key_mismatch', registered PEM} so the caller can compare raw key bytes.
  * The checks run in the gate's order and the nonce is stored last, only when all passed.
@@ -21,6 +23,10 @@ if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return {'admitted'}
 return {'replay'}`;
 const ADMIT_SHA = createHash('sha1').update(ADMIT_SCRIPT).digest('hex');
 
+// Takes back a replay record this store wrote for a request that a revocation read beside the script
+// then refused (cluster only): the refusal must leave the nonce unstored.
+const FORGET_SCRIPT = `return redis.call('DEL', KEYS[1])`;
+
 const VERDICTS: ReadonlySet<string> = new Set([
   'admitted',
   'not_registered',
@@ -30,6 +36,13 @@ const VERDICTS: ReadonlySet<string> = new Set([
   'replay',
 ]);
 
+/** Verdicts decided before the id-revocation check: they win over it (the gate's order). */
+const BEFORE_REVOCATION: ReadonlySet<AdmissionVerdict> = new Set([
+  'not_registered',
+  'key_mismatch',
+  'agent_revoked',
+]);
+
 export interface RedisAdmissionStoreOptions {
   /** The three stores' runners; they must share one client. */
   readonly agents: RedisCommandRunner;
@@ -37,21 +50,36 @@ export interface RedisAdmissionStoreOptions {
   readonly revocations?: RedisCommandRunner;
 }
 
+interface ScriptResult {
+  verdict: AdmissionVerdict;
+  registeredPem?: string;
+}
+
 /**
  * The {@link AdmissionStore} on Redis: one `EVALSHA` of a Lua script (a plain `EVAL` the first time a
- * server has not seen it) runs key binding, agent and id revocation and `SET NX PX` atomically on the
+ * server has not seen it) runs key binding, agent revocation and `SET NX PX` atomically on the
  * server — one round trip per decision instead of four. Built by `RedisAgentRegistry.admissionStore`
  * over stores that share one client.
  *
- * Redis Cluster: a script's keys must live in one hash slot, which the stores' keys do not, so on a
- * cluster client no admission store is offered and the gate uses the per-store path.
+ * Single Redis: the script also checks the revocation ids, so the whole decision is one atomic step.
+ *
+ * Redis Cluster: the sender's registry hash and replay key share the hash tag `{<sender>}` (one
+ * slot), so the script runs on that slot's master. Revocation ids are global (anyone revokes a packet
+ * or capability id, for any sender) and live in their own slots; they are read with `EXISTS` in
+ * parallel with the script, in the same round trip. A revocation that completed before `admit` was
+ * called is always seen; one racing the call may be seen or not, as on a single Redis. When a
+ * revocation read finds a revoked id after the script stored the nonce, the record is deleted before
+ * `admit` answers `revoked`, so a refusal leaves the nonce unstored (if that delete fails, `admit`
+ * throws {@link StoreUnavailableError} and the nonce stays burned: still no ACCEPT).
+ *
+ * With `replicaAcks` on the replay store, an `admitted` verdict is returned only after `WAIT`
+ * confirmed the replay record on that many replicas.
  */
 export class RedisAdmissionStore implements AdmissionStore {
   readonly commandTimeoutMs: number;
   readonly #runner: RedisCommandRunner;
-  readonly #agentPrefix: string;
-  readonly #replayPrefix: string;
-  readonly #revocationPrefix: string | undefined;
+  readonly #replay: RedisCommandRunner;
+  readonly #revocations: RedisCommandRunner | undefined;
 
   constructor(options: RedisAdmissionStoreOptions) {
     const { agents, replay, revocations } = options;
@@ -62,10 +90,9 @@ export class RedisAdmissionStore implements AdmissionStore {
       throw new ConfigurationError('RedisAdmissionStore: the stores must share one Redis client');
     }
     this.#runner = agents;
+    this.#replay = replay;
+    this.#revocations = revocations;
     this.commandTimeoutMs = agents.timeoutMs;
-    this.#agentPrefix = agents.keyPrefix;
-    this.#replayPrefix = replay.keyPrefix;
-    this.#revocationPrefix = revocations?.keyPrefix;
   }
 
   async admit(request: AdmissionRequest): Promise<AdmissionVerdict> {
@@ -84,21 +111,64 @@ export class RedisAdmissionStore implements AdmissionStore {
     return second.verdict;
   }
 
-  async #run(
-    request: AdmissionRequest,
-    pem: string,
-  ): Promise<{ verdict: AdmissionVerdict; registeredPem?: string }> {
-    const keys = [this.#agentPrefix + request.agentId, this.#replayPrefix + request.replayKey];
-    const revocationPrefix = this.#revocationPrefix;
-    if (revocationPrefix !== undefined)
-      for (const id of request.revocationIds) keys.push(revocationPrefix + id);
-    const options = { keys, arguments: [pem, String(normaliseTtlMs(request.ttlMs))] };
+  async #run(request: AdmissionRequest, pem: string): Promise<ScriptResult> {
+    // Always in the sender's slot; for the gate's keys (`<n>:<from_agent>:<nonce>`) this is the key
+    // RedisReplayStore uses too, so both paths see each other's records.
+    const replayKey = senderReplayKey(this.#replay.keyPrefix, request.agentId, request.replayKey);
+    const keys = [agentKey(this.#runner.keyPrefix, request.agentId), replayKey];
+    const revocations = this.#revocations;
+    const revocationKeys =
+      revocations === undefined ? [] : request.revocationIds.map((id) => revocations.keyPrefix + id);
+    const ttl = String(normaliseTtlMs(request.ttlMs));
+    const target = await this.#replay.writeTarget(replayKey);
+
+    if (!this.#runner.isCluster || revocationKeys.length === 0) {
+      keys.push(...revocationKeys);
+      const result = await this.#script(keys, pem, ttl);
+      if (result.verdict === 'admitted') await this.#replay.confirmWrite(replayKey, target);
+      return result;
+    }
+
+    const [script, revoked] = await Promise.allSettled([
+      this.#script(keys, pem, ttl),
+      this.#anyRevoked(revocations!, revocationKeys),
+    ]);
+    if (script.status === 'rejected') throw script.reason;
+    const result = script.value;
+    if (BEFORE_REVOCATION.has(result.verdict)) return result;
+    if (revoked.status === 'rejected') {
+      if (result.verdict === 'admitted') await this.#forget(replayKey).catch(() => undefined);
+      throw revoked.reason;
+    }
+    if (revoked.value) {
+      if (result.verdict === 'admitted') await this.#forget(replayKey);
+      return { verdict: 'revoked' };
+    }
+    if (result.verdict === 'admitted') await this.#replay.confirmWrite(replayKey, target);
+    return result;
+  }
+
+  async #script(keys: string[], pem: string, ttl: string): Promise<ScriptResult> {
+    const options = { keys, arguments: [pem, ttl] };
     const reply = await this.#runner.run((client) => evalScript(client, options));
     if (!Array.isArray(reply) || typeof reply[0] !== 'string' || !VERDICTS.has(reply[0])) {
       throw new StoreUnavailableError('unexpected redis reply to the admission script');
     }
     const verdict = reply[0] as AdmissionVerdict;
     return typeof reply[1] === 'string' ? { verdict, registeredPem: reply[1] } : { verdict };
+  }
+
+  async #anyRevoked(runner: RedisCommandRunner, keys: readonly string[]): Promise<boolean> {
+    // One EXISTS per id: on a cluster the ids hash to different slots (and nodes), so a multi-key
+    // EXISTS would be refused with CROSSSLOT. They are sent together, so this is one round trip.
+    const replies = await Promise.all(keys.map((key) => runner.run((client) => client.exists(key))));
+    return replies.some((reply) => existsReply(reply, 'EXISTS'));
+  }
+
+  async #forget(replayKey: string): Promise<void> {
+    const options = { keys: [replayKey], arguments: [] };
+    const reply = await this.#replay.run((client) => client.eval(FORGET_SCRIPT, options));
+    if (reply !== 0 && reply !== 1) throw unexpectedReply('EVAL forget');
   }
 }
 
@@ -113,9 +183,4 @@ function evalScript(
       return client.eval(ADMIT_SCRIPT, options);
     throw error;
   });
-}
-
-/** A cluster client (whose multi-key scripts would cross slots) rather than a single-node one. */
-export function isClusterClient(client: RedisStoreClient): boolean {
-  return 'masters' in client || 'slots' in client;
 }

@@ -7,7 +7,7 @@ import type {
   AgentRegistry,
   RegisteredAgent,
 } from '../types.js';
-import { RedisAdmissionStore, isClusterClient } from './admission-store.js';
+import { RedisAdmissionStore } from './admission-store.js';
 import {
   existsReply,
   RedisCommandRunner,
@@ -15,6 +15,7 @@ import {
   unexpectedReply,
   type RedisStoreOptions,
 } from './client.js';
+import { agentKey } from './keys.js';
 
 /** Default key prefix of {@link RedisAgentRegistry}. */
 export const DEFAULT_AGENT_KEY_PREFIX = 'trusthandoff:agent:';
@@ -25,8 +26,10 @@ const PEM_FIELD = 'public_key_pem';
 const REVOKED_FIELD = 'revoked';
 
 /**
- * An {@link AgentRegistry} shared by every verifier on one Redis: `<prefix><agentId>` is a hash with
- * the registered public key PEM and, once revoked, a sticky `revoked` field. Neither expires.
+ * An {@link AgentRegistry} shared by every verifier on one Redis (or Redis Cluster):
+ * `<prefix>{<agentId>}` is a hash with the registered public key PEM and, once revoked, a sticky
+ * `revoked` field. Neither expires. The braces are a cluster hash tag: the agent's replay records
+ * carry the same tag, so the admission script's keys share one slot.
  *
  * Keys are checked before they are written (an invalid key throws `InvalidKeyError` and changes
  * nothing) and imported through the bounded `importPublicKeyPem` cache on resolve, so a hot agent's
@@ -52,13 +55,13 @@ export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
 
   /**
    * A {@link RedisAdmissionStore} (one round trip per decision) when the replay and revocation stores
-   * are Redis stores on this registry's client; undefined otherwise, and on Redis Cluster.
+   * are Redis stores on this registry's client (a single client or a cluster); undefined otherwise.
    */
   admissionStore(stores: AdmissionStores): AdmissionStore | undefined {
     const replay = runnerOf(stores.replayStore);
     const revocations = stores.revocationStore === undefined ? undefined : runnerOf(stores.revocationStore);
     const client = this.#redis.client;
-    if (replay === undefined || replay.client !== client || isClusterClient(client)) return undefined;
+    if (replay === undefined || replay.client !== client) return undefined;
     if (
       stores.revocationStore !== undefined &&
       (revocations === undefined || revocations.client !== client)
@@ -74,12 +77,16 @@ export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
 
   async register(agentId: string, publicKeyPem: string): Promise<void> {
     importPublicKeyPem(publicKeyPem);
-    const fullKey = this.#redis.keyPrefix + agentId;
-    await this.#redis.run((client) => client.hSet(fullKey, PEM_FIELD, publicKeyPem));
+    const fullKey = agentKey(this.#redis.keyPrefix, agentId);
+    await this.#redis.runWrite(
+      fullKey,
+      (client) => client.hSet(fullKey, PEM_FIELD, publicKeyPem),
+      () => true,
+    );
   }
 
   async resolve(agentId: string): Promise<RegisteredAgent | undefined> {
-    const fullKey = this.#redis.keyPrefix + agentId;
+    const fullKey = agentKey(this.#redis.keyPrefix, agentId);
     const publicKeyPem = await this.#redis.run((client) => client.hGet(fullKey, PEM_FIELD));
     if (publicKeyPem === null || publicKeyPem === undefined) return undefined;
     if (typeof publicKeyPem !== 'string') throw unexpectedReply('HGET');
@@ -93,17 +100,21 @@ export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
   }
 
   async isRegistered(agentId: string): Promise<boolean> {
-    const fullKey = this.#redis.keyPrefix + agentId;
+    const fullKey = agentKey(this.#redis.keyPrefix, agentId);
     return existsReply(await this.#redis.run((client) => client.hExists(fullKey, PEM_FIELD)), 'HEXISTS');
   }
 
   async revoke(agentId: string): Promise<void> {
-    const fullKey = this.#redis.keyPrefix + agentId;
-    await this.#redis.run((client) => client.hSet(fullKey, REVOKED_FIELD, '1'));
+    const fullKey = agentKey(this.#redis.keyPrefix, agentId);
+    await this.#redis.runWrite(
+      fullKey,
+      (client) => client.hSet(fullKey, REVOKED_FIELD, '1'),
+      () => true,
+    );
   }
 
   async isRevoked(agentId: string): Promise<boolean> {
-    const fullKey = this.#redis.keyPrefix + agentId;
+    const fullKey = agentKey(this.#redis.keyPrefix, agentId);
     return existsReply(await this.#redis.run((client) => client.hExists(fullKey, REVOKED_FIELD)), 'HEXISTS');
   }
 }

@@ -3,11 +3,13 @@
  *
  * This file never imports `@redis/client`: the stores take a connected client from the caller
  * (dependency injection), described here structurally. Both `createClient()` and `createCluster()`
- * of `@redis/client` ≥ 5 satisfy {@link RedisStoreClient}; every command the stores send touches a
- * single key, so they work on Redis Cluster too.
+ * of `@redis/client` ≥ 5 satisfy {@link RedisStoreClient}. Every command the stores send touches a
+ * single key or, for the admission script, keys of one sender that share a hash tag (one slot), so
+ * they work on Redis Cluster too (see docs/redis-cluster.md).
  */
 import { ConfigurationError, StoreUnavailableError } from '../../errors.js';
 import { attempt, withDeadline } from '../../lib/deadline.js';
+import { hasHashTagCharacters } from './keys.js';
 
 /** The subset of an `@redis/client` client (or cluster) the stores use. */
 export interface RedisStoreClient {
@@ -43,6 +45,16 @@ export interface RedisStoreOptions {
    * (default {@link DEFAULT_COMMAND_TIMEOUT_MS}). The command may still run on the server later.
    */
   readonly commandTimeoutMs?: number;
+  /**
+   * Replicas that must acknowledge each write that decides something (a new replay record, a
+   * revocation, a registration) before the store reports it done: after the write the store sends
+   * `WAIT <replicaAcks> <replicaAckTimeoutMs>` to the node that took it, and fewer acknowledgements
+   * throw {@link StoreUnavailableError} (a gate then REJECTs). Default 0: no `WAIT`, asynchronous
+   * replication, and a failover can lose acknowledged writes (measured in docs/redis-cluster.md).
+   */
+  readonly replicaAcks?: number;
+  /** How long `WAIT` may wait for the acknowledgements (default {@link DEFAULT_REPLICA_ACK_TIMEOUT_MS}). */
+  readonly replicaAckTimeoutMs?: number;
 }
 
 /**
@@ -51,7 +63,14 @@ export interface RedisStoreOptions {
  */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 500;
 
+/**
+ * 100 ms: a replica on the same LAN acknowledges in about a millisecond, so this only trips when the
+ * replica is missing or far behind, and the decision still answers (REJECT) quickly.
+ */
+export const DEFAULT_REPLICA_ACK_TIMEOUT_MS = 100;
+
 const MAX_COMMAND_TIMEOUT_MS = 60_000;
+const MAX_REPLICA_ACKS = 16;
 const MAX_KEY_PREFIX_LENGTH = 256;
 
 /** A validated client, prefix and timeout, and the fail-closed way to run a command. */
@@ -67,6 +86,11 @@ export class RedisCommandRunner {
   readonly #commands: RedisStoreClient;
   readonly keyPrefix: string;
   readonly timeoutMs: number;
+  /** Replicas each deciding write waits for (0: none). */
+  readonly replicaAcks: number;
+  readonly replicaAckTimeoutMs: number;
+  /** True for a cluster client: the admission store then checks global revocation ids apart. */
+  readonly isCluster: boolean;
 
   constructor(options: RedisStoreOptions, defaultPrefix: string, storeName: string) {
     if (options === null || typeof options !== 'object') {
@@ -92,16 +116,85 @@ export class RedisCommandRunner {
         `${storeName}: keyPrefix must be a string of at most ${MAX_KEY_PREFIX_LENGTH} characters`,
       );
     }
+    // A brace in the prefix would make its own hash tag and put every key of the store in one slot
+    // (or split a sender's keys over several): the stores place keys in slots themselves.
+    if (hasHashTagCharacters(keyPrefix)) {
+      throw new ConfigurationError(`${storeName}: keyPrefix must not contain '{' or '}'`);
+    }
     const timeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > MAX_COMMAND_TIMEOUT_MS) {
       throw new ConfigurationError(
         `${storeName}: commandTimeoutMs must be an integer in [1, ${MAX_COMMAND_TIMEOUT_MS}]`,
       );
     }
+    const replicaAcks = options.replicaAcks ?? 0;
+    if (!Number.isInteger(replicaAcks) || replicaAcks < 0 || replicaAcks > MAX_REPLICA_ACKS) {
+      throw new ConfigurationError(
+        `${storeName}: replicaAcks must be an integer in [0, ${MAX_REPLICA_ACKS}]`,
+      );
+    }
+    const ackTimeoutMs = options.replicaAckTimeoutMs ?? DEFAULT_REPLICA_ACK_TIMEOUT_MS;
+    // WAIT's timeout 0 means "forever": never send it.
+    if (!Number.isInteger(ackTimeoutMs) || ackTimeoutMs < 1 || ackTimeoutMs > MAX_COMMAND_TIMEOUT_MS) {
+      throw new ConfigurationError(
+        `${storeName}: replicaAckTimeoutMs must be an integer in [1, ${MAX_COMMAND_TIMEOUT_MS}]`,
+      );
+    }
     this.client = client as RedisStoreClient;
     this.#commands = withoutClientTimeout(this.client);
     this.keyPrefix = keyPrefix;
     this.timeoutMs = timeoutMs;
+    this.replicaAcks = replicaAcks;
+    this.replicaAckTimeoutMs = ackTimeoutMs;
+    this.isCluster = isClusterClient(this.client);
+  }
+
+  /**
+   * Run a write of `fullKey`; when `replicaAcks` > 0 and `wrote(reply)` says the write changed
+   * something, wait for the replicas before answering (see {@link confirmWrite}).
+   */
+  async runWrite<T>(
+    fullKey: string,
+    command: (client: RedisStoreClient) => Promise<T>,
+    wrote: (reply: T) => boolean,
+  ): Promise<T> {
+    if (this.replicaAcks === 0) return this.run(command);
+    const target = await this.writeTarget(fullKey);
+    const reply = await this.run(command);
+    if (wrote(reply)) await this.confirmWrite(fullKey, target);
+    return reply;
+  }
+
+  /**
+   * The connection that will take a write of `fullKey`: the client itself, or on a cluster the
+   * master node's client (asked before the write, so that {@link confirmWrite} can tell whether the
+   * slot moved while the write was in flight). Undefined when no replica acks are required.
+   */
+  async writeTarget(fullKey: string): Promise<WaitTarget | undefined> {
+    if (this.replicaAcks === 0) return undefined;
+    if (!this.isCluster) return this.#commands as unknown as WaitTarget;
+    return this.run(() => nodeClientFor(this.client, fullKey));
+  }
+
+  /**
+   * `WAIT <replicaAcks> <replicaAckTimeoutMs>` on the connection that took the write (every earlier
+   * write of that connection, ours included, must be acknowledged). Throws
+   * {@link StoreUnavailableError} when fewer replicas acknowledged, or when the key's slot is now
+   * served by another node than the one asked before the write (a failover or resharding in flight:
+   * we cannot tell which node took the write, so it counts as unconfirmed).
+   */
+  async confirmWrite(fullKey: string, target: WaitTarget | undefined): Promise<void> {
+    if (target === undefined) return;
+    if (this.isCluster) {
+      const now = await this.run(() => nodeClientFor(this.client, fullKey));
+      if (now !== target) throw new StoreUnavailableError('redis slot moved while a write was in flight');
+    }
+    const args = ['WAIT', String(this.replicaAcks), String(this.replicaAckTimeoutMs)];
+    const acks = await this.run(() => target.sendCommand(args));
+    if (typeof acks !== 'number') throw unexpectedReply('WAIT');
+    if (acks < this.replicaAcks) {
+      throw new StoreUnavailableError(`redis write acknowledged by ${acks} of ${this.replicaAcks} replicas`);
+    }
   }
 
   /**
@@ -129,6 +222,25 @@ export class RedisCommandRunner {
       failed,
     );
   }
+}
+
+/** A connection that can run a raw command: where `WAIT` is sent. */
+export interface WaitTarget {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** A cluster client (`createCluster`) rather than a single-node one. */
+export function isClusterClient(client: RedisStoreClient): boolean {
+  return 'masters' in client || 'slots' in client;
+}
+
+/** The master node client that serves `key`'s slot (`@redis/client` ≥ 5.9 `getNodeClientForKey`). */
+function nodeClientFor(client: RedisStoreClient, key: string): Promise<WaitTarget> {
+  const lookup = (client as { getNodeClientForKey?: unknown }).getNodeClientForKey;
+  if (typeof lookup !== 'function') {
+    return Promise.reject(new StoreUnavailableError('cluster client cannot name the node of a key'));
+  }
+  return (lookup as (key: string, isReadonly?: boolean) => Promise<WaitTarget>).call(client, key, false);
 }
 
 /** `client` with its per-command timeout turned off (0 disables it), or `client` itself if it has none. */

@@ -18,7 +18,13 @@ import { RedisOverlapWindow } from './overlap-window.js';
 import { RedisReplayStore } from './replay-store.js';
 import { RedisRevocationStore } from './revocation-store.js';
 
-export { DEFAULT_COMMAND_TIMEOUT_MS, type RedisStoreClient, type RedisStoreOptions } from './client.js';
+export {
+  DEFAULT_COMMAND_TIMEOUT_MS,
+  DEFAULT_REPLICA_ACK_TIMEOUT_MS,
+  type RedisStoreClient,
+  type RedisStoreOptions,
+} from './client.js';
+export { agentKey, hashTagOf, replayStoreKey, senderReplayKey } from './keys.js';
 export { RedisReplayStore, DEFAULT_REPLAY_KEY_PREFIX } from './replay-store.js';
 export { RedisRevocationStore, DEFAULT_REVOCATION_KEY_PREFIX } from './revocation-store.js';
 export { RedisAgentRegistry, DEFAULT_AGENT_KEY_PREFIX } from './agent-registry.js';
@@ -39,6 +45,10 @@ export interface CreateRedisStoresOptions {
   readonly keyPrefix?: string;
   /** Per-command deadline in milliseconds (default 500). */
   readonly commandTimeoutMs?: number;
+  /** Replicas that must acknowledge each deciding write (`WAIT`; default 0, see `RedisStoreOptions`). */
+  readonly replicaAcks?: number;
+  /** `WAIT` timeout in milliseconds (default 100). */
+  readonly replicaAckTimeoutMs?: number;
   /** Overlap window in seconds (default 30). */
   readonly overlapWindowSeconds?: number;
 }
@@ -57,12 +67,17 @@ export function createRedisStores(options: CreateRedisStoresOptions): RedisStore
     throw new ConfigurationError('createRedisStores needs options with a connected Redis client');
   }
   const namespace = options.keyPrefix ?? 'trusthandoff:';
+  // Each store checks its own prefix (including the cluster hash-tag rule) in its constructor.
   if (typeof namespace !== 'string')
     throw new ConfigurationError('createRedisStores: keyPrefix must be a string');
   const common = (kind: string) => ({
     client: options.client,
     keyPrefix: `${namespace}${kind}:`,
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeoutMs: options.commandTimeoutMs }),
+    ...(options.replicaAcks === undefined ? {} : { replicaAcks: options.replicaAcks }),
+    ...(options.replicaAckTimeoutMs === undefined
+      ? {}
+      : { replicaAckTimeoutMs: options.replicaAckTimeoutMs }),
   });
   return Object.freeze({
     replayStore: new RedisReplayStore(common('replay')),

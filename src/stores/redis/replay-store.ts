@@ -1,6 +1,7 @@
 import { normaliseTtlMs } from '../durations.js';
 import type { ReplayStore } from '../types.js';
 import { RedisCommandRunner, unexpectedReply, type RedisStoreOptions } from './client.js';
+import { replayStoreKey } from './keys.js';
 
 /** Default key prefix of {@link RedisReplayStore} (SPEC §5). */
 export const DEFAULT_REPLAY_KEY_PREFIX = 'trusthandoff:replay:';
@@ -11,6 +12,10 @@ export const DEFAULT_REPLAY_KEY_PREFIX = 'trusthandoff:replay:';
  * the record expires on the server (the reference's SETNX-then-EXPIRE could leave an immortal key, or
  * none). On any failure or timeout it throws {@link StoreUnavailableError}; it never answers "new"
  * without the server having stored the key.
+ *
+ * Key layout: a key in the gate's form `<n>:<from_agent>:<nonce>` is stored as
+ * `<prefix>{<from_agent>}<key>`, in the sender's Redis Cluster slot next to its registry hash (so the
+ * admission script can touch both); any other key as `<prefix>{<key>}`.
  */
 export class RedisReplayStore implements ReplayStore {
   readonly #redis: RedisCommandRunner;
@@ -31,9 +36,11 @@ export class RedisReplayStore implements ReplayStore {
 
   async checkAndStore(key: string, ttlMs: number): Promise<boolean> {
     const px = normaliseTtlMs(ttlMs);
-    const fullKey = this.#redis.keyPrefix + key;
-    const reply = await this.#redis.run((client) =>
-      client.set(fullKey, '1', { condition: 'NX', expiration: { type: 'PX', value: px } }),
+    const fullKey = replayStoreKey(this.#redis.keyPrefix, key);
+    const reply = await this.#redis.runWrite(
+      fullKey,
+      (client) => client.set(fullKey, '1', { condition: 'NX', expiration: { type: 'PX', value: px } }),
+      (stored) => stored === 'OK',
     );
     if (reply === 'OK') return true;
     if (reply === null) return false;

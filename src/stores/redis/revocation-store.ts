@@ -8,6 +8,8 @@ export const DEFAULT_REVOCATION_KEY_PREFIX = 'trusthandoff:revocation:';
  * A {@link RevocationStore} shared by every verifier on one Redis: `<prefix><id>` is set without a
  * TTL, so a revocation survives restarts of the verifiers (and of Redis, when it persists). Failures
  * and timeouts throw {@link StoreUnavailableError}; a gate must not read that as "not revoked".
+ * Revocation ids are global (not tied to a sender), so on Redis Cluster each lives in the slot of its
+ * own key; the admission store reads them beside its script (docs/redis-cluster.md).
  */
 export class RedisRevocationStore implements RevocationStore {
   readonly #redis: RedisCommandRunner;
@@ -28,7 +30,11 @@ export class RedisRevocationStore implements RevocationStore {
 
   async revoke(id: string): Promise<void> {
     const fullKey = this.#redis.keyPrefix + id;
-    const reply = await this.#redis.run((client) => client.set(fullKey, '1'));
+    const reply = await this.#redis.runWrite(
+      fullKey,
+      (client) => client.set(fullKey, '1'),
+      (stored) => stored === 'OK',
+    );
     if (reply !== 'OK') throw unexpectedReply('SET');
   }
 

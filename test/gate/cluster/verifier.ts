@@ -1,9 +1,10 @@
 /**
- * One verifier process of the cluster test: its own Redis connection, Redis stores under the test's
- * namespace, and a gate. It handles the wire envelopes the parent sends, all of a batch concurrently,
+ * One verifier process of the cluster test: its own Redis connection (a single Redis, or a Redis
+ * Cluster client when the parent gives cluster seed nodes), Redis stores under the test's namespace,
+ * and a gate. It handles the wire envelopes the parent sends, all of a batch concurrently,
  * and answers with the decisions. Run transpiled (see test/support/transpile.ts), never imported.
  */
-import { createClient } from '@redis/client';
+import { createClient, createCluster } from '@redis/client';
 import {
   AgentIdentity,
   TrustHandoffMiddleware,
@@ -20,6 +21,8 @@ import {
 interface Init {
   readonly type: 'init';
   readonly redisUrl: string;
+  /** Seed nodes of a Redis Cluster; when given, `redisUrl` is ignored. */
+  readonly clusterRootNodes?: readonly { url: string }[];
   readonly prefix: string;
   readonly agentId: string;
 }
@@ -39,12 +42,18 @@ interface Sign {
 type Message = Init | Batch | Sign | { readonly type: 'exit' };
 
 let gate: TrustHandoffMiddleware | undefined;
-let client: ReturnType<typeof createClient> | undefined;
+let client: ReturnType<typeof createClient> | ReturnType<typeof createCluster> | undefined;
 
 process.on('message', (message: Message) => {
   void (async () => {
     if (message.type === 'init') {
-      client = createClient({ url: message.redisUrl, disableOfflineQueue: true });
+      client =
+        message.clusterRootNodes === undefined
+          ? createClient({ url: message.redisUrl, disableOfflineQueue: true })
+          : createCluster({
+              rootNodes: [...message.clusterRootNodes],
+              defaults: { disableOfflineQueue: true },
+            });
       client.on('error', () => undefined);
       await client.connect();
       gate = new TrustHandoffMiddleware({
