@@ -159,6 +159,12 @@ export function toOcsfApiActivity(
     'details',
     'action',
     'depth',
+    'outcome',
+    'failed_index',
+    'approvers',
+    'required',
+    'status',
+    'outcome_hash',
   ]) {
     if (fields[key] !== undefined && fields[key] !== null) unmapped[key] = fields[key];
   }

@@ -55,7 +55,8 @@ const others: TrustHandoffEvent[] = [
     event_type: 'attestation_verified',
     packet_id: 'pkt-9',
     signed_by: 'agent:worker',
-    output_hash: 'ab'.repeat(32),
+    status: 'OK',
+    outcome_hash: 'ab'.repeat(32),
   },
   {
     ...envelope,
@@ -64,8 +65,17 @@ const others: TrustHandoffEvent[] = [
     event_type: 'capability_execution',
     outcome: 'policy_denied',
     capability_id: 'cap-2',
+    leaf_capability_id: 'cap-2',
+    issuer_agent: 'agent:issuer',
+    subject_agent: 'agent:worker',
     action: 'write',
     reason: 'file writes denied',
+    packet_id: null,
+    from_agent: null,
+    capability_count: 1,
+    failed_index: null,
+    tool_calls_used: null,
+    strict_mode: true,
   },
   {
     ...envelope,
@@ -73,7 +83,9 @@ const others: TrustHandoffEvent[] = [
     correlation_id: 'pkt-3',
     event_type: 'approval_accepted',
     packet_id: 'pkt-3',
+    from_agent: 'agent:sender',
     approvers: ['agent:a', 'agent:b'],
+    required: 2,
   },
 ];
 
