@@ -1,8 +1,8 @@
 /**
  * Issue 10 benchmark: gate decisions per second with the audit sinks attached — an EventHub feeding
  * the hash-chained JSONL sink and the NATS JetStream sink (NATS_URL; left out when unreachable), and
- * OpenTelemetry hooks (a span per decision and per step through a BatchSpanProcessor, the decision
- * counter and latency histogram) — next to the same gate without any of them, in the same run.
+ * OpenTelemetry hooks (spans through a BatchSpanProcessor — every decision with a span per step, 10%
+ * of traces sampled, or decision spans only — plus the decision counter and latency histogram) — next to the same gate without any of them, in the same run.
  * Target: at least 0.9 of the run without.
  *
  * Rounds alternate the two gates (order flipped every round); each round uses fresh stores, so every
@@ -20,6 +20,8 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   BasicTracerProvider,
   BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
   type ReadableSpan,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
@@ -111,7 +113,8 @@ interface Attached {
 interface Setup {
   readonly jsonl: boolean;
   readonly nats: boolean;
-  readonly otel: boolean;
+  /** full: every decision traced with step spans; sampled: 10% of traces; decision: no step spans. */
+  readonly otel: 'off' | 'full' | 'sampled' | 'decision';
 }
 
 async function gateRate(
@@ -146,6 +149,10 @@ export async function run(): Promise<void> {
   const stream = `TH_BENCH_${process.pid}`;
   const exporter = new CountingExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(exporter)] });
+  const sampledProvider = new BasicTracerProvider({
+    spanProcessors: [new BatchSpanProcessor(exporter)],
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }),
+  });
   const meterProvider = new MeterProvider();
   let fileNo = 0;
 
@@ -160,19 +167,24 @@ export async function run(): Promise<void> {
         new NatsJetStreamSink({ servers: NATS_URL, stream, subjectPrefix: `th.bench.${process.pid}` }),
       );
     const hub = new EventHub({ verifier: { agentId: corpus.receiver.agentId }, sinks });
-    const hooks = setup.otel
-      ? gateTracing({
-          tracer: tracerProvider.getTracer('trusthandoff-bench'),
-          meter: meterProvider.getMeter('trusthandoff-bench'),
-          verifier: { agentId: corpus.receiver.agentId },
-        })
-      : undefined;
+    const hooks =
+      setup.otel === 'off'
+        ? undefined
+        : gateTracing({
+            tracer: (setup.otel === 'sampled' ? sampledProvider : tracerProvider).getTracer(
+              'trusthandoff-bench',
+            ),
+            meter: meterProvider.getMeter('trusthandoff-bench'),
+            verifier: { agentId: corpus.receiver.agentId },
+            stepSpans: setup.otel !== 'decision',
+          });
     return {
       options: { ...(sinks.length > 0 ? { events: hub } : {}), ...(hooks === undefined ? {} : { hooks }) },
       async finish() {
         const start = performance.now();
         const result = await hub.close();
-        if (setup.otel) await tracerProvider.forceFlush();
+        if (setup.otel !== 'off')
+          await Promise.all([tracerProvider.forceFlush(), sampledProvider.forceFlush()]);
         if (!result.ok) throw new Error(`sinks failed to close: ${result.failedSinks.join(', ')}`);
         return {
           drainMs: performance.now() - start,
@@ -219,19 +231,24 @@ export async function run(): Promise<void> {
   };
 
   try {
-    const all: Setup = { jsonl: true, nats: true, otel: true };
+    const all: Setup = { jsonl: true, nats: true, otel: 'full' };
+    const sampled: Setup = { jsonl: true, nats: true, otel: 'sampled' };
     await paired(all, 1, 2); // warm-up: JIT, key cache, thread pool, NATS stream creation
     const rows: ComparisonRow[] = [];
+    const js = natsUp ? 'JetStream' : '(JetStream unreachable)';
     const setups: [string, Setup, number][] = [
-      [`JSONL + ${natsUp ? 'JetStream' : '(JetStream unreachable)'} + OTel`, all, 7],
-      ['JSONL only', { jsonl: true, nats: false, otel: false }, 5],
+      [`JSONL + ${js} + OTel (all traced, step spans)`, all, 7],
+      [`JSONL + ${js} + OTel (10% of traces sampled)`, sampled, 7],
+      ['JSONL only', { jsonl: true, nats: false, otel: 'off' }, 5],
       ...(natsUp
-        ? [['JetStream only', { jsonl: false, nats: true, otel: false }, 5] as [string, Setup, number]]
+        ? [['JetStream only', { jsonl: false, nats: true, otel: 'off' }, 5] as [string, Setup, number]]
         : []),
-      ['OTel only (batch span processor)', { jsonl: false, nats: false, otel: true }, 5],
+      ['OTel only, all traced, step spans', { jsonl: false, nats: false, otel: 'full' }, 5],
+      ['OTel only, all traced, decision spans only', { jsonl: false, nats: false, otel: 'decision' }, 5],
+      ['OTel only, 10% of traces sampled', { jsonl: false, nats: false, otel: 'sampled' }, 5],
     ];
     for (const [label, setup, rounds] of setups) {
-      for (const concurrency of setup === all ? [1, 64] : [64]) {
+      for (const concurrency of setup === all || setup === sampled ? [1, 64] : [64]) {
         const f = await paired(setup, concurrency, rounds);
         rows.push({
           name: `gate + ${label}, c=${concurrency}`,
@@ -248,6 +265,7 @@ export async function run(): Promise<void> {
     printComparisons('gate with audit sinks (JSONL, JetStream) and OpenTelemetry attached', rows);
   } finally {
     await tracerProvider.shutdown();
+    await sampledProvider.shutdown();
     await meterProvider.shutdown();
     await rm(dir, { recursive: true, force: true });
     if (natsUp) {

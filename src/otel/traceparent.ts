@@ -1,9 +1,4 @@
-import {
-  context as otelContext,
-  isSpanContextValid,
-  trace,
-  type Context,
-} from '@opentelemetry/api';
+import { context as otelContext, isSpanContextValid, trace, type Context } from '@opentelemetry/api';
 
 /**
  * The W3C `traceparent` of the span active in `ctx` (default: the active context), or undefined when

@@ -204,9 +204,21 @@ describe('gateTracing: spans', () => {
     expect(new Set(decisions.map((d) => d.attributes[A.packetId])).size).toBe(3);
   });
 
+  it('stepSpans: false — the decision span alone, the rejecting step still named', async () => {
+    const gate = await makeGate(gateTracing({ tracer, stepSpans: false }));
+    const wire = JSON.parse(envelope()) as { packet: { intent: string } };
+    wire.packet.intent = 'tampered';
+    await gate.handle(JSON.stringify(wire));
+    const [span, ...rest] = spans.getFinishedSpans();
+    expect(rest).toHaveLength(0);
+    expect(span!.name).toBe('trusthandoff.gate.handle');
+    expect(span!.attributes).toMatchObject({ [A.decision]: 'REJECT', [A.rejectedStep]: 'signature' });
+  });
+
   it('options are validated at construction', () => {
     for (const options of [
       {},
+      { tracer, stepSpans: 'no' },
       { tracer: {} },
       { meter: {} },
       { tracer, maxAttributeLength: 1 },

@@ -13,6 +13,7 @@ import { ConfigurationError } from '../../errors.js';
 import type { TrustHandoffEvent } from '../../events/types.js';
 import type { AgentIdentity } from '../../identity/agent-identity.js';
 import { checkQueueOptions, DeliveryQueue, type RetryOptions, type SinkStats } from '../queue.js';
+import { eventJson } from '../serialize.js';
 import { checkpointLine, checkpointMessage, eventLine, GENESIS_HASH, hashLine } from './chain.js';
 
 /** The file operations the sink needs; the default is a `node:fs` handle opened for append. */
@@ -84,6 +85,12 @@ async function openForAppend(path: string): Promise<JsonlFile> {
     truncate: (length) => handle.truncate(length),
     close: () => handle.close(),
   };
+}
+
+interface QueuedEvent {
+  readonly json: string;
+  /** UTF-8 length of `json`. */
+  readonly bytes: number;
 }
 
 interface OpenState {
@@ -166,11 +173,11 @@ export class JsonlFileSink {
   readonly #identity: AgentIdentity | undefined;
   readonly #openFile: (path: string) => Promise<JsonlFile>;
   readonly #now: () => number;
-  readonly #queue: DeliveryQueue<string>;
+  readonly #queue: DeliveryQueue<QueuedEvent>;
   #state: OpenState | undefined;
   #io: Promise<unknown> = Promise.resolve();
   // How much of the batch being retried is already in the file (a write failed after a rotation).
-  #partial: { first: string; count: number } | undefined;
+  #partial: { first: QueuedEvent; count: number } | undefined;
   #rotations = 0;
   #checkpoints = 0;
   #closing: Promise<void> | undefined;
@@ -206,7 +213,7 @@ export class JsonlFileSink {
     };
     const retry = { ...DEFAULTS.retry, ...options.retry };
     checkQueueOptions('JsonlFileSink', limits, retry);
-    this.#queue = new DeliveryQueue<string>({
+    this.#queue = new DeliveryQueue<QueuedEvent>({
       name: 'JsonlFileSink',
       limits,
       retry,
@@ -227,12 +234,8 @@ export class JsonlFileSink {
   write(event: TrustHandoffEvent): void {
     let json: string;
     try {
-      json = JSON.stringify(event);
+      json = eventJson(event);
     } catch {
-      this.#queue.drop();
-      return;
-    }
-    if (typeof json !== 'string') {
       this.#queue.drop();
       return;
     }
@@ -241,7 +244,7 @@ export class JsonlFileSink {
       this.#queue.drop();
       return;
     }
-    this.#queue.offer(json, bytes);
+    this.#queue.offer({ json, bytes }, bytes);
   }
 
   /** Resolve once every event accepted before the call is written and fsynced. */
@@ -327,7 +330,7 @@ export class JsonlFileSink {
     return this.#state;
   }
 
-  async #append(batch: readonly string[]): Promise<void> {
+  async #append(batch: readonly QueuedEvent[]): Promise<void> {
     let written = 0;
     if (this.#partial !== undefined && this.#partial.first === batch[0]) written = this.#partial.count;
     this.#partial = undefined;
@@ -363,8 +366,10 @@ export class JsonlFileSink {
       mark.unsealed = state.unsealed;
     };
     for (let i = written; i < batch.length; i++) {
-      const line = eventLine(state.seq + 1, state.prev, batch[i]!);
-      const lineBytes = Buffer.byteLength(line, 'utf8') + 1;
+      const item = batch[i]!;
+      const line = eventLine(state.seq + 1, state.prev, item.json);
+      // Everything around the event is ASCII: its bytes are its characters.
+      const lineBytes = line.length - item.json.length + item.bytes + 1;
       if (state.size + chunkBytes + lineBytes > this.#maxFileBytes && state.size + chunkBytes > 0) {
         await writeChunk();
         try {

@@ -12,6 +12,7 @@
 import { ConfigurationError } from '../../errors.js';
 import type { TrustHandoffEvent } from '../../events/types.js';
 import { checkQueueOptions, DeliveryQueue, type RetryOptions, type SinkStats } from '../queue.js';
+import { eventJson } from '../serialize.js';
 
 /** `acks = all`: the leader waits for the full set of in-sync replicas. */
 export const KAFKA_ACKS_ALL = -1;
@@ -101,7 +102,7 @@ export class KafkaSink {
       throw new ConfigurationError('KafkaSink: clientId must be a non-empty string');
     if (options.serialize !== undefined && typeof options.serialize !== 'function')
       throw new ConfigurationError('KafkaSink: serialize must be a function');
-    this.#serialize = options.serialize ?? ((event) => JSON.stringify(event));
+    this.#serialize = options.serialize ?? eventJson;
     const closeTimeoutMs = options.closeTimeoutMs ?? 30_000;
     if (!Number.isSafeInteger(closeTimeoutMs) || closeTimeoutMs < 1)
       throw new ConfigurationError('KafkaSink: closeTimeoutMs must be a positive integer');

@@ -12,6 +12,7 @@ import type { Msg, MsgHdrs, NatsConnection, Subscription } from '@nats-io/nats-c
 import { ConfigurationError } from '../../errors.js';
 import type { TrustHandoffEvent } from '../../events/types.js';
 import { checkQueueOptions, DeliveryQueue, type RetryOptions, type SinkStats } from '../queue.js';
+import { eventJson } from '../serialize.js';
 
 /** The subset of a `NatsConnection` the sink uses (a connection made by `@nats-io/transport-node`). */
 export interface NatsConnectionLike {
@@ -118,7 +119,7 @@ export class NatsJetStreamSink {
     this.#closeTimeoutMs = ms('closeTimeoutMs', options.closeTimeoutMs, 30_000);
     if (options.serialize !== undefined && typeof options.serialize !== 'function')
       throw new ConfigurationError('NatsJetStreamSink: serialize must be a function');
-    this.#serialize = options.serialize ?? ((event) => JSON.stringify(event));
+    this.#serialize = options.serialize ?? eventJson;
     const limits = {
       maxEvents: options.maxQueueEvents ?? 10_000,
       maxBytes: options.maxQueueBytes ?? 16 * 1024 * 1024,
