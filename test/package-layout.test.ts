@@ -49,7 +49,8 @@ describe('package layout', () => {
         else expect(specifier, `${file} imports ${specifier}`).toMatch(/^node:/);
       }
     }
-    for (const file of seen) expect(file).not.toMatch(/[\\/](redis|postgres|integrations|sinks|export|otel)[\\/]/);
+    for (const file of seen)
+      expect(file).not.toMatch(/[\\/](redis|postgres|integrations|sinks|export|otel)[\\/]/);
     expect(seen.size).toBeGreaterThan(10);
   });
 });

@@ -1,5 +1,7 @@
 /** Events built by hand for sink tests (the shape an EventHub hands to its sinks). */
 import { randomUUID } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { TrustHandoffEvent } from '../../src/events/types.js';
 
 export function decisionEvent(i: number, accepted = i % 3 !== 0): TrustHandoffEvent {
@@ -32,4 +34,10 @@ export function decisionEvent(i: number, accepted = i % 3 !== 0): TrustHandoffEv
           details: { nonce: 'n-1' },
         },
   );
+}
+
+/** A forced full GC, so heap figures measure what is retained, not garbage not yet collected. */
+export function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
