@@ -30,6 +30,11 @@ export interface QueueLimits {
   readonly maxBytes: number;
   /** Most events handed to the backend in one batch (an integer ≥ 1). */
   readonly batchSize: number;
+  /**
+   * How long the sender waits after the first event of an idle queue before delivering, ms (0: the
+   * next turn). A few milliseconds gather a burst into one write instead of many small ones.
+   */
+  readonly lingerMs: number;
 }
 
 /** Counters every sink reports. `accepted = delivered + failed + queued` at all times. */
@@ -73,6 +78,8 @@ export function checkQueueOptions(what: string, limits: QueueLimits, retry: Retr
   int('maxQueueEvents', limits.maxEvents, 1);
   int('maxQueueBytes', limits.maxBytes, 1024);
   int('batchSize', limits.batchSize, 1);
+  if (!Number.isSafeInteger(limits.lingerMs) || limits.lingerMs < 0 || limits.lingerMs > 10_000)
+    throw new ConfigurationError(`${what}: lingerMs must be an integer in [0, 10000]`);
   if (!(
     retry.maxAttempts === Infinity ||
     (Number.isSafeInteger(retry.maxAttempts) && retry.maxAttempts >= 1)
@@ -154,9 +161,11 @@ export class DeliveryQueue<T> {
     if (!this.#running) {
       this.#running = true;
       // Start on a later turn so a burst of offers forms one batch.
-      setImmediate(() => {
+      const start = (): void => {
         void this.#drain();
-      });
+      };
+      if (this.#options.limits.lingerMs === 0) setImmediate(start);
+      else setTimeout(start, this.#options.limits.lingerMs);
     }
     return true;
   }

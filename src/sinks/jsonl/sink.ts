@@ -37,6 +37,8 @@ export interface JsonlFileSinkOptions {
   readonly maxQueueEvents?: number;
   /** Bytes of serialized events held in memory waiting for the writer (default 16 MiB). */
   readonly maxQueueBytes?: number;
+  /** Wait this long after the first event of an idle queue before delivering, ms (default 5). */
+  readonly lingerMs?: number;
   /** Largest serialized event accepted, bytes (default 64 KiB); larger ones are dropped and counted. */
   readonly maxEventBytes?: number;
   /** Events per file write (default 512). */
@@ -210,6 +212,7 @@ export class JsonlFileSink {
       maxEvents: options.maxQueueEvents ?? DEFAULTS.maxQueueEvents,
       maxBytes: options.maxQueueBytes ?? DEFAULTS.maxQueueBytes,
       batchSize: options.batchSize ?? DEFAULTS.batchSize,
+      lingerMs: options.lingerMs ?? 5,
     };
     const retry = { ...DEFAULTS.retry, ...options.retry };
     checkQueueOptions('JsonlFileSink', limits, retry);

@@ -44,6 +44,8 @@ export interface KafkaSinkOptions {
   readonly serialize?: (event: TrustHandoffEvent) => string | Uint8Array;
   readonly maxQueueEvents?: number;
   readonly maxQueueBytes?: number;
+  /** Wait this long after the first event of an idle queue before delivering, ms (default 5). */
+  readonly lingerMs?: number;
   /** Messages per `send` (default 500). */
   readonly batchSize?: number;
   /** Default: retry until close (Infinity tries), 100 ms doubling to 5 s. */
@@ -111,6 +113,7 @@ export class KafkaSink {
       maxEvents: options.maxQueueEvents ?? 10_000,
       maxBytes: options.maxQueueBytes ?? 16 * 1024 * 1024,
       batchSize: options.batchSize ?? 500,
+      lingerMs: options.lingerMs ?? 5,
     };
     const retry = { maxAttempts: Infinity, initialDelayMs: 100, maxDelayMs: 5000, ...options.retry };
     checkQueueOptions('KafkaSink', limits, retry);

@@ -45,6 +45,8 @@ export interface NatsJetStreamSinkOptions {
   readonly serialize?: (event: TrustHandoffEvent) => string | Uint8Array;
   readonly maxQueueEvents?: number;
   readonly maxQueueBytes?: number;
+  /** Wait this long after the first event of an idle queue before delivering, ms (default 2). */
+  readonly lingerMs?: number;
   /** Messages published concurrently per batch (default 256). */
   readonly batchSize?: number;
   /** Default: retry until close (Infinity tries), 100 ms doubling to 5 s. */
@@ -124,6 +126,7 @@ export class NatsJetStreamSink {
       maxEvents: options.maxQueueEvents ?? 10_000,
       maxBytes: options.maxQueueBytes ?? 16 * 1024 * 1024,
       batchSize: options.batchSize ?? 256,
+      lingerMs: options.lingerMs ?? 2,
     };
     const retry = { maxAttempts: Infinity, initialDelayMs: 100, maxDelayMs: 5000, ...options.retry };
     checkQueueOptions('NatsJetStreamSink', limits, retry);
