@@ -142,6 +142,83 @@ async function gateRate(
   return figure.opsPerSecond;
 }
 
+/**
+ * CPU time (all threads: process.cpuUsage) per event of each sink, from emit to acknowledged delivery,
+ * next to the CPU time of one gate decision. Less sensitive to a loaded machine than ops/s: it says
+ * what a sink costs, whatever the neighbours do.
+ */
+async function printCpuCosts(
+  corpus: Corpus,
+  dir: string,
+  nats: { url: string; stream: string } | undefined,
+): Promise<void> {
+  const n = 30_000;
+  const fields = {
+    packet_id: 'f0e1d2c3-b4a5-4697-8899-aabbccddeeff',
+    task_id: '01234567-89ab-4cde-8f01-23456789abcd',
+    from_agent: corpus.senders[0]!.agentId,
+    to_agent: corpus.receiver.agentId,
+    intent: 'Research company background',
+    risk_level: 'read',
+    ttl_seconds: 300,
+    latency_ms: 0.12,
+    reason: 'Packet verified and valid',
+  };
+  const perEvent = async (sink: EventSink): Promise<number> => {
+    const hub = new EventHub({ verifier: { agentId: corpus.receiver.agentId }, sinks: [sink] });
+    const start = process.cpuUsage();
+    for (let i = 0; i < n; i++) {
+      hub.emit('packet_accepted', fields);
+      if (i % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    if (!(await hub.close()).ok) throw new Error('sink failed to close');
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / n;
+  };
+  const big = { maxQueueEvents: n, maxQueueBytes: 256 * 1024 * 1024 };
+  const rows: [string, number][] = [];
+  for (let round = 0; round < 2; round++) {
+    // Round 0 warms up; round 1 is printed.
+    const figures: [string, number][] = [
+      ['hub + no-op sink', await perEvent({ write: () => undefined })],
+      [
+        'hub + JsonlFileSink',
+        await perEvent(new JsonlFileSink({ path: join(dir, `cpu-${round}.jsonl`), ...big })),
+      ],
+    ];
+    if (nats !== undefined)
+      figures.push([
+        'hub + NatsJetStreamSink',
+        await perEvent(
+          new NatsJetStreamSink({
+            servers: nats.url,
+            stream: nats.stream,
+            subjectPrefix: `th.bench.${process.pid}`,
+            ...big,
+          }),
+        ),
+      ]);
+    const registry = new MemoryAgentRegistry();
+    for (const s of corpus.senders) await registry.register(s.agentId, s.publicKeyPem);
+    const gate = new TrustHandoffMiddleware({
+      agentId: corpus.receiver.agentId,
+      registry,
+      replayStore: new MemoryReplayStore(),
+      revocationStore: new MemoryRevocationStore(),
+    });
+    const start = process.cpuUsage();
+    for (const envelope of corpus.envelopes) await gate.handle(envelope);
+    const used = process.cpuUsage(start);
+    figures.push([
+      'one gate decision (no sinks), for scale',
+      (used.user + used.system) / corpus.envelopes.length,
+    ]);
+    if (round === 1) rows.push(...figures);
+  }
+  console.log('\n## CPU time per event, emit to acknowledged delivery (process.cpuUsage, all threads)');
+  for (const [name, us] of rows) console.log(`${name.padEnd(44)} ${us.toFixed(2).padStart(8)} µs`);
+}
+
 export async function run(): Promise<void> {
   const corpus = buildCorpus();
   const dir = await mkdtemp(join(tmpdir(), 'th-bench-sinks-'));
@@ -263,6 +340,7 @@ export async function run(): Promise<void> {
     }
     if (exporter.spans === 0) throw new Error('no span was exported');
     printComparisons('gate with audit sinks (JSONL, JetStream) and OpenTelemetry attached', rows);
+    await printCpuCosts(corpus, dir, natsUp ? { url: NATS_URL, stream } : undefined);
   } finally {
     await tracerProvider.shutdown();
     await sampledProvider.shutdown();
