@@ -53,7 +53,8 @@ describe('package layout', () => {
         else expect(specifier, `${file} imports ${specifier}`).toMatch(/^node:/);
       }
     }
-    for (const file of seen) expect(file).not.toMatch(/[\\/](redis|postgres|integrations|sentinel|cli)[\\/]/);
+    for (const file of seen)
+      expect(file).not.toMatch(/[\\/](redis|postgres|integrations|sinks|export|otel|sentinel|cli)[\\/]/);
     expect(seen.size).toBeGreaterThan(10);
   });
 });

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 
 export const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 export const POSTGRES_URL = process.env['POSTGRES_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/test';
+export const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
 export const IN_CI = process.env['CI'] === 'true';
 
 /** True when a TCP connection to `url`'s host and port opens within `timeoutMs`. */
@@ -54,5 +55,17 @@ export async function postgresAvailable(): Promise<boolean> {
     console.warn(
       `PostgreSQL at ${url.host} is unreachable: PostgreSQL suites are skipped (CI=true fails instead)`,
     );
+  return reachable;
+}
+
+/**
+ * Resolve whether the NATS suites should run. Throws in CI when NATS is unreachable so that the run
+ * fails instead of skipping.
+ */
+export async function natsAvailable(): Promise<boolean> {
+  const reachable = await canReach(NATS_URL);
+  if (!reachable && IN_CI) throw new Error(`CI=true and NATS at ${NATS_URL} is unreachable`);
+  if (!reachable)
+    console.warn(`NATS at ${NATS_URL} is unreachable: NATS suites are skipped (CI=true fails instead)`);
   return reachable;
 }
