@@ -257,8 +257,8 @@ describe('ApprovalVerifier', () => {
     await approvers.register('human:alice', alice.publicKeyPem);
     const clock = new Clock();
     const verifier = new ApprovalVerifier({ approvers, now: clock.now });
-    const { packet } = await fixture();
-    const p = packet({ constraints: { requires_human_review: true } });
+    const f = await fixture();
+    const p = f.packet({ constraints: { requires_human_review: true } });
     const approval = issueApproval(p, alice, { approverId: 'human:alice', now: clock.now });
     expect(await verifier.check(p, { approvals: [approval] })).toBe(true);
     expect(await verifier.check(p, {})).toBe(false);

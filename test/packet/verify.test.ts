@@ -12,7 +12,6 @@ import {
   serializePacket,
   verifyPacket,
   type AgentRegistry,
-  type SignedTaskPacket,
 } from '../../src/index.js';
 import { referenceVerifyPacket } from '../../src/reference/index.js';
 
@@ -44,7 +43,7 @@ describe('verifyPacket', () => {
   });
 
   it.each([
-    ['an unregistered sender', async () => new MemoryAgentRegistry(), packet, 'not_registered'],
+    ['an unregistered sender', () => Promise.resolve(new MemoryAgentRegistry()), packet, 'not_registered'],
     ['another registered key', () => registryWith(other), packet, 'key_mismatch'],
     [
       'a key the packet declares that is not a key',
@@ -61,7 +60,7 @@ describe('verifyPacket', () => {
     ],
     ['a registry that is down', () => Promise.resolve(down), packet, 'registry_unavailable'],
   ] as const)('%s → %s', async (_name, makeRegistry, candidate, reason) => {
-    const verdict = await verifyPacket(candidate as SignedTaskPacket, { registry: await makeRegistry() });
+    const verdict = await verifyPacket(candidate, { registry: await makeRegistry() });
     expect(verdict).toEqual({ ok: false, reason });
     expect(Object.isFrozen(verdict)).toBe(true);
   });
