@@ -10,8 +10,8 @@ import {
   parsePacket,
   serializePacket,
   signPacket,
-  insecureVerifyPacketSelfDeclaredKey,
 } from '../src/index.js';
+import { insecureVerifyPacketSelfDeclaredKey } from '../src/reference/index.js';
 import { compareSync, printComparisons } from './harness.js';
 
 export function run(): void {

@@ -11,14 +11,13 @@ import {
   MemoryReplayStore,
   MemoryRevocationStore,
   attachApprovals,
-  createApprovalVerifier,
+  ApprovalVerifier,
   createDelegationEnvelope,
   TaskExecutor,
   issueApproval,
   HandoffGate,
   issueTaskPacket,
   serializeDelegationEnvelope,
-  serializeGateEnvelope,
 } from 'trusthandoff';
 
 export async function singleInstanceExample(): Promise<Record<string, string>> {
@@ -38,7 +37,7 @@ export async function singleInstanceExample(): Promise<Record<string, string>> {
     registry,
     replayStore: new MemoryReplayStore(),
     revocationStore: new MemoryRevocationStore(),
-    humanApproval: createApprovalVerifier({ approvers, required: 1 }),
+    humanApproval: new ApprovalVerifier({ approvers, required: 1 }),
   });
   const executor = new TaskExecutor({ gate });
 
@@ -72,7 +71,9 @@ export async function singleInstanceExample(): Promise<Record<string, string>> {
   });
   out['unapproved'] = show(await gate.handle(createDelegationEnvelope(sensitive)));
   const approval = issueApproval(sensitive, alice, { approverId: 'human:alice' });
-  const approved = serializeGateEnvelope(attachApprovals(createDelegationEnvelope(sensitive), [approval]));
+  const approved = serializeDelegationEnvelope(
+    attachApprovals(createDelegationEnvelope(sensitive), [approval]),
+  );
   out['approved'] = show(await gate.handle(approved));
 
   await registry.revoke(planner.agentId);

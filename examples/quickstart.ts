@@ -5,7 +5,7 @@ import {
   issueTaskPacket,
   parseDelegationEnvelope,
   serializeDelegationEnvelope,
-  referenceValidatePacket,
+  PacketValidator,
   verifyPacket,
 } from 'trusthandoff';
 
@@ -28,12 +28,12 @@ export async function quickstart(): Promise<Record<string, unknown>> {
   const registry = new MemoryAgentRegistry();
   await registry.register(planner.agentId, planner.publicKeyPem);
   const received = parseDelegationEnvelope(wire).packet;
-  const signatureOk = await verifyPacket(received, { registry });
-  const validation = await referenceValidatePacket(received, { registry });
+  const verified = await verifyPacket(received, { registry }); // { ok: true, packet, key }
+  const validator = new PacketValidator({ registry }); // time window, TTL policy, human review, …
+  const validation = await validator.validate(received);
 
   // 4. Tampering breaks the signature.
-  const tampered = { ...received, intent: 'Wire the money' };
-  const tamperedOk = await verifyPacket(tampered, { registry });
+  const tampered = await verifyPacket({ ...received, intent: 'Wire the money' }, { registry });
 
   // 5. Risk-based TTL: a "write" task lives 120 s.
   const write = issueTaskPacket(planner, {
@@ -50,18 +50,21 @@ export async function quickstart(): Promise<Record<string, unknown>> {
     risk_level: 'write',
     constraints: { requires_human_review: true },
   });
-  const unreviewed = await referenceValidatePacket(payment, { registry });
-  const approved = await referenceValidatePacket(payment, {
+  const unreviewed = await validator.validate(payment);
+  const reviewing = new PacketValidator({
     registry,
-    humanApproval: (p) => p.packet_id === payment.packet_id, // plug in your approval workflow here
+    // Plug in your approval workflow here, or an ApprovalVerifier for signed approvals.
+    humanApproval: (p) => p.packet_id === payment.packet_id,
   });
+  const approved = await reviewing.validate(payment);
 
   return {
-    signatureOk, // true
-    validation, // { isValid: true }
-    tamperedOk, // false
+    signatureOk: verified.ok, // true
+    validation, // { ok: true }
+    tamperedOk: tampered.ok, // false
+    tamperedReason: tampered.ok ? null : tampered.reason, // 'bad_signature'
     writeTtl, // 120
-    unreviewed, // { isValid: false, reason: 'human_review_required' }
-    approved, // { isValid: true }
+    unreviewed, // { ok: false, reason: 'human_review_required' }
+    approved, // { ok: true }
   };
 }

@@ -6,7 +6,6 @@
  *   no_capabilities → no_policy_provided (strict mode) → capability_chain_invalid → policy_denied →
  *   action_not_authorized → execution_allowed (then the function runs).
  */
-import { PublicKeyMismatchError } from '../errors.js';
 import { checkEventPort } from '../events/check.js';
 import type { EventCatalogue, EventPort } from '../events/types.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
@@ -213,10 +212,18 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
   // Why the packet's sender is not proven, or undefined when it is.
   async function senderProblem(packet: SignedTaskPacket): Promise<string | undefined> {
     if (registry !== undefined) {
-      try {
-        return (await verifyPacket(packet, { registry })) ? undefined : 'packet_signature_invalid';
-      } catch (error) {
-        return error instanceof PublicKeyMismatchError ? 'sender_key_unbound' : 'registry_unavailable';
+      const verdict = await verifyPacket(packet, { registry });
+      if (verdict.ok) return undefined;
+      switch (verdict.reason) {
+        case 'not_registered':
+        case 'key_mismatch':
+          return 'sender_key_unbound';
+        case 'agent_revoked':
+          return 'sender_revoked';
+        case 'registry_unavailable':
+          return 'registry_unavailable';
+        default:
+          return 'packet_signature_invalid';
       }
     }
     if (

@@ -12,7 +12,8 @@
 import { ConfigurationError } from '../errors.js';
 import type { EventCatalogue, EventPort } from '../events/types.js';
 import type { SignedTaskPacket, TtlPolicy } from '../packet/types.js';
-import { createPacketValidator, type HumanApprovalCheck, type PacketValidator } from '../packet/validate.js';
+import type { ApprovalVerifier } from '../approval/verify.js';
+import { PacketValidator, approvalCheckOf, type HumanApprovalCheck } from '../packet/validate.js';
 import {
   DEFAULT_OVERLAP_WINDOW_SECONDS,
   isAdmissionCapable,
@@ -89,14 +90,14 @@ export interface HandoffGateOptions {
   readonly rejectDelegationLoops?: boolean;
   /** Longest sender-chosen lifetime `expires_at − issued_at` accepted, seconds (default 3600). */
   readonly maxLifetimeSeconds?: number;
-  /** See `createPacketValidator` (defaults from the environment: 30 s skew, 0 s grace). */
+  /** See `PacketValidator` (defaults from the environment: 30 s skew, 0 s grace). */
   readonly issuanceSkewSeconds?: number;
   readonly expiryGraceSeconds?: number;
   readonly enforceDefaultTtlPolicy?: boolean;
   readonly ttlPolicy?: TtlPolicy;
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Decides approval of packets that require human review; see `createApprovalVerifier`. */
-  readonly humanApproval?: HumanApprovalCheck;
+  /** Decides approval of packets that require human review: an `ApprovalVerifier`, or a check of your own. */
+  readonly humanApproval?: ApprovalVerifier | HumanApprovalCheck;
   /** LEGACY, INSECURE: a truthy `context.human_approval` counts as approval (the reference's gate). */
   readonly insecureLegacyContextHumanApproval?: boolean;
   /** Wire parsing limits (defaults: 1 MiB, depth 64). */
@@ -229,7 +230,7 @@ export class HandoffGate {
         : guardRevocationStore(options.revocationStore, timeoutMs);
     const overlapSeconds = options.overlapWindowSeconds ?? DEFAULT_OVERLAP_WINDOW_SECONDS;
 
-    this.validator = createPacketValidator({
+    this.validator = new PacketValidator({
       now: this.#now,
       maxLifetimeSeconds: maxLifetime,
       emitDecisionEvents: false,
@@ -245,7 +246,7 @@ export class HandoffGate {
       ...(options.env === undefined ? {} : { env: options.env }),
       ...(options.humanApproval === undefined
         ? {}
-        : { humanApproval: guardApproval(options.humanApproval, timeoutMs) }),
+        : { humanApproval: guardApproval(approvalCheckOf(options.humanApproval), timeoutMs) }),
       ...(options.insecureLegacyContextHumanApproval === true
         ? { insecureLegacyContextHumanApproval: true }
         : {}),

@@ -102,13 +102,12 @@ export {
 } from './executor.js';
 export {
   issueApproval,
-  createApprovalVerifier,
+  ApprovalVerifier,
   attachApprovals,
-  serializeGateEnvelope,
   packetDigest,
   type SignedApproval,
   type ApprovalDecision,
   type IssueApprovalOptions,
   type ApprovalVerifierOptions,
   type ApprovalRejectionReason,
-} from './approvals.js';
+} from '../approval/index.js';

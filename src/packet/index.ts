@@ -17,17 +17,17 @@ export { signPacket, issueTaskPacket } from './sign.js';
 export { packetSigningPayload, packetSigningBytes } from './payload.js';
 export {
   verifyPacket,
-  insecureVerifyPacketSelfDeclaredKey,
   checkPacketSignature,
   checkPacketSignatureAsync,
   resolveBoundKey,
+  type PacketVerdict,
+  type PacketVerifyReason,
   type SignatureCheck,
   type VerifyPacketOptions,
 } from './verify.js';
 export {
   parsePacket,
   parseDelegationEnvelope,
-  packetFromJson,
   serializePacket,
   serializeDelegationEnvelope,
   type ParseOptions,
@@ -43,13 +43,10 @@ export {
   isChainNarrowing,
 } from './chain.js';
 export {
-  referenceValidatePacket,
-  createPacketValidator,
+  PacketValidator,
   type PacketValidatorOptions,
-  type ValidationResult,
+  type ValidationVerdict,
   type ValidationReason,
-  type PacketValidator,
   type HumanApprovalCheck,
   type ValidationContext,
 } from './validate.js';
-export { signedTask, getTaskMetadata, packetFromTask, type TaskMetadata } from './task.js';

@@ -68,6 +68,18 @@ export interface DelegationChain {
 export interface DelegationEnvelope {
   readonly packet: SignedTaskPacket;
   readonly chain: DelegationChain;
+  /**
+   * Signed human approvals carried beside the packet (see `issueApproval`, `attachApprovals`): made
+   * after the packet was signed, so they cannot sit inside it. Untrusted until the gate's approval
+   * check verifies them. The reference ignores the field.
+   */
+  readonly approvals?: readonly unknown[];
+  /**
+   * The packet's capability chain as tokens, root first, ending with the packet's own
+   * `capability_token`. Unsigned: the gate's capability step verifies every link. The reference
+   * ignores the field.
+   */
+  readonly capability_chain?: readonly string[];
 }
 
 /** Risk level → TTL in seconds. */

@@ -3,9 +3,11 @@
  * reference's order, first failure wins. A validator reads its environment variables when it is
  * created (not once per process), so tests and deployments can vary them.
  */
-import { PublicKeyMismatchError } from '../errors.js';
+import type { ApprovalVerifier } from '../approval/verify.js';
+import { ConfigurationError, PublicKeyMismatchError } from '../errors.js';
 import { checkEventPort } from '../events/check.js';
 import type { EventPort } from '../events/types.js';
+import type { Verdict as VerdictOf } from '../lib/verdict.js';
 import type { AgentRegistry, OverlapWindow } from '../stores/types.js';
 import { JsonFloat, isPlainObject } from '../wire/json-value.js';
 import { envFlag, resolveClockTolerance } from '../settings.js';
@@ -26,10 +28,8 @@ export type ValidationReason =
   | 'lifetime_exceeds_maximum'
   | 'expired';
 
-export interface ValidationResult {
-  readonly isValid: boolean;
-  readonly reason?: ValidationReason;
-}
+/** `{ ok: true }`, or the first check the packet failed, in the reference's order. */
+export type ValidationVerdict = VerdictOf<ValidationReason>;
 
 /**
  * What travels next to a packet but is not part of it (it cannot be: it is produced after signing),
@@ -45,6 +45,18 @@ export type HumanApprovalCheck = (
   packet: SignedTaskPacket | TaskPacketDraft,
   context: ValidationContext,
 ) => boolean | Promise<boolean>;
+
+/**
+ * The `humanApproval` option as a plain check: an {@link ApprovalVerifier} answers through its
+ * `check`, a function is the check itself. Anything else is a ConfigurationError.
+ */
+export function approvalCheckOf(value: HumanApprovalCheck | ApprovalVerifier): HumanApprovalCheck {
+  if (typeof value === 'function') return value;
+  if (value !== null && typeof value === 'object' && typeof value.check === 'function') {
+    return (packet, context) => value.check(packet, context);
+  }
+  throw new ConfigurationError('humanApproval must be an ApprovalVerifier or a function');
+}
 
 export interface PacketValidatorOptions {
   /** Trust anchor for step 1 (key binding). */
@@ -63,8 +75,11 @@ export interface PacketValidatorOptions {
    * behaviour); the gate sets a default.
    */
   readonly maxLifetimeSeconds?: number;
-  /** How approval of a packet that requires human review is decided. Without it such packets fail. */
-  readonly humanApproval?: HumanApprovalCheck;
+  /**
+   * How approval of a packet that requires human review is decided: an {@link ApprovalVerifier}, or
+   * a check of your own. Without it such packets fail.
+   */
+  readonly humanApproval?: HumanApprovalCheck | ApprovalVerifier;
   /**
    * LEGACY, INSECURE: accept a truthy `context.human_approval` as approval, as the reference does.
    * Anyone who can build a packet can set it. Only for migrating from the reference.
@@ -87,8 +102,8 @@ export interface PacketValidatorOptions {
   readonly emitDecisionEvents?: boolean;
 }
 
-export interface PacketValidator {
-  validate(packet: SignedTaskPacket, context?: ValidationContext): Promise<ValidationResult>;
+interface ValidatorCore {
+  validate(packet: SignedTaskPacket, context?: ValidationContext): Promise<ValidationVerdict>;
   /**
    * {@link validate}, answering synchronously when no hook (registry, approval check, overlap
    * window) answers with a promise — the gate's hot path. Hooks may also throw synchronously here.
@@ -96,7 +111,15 @@ export interface PacketValidator {
   evaluate(
     packet: SignedTaskPacket,
     context?: ValidationContext,
-  ): ValidationResult | Promise<ValidationResult>;
+  ): ValidationVerdict | Promise<ValidationVerdict>;
+  readonly settings: PacketValidator['settings'];
+}
+
+/**
+ * SPEC §4 `validate_packet` with fixed settings: the environment is read and the options are checked
+ * once, here (ConfigurationError), then {@link validate} runs per packet.
+ */
+export class PacketValidator {
   /** The settings in force after reading the environment and clamping. */
   readonly settings: {
     readonly issuanceSkewSeconds: number;
@@ -104,9 +127,31 @@ export interface PacketValidator {
     readonly enforceDefaultTtlPolicy: boolean;
     readonly maxLifetimeSeconds: number | undefined;
   };
+  readonly #core: ValidatorCore;
+
+  constructor(options: PacketValidatorOptions = {}) {
+    this.#core = buildValidator(options);
+    this.settings = this.#core.settings;
+  }
+
+  /** `{ ok: true }`, or the first failed check. Hook failures (a store down) reject. */
+  validate(packet: SignedTaskPacket, context?: ValidationContext): Promise<ValidationVerdict> {
+    return this.#core.validate(packet, context);
+  }
+
+  /**
+   * {@link validate}, answering synchronously when no hook (registry, approval check, overlap
+   * window) answers with a promise — the gate's hot path. Hooks may also throw synchronously here.
+   */
+  evaluate(
+    packet: SignedTaskPacket,
+    context?: ValidationContext,
+  ): ValidationVerdict | Promise<ValidationVerdict> {
+    return this.#core.evaluate(packet, context);
+  }
 }
 
-export function createPacketValidator(options: PacketValidatorOptions = {}): PacketValidator {
+function buildValidator(options: PacketValidatorOptions): ValidatorCore {
   const env = options.env ?? process.env;
   const { issuanceSkewSeconds: skewSeconds, expiryGraceSeconds: graceSeconds } = resolveClockTolerance(
     options,
@@ -119,6 +164,8 @@ export function createPacketValidator(options: PacketValidatorOptions = {}): Pac
   const events = checkEventPort(options.events);
   const maxLifetime = options.maxLifetimeSeconds;
   const emitDecisionEvents = options.emitDecisionEvents ?? true;
+  const humanApproval =
+    options.humanApproval === undefined ? undefined : approvalCheckOf(options.humanApproval);
 
   // The checks run synchronously unless a hook (registry, approval, overlap window) answers with a
   // promise: the gate's hot path then costs no microtask here.
@@ -148,7 +195,7 @@ export function createPacketValidator(options: PacketValidatorOptions = {}): Pac
     if (issuedAt.epochMicros - skewSeconds * 1e6 > nowMicros) return 'issued_in_future';
     // 4. Human review.
     if (packet.constraints?.requires_human_review === true) {
-      const approved = options.humanApproval === undefined ? false : options.humanApproval(packet, context);
+      const approved = humanApproval === undefined ? false : humanApproval(packet, context);
       if (isPromiseLike(approved)) {
         return Promise.resolve(approved).then((ok) => afterReview(packet, ok, expiresAt, nowMicros));
       }
@@ -225,8 +272,8 @@ export function createPacketValidator(options: PacketValidatorOptions = {}): Pac
     packet: SignedTaskPacket,
     reason: ValidationReason | undefined,
     startedAt: number,
-  ): ValidationResult {
-    const result = reason === undefined ? VALID : Object.freeze({ isValid: false, reason });
+  ): ValidationVerdict {
+    const result: ValidationVerdict = reason === undefined ? VALID : Object.freeze({ ok: false, reason });
     if (events === undefined || !emitDecisionEvents) return result;
     const fields = {
       packet_id: packet.packet_id,
@@ -246,7 +293,7 @@ export function createPacketValidator(options: PacketValidatorOptions = {}): Pac
   function evaluate(
     packet: SignedTaskPacket,
     context: ValidationContext = NO_CONTEXT,
-  ): ValidationResult | Promise<ValidationResult> {
+  ): ValidationVerdict | Promise<ValidationVerdict> {
     // The clock is read only when a decision event will carry the latency.
     const startedAt = events !== undefined && emitDecisionEvents ? performance.now() : 0;
     const verdict = check(packet, context);
@@ -279,7 +326,7 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   );
 }
 
-const VALID: ValidationResult = Object.freeze({ isValid: true });
+const VALID: ValidationVerdict = Object.freeze({ ok: true });
 /** `reason` of the validator's own `packet_accepted` (the gate's says the signature was verified too). */
 export const PACKET_VALID = 'packet_valid';
 /** `step` of the validator's own `packet_rejected`. */
@@ -300,8 +347,8 @@ const NO_CONTEXT: ValidationContext = Object.freeze({});
 export function referenceValidatePacket(
   packet: SignedTaskPacket,
   options: PacketValidatorOptions = {},
-): Promise<ValidationResult> {
-  return createPacketValidator(options).validate(packet);
+): Promise<ValidationVerdict> {
+  return new PacketValidator(options).validate(packet);
 }
 
 // Python truthiness of a JSON value: the reference's `if context.get("human_approval")`.

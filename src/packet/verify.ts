@@ -1,7 +1,8 @@
 import { verify } from 'node:crypto';
-import { PublicKeyMismatchError } from '../errors.js';
+import { ConfigurationError, PublicKeyMismatchError } from '../errors.js';
 import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
-import type { AgentRegistry } from '../stores/types.js';
+import type { Verdict } from '../lib/verdict.js';
+import type { AgentRegistry, RegisteredAgent } from '../stores/types.js';
 import { decodeBase64 } from '../wire/base64.js';
 import { packetSigningBytes, packetSigningView } from './payload.js';
 import type { SignedTaskPacket } from './types.js';
@@ -80,19 +81,98 @@ export function insecureVerifyPacketSelfDeclaredKey(packet: SignedTaskPacket): b
   return checkPacketSignature(packet) === 'valid';
 }
 
+/** Why {@link verifyPacket} refused a packet. Reason strings are stable: match on them. */
+export type PacketVerifyReason =
+  | 'not_registered'
+  | 'key_mismatch'
+  | 'agent_revoked'
+  | 'registry_unavailable'
+  | 'bad_signature'
+  | 'malformed_signature'
+  | 'invalid_public_key'
+  | 'unencodable';
+
+/** The packet and the registered key its signature verified with, or why it did not verify. */
+export type PacketVerdict = Verdict<
+  PacketVerifyReason,
+  { readonly packet: SignedTaskPacket; readonly key: PublicKey }
+>;
+
 export interface VerifyPacketOptions {
-  /** The trust anchor: `from_agent` must be registered with exactly the packet's key. */
+  /** The trust anchor: `from_agent` must be registered, unrevoked, with exactly the packet's key. */
+  readonly registry: AgentRegistry;
+}
+
+const REFUSED: { readonly [R in PacketVerifyReason]: PacketVerdict } = Object.freeze({
+  not_registered: Object.freeze({ ok: false, reason: 'not_registered' }),
+  key_mismatch: Object.freeze({ ok: false, reason: 'key_mismatch' }),
+  agent_revoked: Object.freeze({ ok: false, reason: 'agent_revoked' }),
+  registry_unavailable: Object.freeze({ ok: false, reason: 'registry_unavailable' }),
+  bad_signature: Object.freeze({ ok: false, reason: 'bad_signature' }),
+  malformed_signature: Object.freeze({ ok: false, reason: 'malformed_signature' }),
+  invalid_public_key: Object.freeze({ ok: false, reason: 'invalid_public_key' }),
+  unencodable: Object.freeze({ ok: false, reason: 'unencodable' }),
+});
+
+/**
+ * SPEC §4 `verify_packet` against a registry, as the gate decides it: `from_agent` must be registered
+ * (`not_registered`) with exactly the key the packet declares (`key_mismatch`; compared as raw key
+ * bytes, not PEM text), the signature must verify with the registered key, and the agent must not be
+ * revoked (`agent_revoked`, asked last so a forged packet costs no revocation lookup). A registry
+ * failure is `registry_unavailable`. Never throws for bad input; without a registry it rejects with
+ * ConfigurationError (checking a packet against its own declared key is
+ * `insecureVerifyPacketSelfDeclaredKey` in `trusthandoff/reference`).
+ */
+export async function verifyPacket(
+  packet: SignedTaskPacket,
+  options: VerifyPacketOptions,
+): Promise<PacketVerdict> {
+  const registry = options?.registry;
+  if (registry === undefined || registry === null || typeof registry.resolve !== 'function') {
+    throw new ConfigurationError('verifyPacket needs a registry (an AgentRegistry)');
+  }
+  if (packet === null || typeof packet !== 'object') return REFUSED.unencodable;
+  const agentId = packet.from_agent;
+  if (typeof agentId !== 'string') return REFUSED.not_registered;
+  let registered: RegisteredAgent | undefined;
+  try {
+    registered = await registry.resolve(agentId);
+  } catch {
+    return REFUSED.registry_unavailable;
+  }
+  if (registered === undefined) return REFUSED.not_registered;
+  if (typeof packet.public_key !== 'string') return REFUSED.key_mismatch;
+  let presented: PublicKey;
+  try {
+    presented = parsePublicKeyPem(packet.public_key);
+  } catch {
+    return REFUSED.key_mismatch;
+  }
+  if (!presented.raw.equals(registered.publicKey.raw)) return REFUSED.key_mismatch;
+  const check = checkPacketSignature(packet, registered.publicKey);
+  if (check !== 'valid') return REFUSED[check];
+  try {
+    if (await registry.isRevoked(agentId)) return REFUSED.agent_revoked;
+  } catch {
+    return REFUSED.registry_unavailable;
+  }
+  return Object.freeze({ ok: true, packet, key: registered.publicKey });
+}
+
+export interface ReferenceVerifyPacketOptions {
+  /** With a registry, `from_agent` must be registered with exactly the packet's key. */
   readonly registry?: AgentRegistry;
 }
 
 /**
- * SPEC §4 `verify_packet`. With a registry, the registered key of `from_agent` must exist
- * (PublicKeyMismatchError `not_registered`) and equal `public_key` (`key_mismatch`); keys are compared
- * as raw key bytes, not PEM text. A wrong or malformed signature resolves to false.
+ * The reference's `verify_packet`, literally: with a registry, an unregistered sender or a key that is
+ * not the registered one throws PublicKeyMismatchError (`not_registered` / `key_mismatch`); without
+ * one the packet is checked against its own self-declared key. A wrong or malformed signature
+ * resolves to false. Revocation is not consulted. Prefer {@link verifyPacket}.
  */
-export async function verifyPacket(
+export async function referenceVerifyPacket(
   packet: SignedTaskPacket,
-  options: VerifyPacketOptions = {},
+  options: ReferenceVerifyPacketOptions = {},
 ): Promise<boolean> {
   if (options.registry === undefined) return insecureVerifyPacketSelfDeclaredKey(packet);
   const registered = await resolveBoundKey(packet, options.registry);

@@ -4,6 +4,7 @@
  */
 import { encodeJson } from '../wire/canonical.js';
 import { parseJson, type JsonLimits } from '../wire/parse-json.js';
+import { snapshotJson } from '../wire/snapshot.js';
 import type { Timestamp } from '../wire/timestamp.js';
 import { freezeChecked } from './checked.js';
 import {
@@ -39,19 +40,9 @@ export type WireForm = 'reference' | 'compact';
 const PACKET_FIELD_SET: ReadonlySet<string> = new Set(PACKET_FIELDS);
 
 /**
- * A signed packet from parsed JSON. Throws PayloadValidationError; does not verify the signature.
- * The packet's free-form JSON is copied (read once), so the caller's object may change afterwards.
- */
-export function packetFromJson(
-  value: unknown,
-  options: Pick<ParseOptions, 'ttlPolicy'> = {},
-): SignedTaskPacket {
-  return packetFromOwnedJson(value, options, false);
-}
-
-/**
- * {@link packetFromJson} for a value this library owns (it just parsed or snapshotted it): its
- * free-form JSON is frozen in place instead of copied. Not exported from the package.
+ * A signed packet from a value this library owns (it just parsed or snapshotted it): its free-form
+ * JSON is frozen in place instead of copied. With `owned` false it is copied. Not exported from the
+ * package: callers outside it go through {@link parsePacket}.
  */
 export function packetFromOwnedJson(
   value: unknown,
@@ -80,17 +71,38 @@ export function packetFromOwnedJson(
   return freezeChecked(packet);
 }
 
-/** Parse a packet from wire JSON (either SPEC §2.2 form, or any valid JSON). */
-export function parsePacket(input: string | Uint8Array, options: ParseOptions = {}): SignedTaskPacket {
-  return packetFromOwnedJson(parseJson(input, options.limits), options, true);
+/**
+ * A value this library owns: wire input through the bounded lossless parser; an object read exactly
+ * once into the library's own frozen copy, within the same limits — so a getter or Proxy cannot show
+ * one value to the checks and another afterwards. Floats in an object from `JSON.parse` are already
+ * lossy: prefer wire text for packets that carry them.
+ */
+function ownedInput(input: string | Uint8Array | object, options: ParseOptions): unknown {
+  return typeof input === 'string' || input instanceof Uint8Array
+    ? parseJson(input, options.limits)
+    : snapshotJson(input, options.limits);
 }
 
-/** Parse a `{packet, chain}` envelope; unknown envelope fields are ignored, as in the reference. */
+/**
+ * Parse a packet from wire JSON (either SPEC §2.2 form, or any valid JSON), or from an object (e.g.
+ * parsed JSON). Throws PayloadValidationError; does not verify the signature.
+ */
+export function parsePacket(
+  input: string | Uint8Array | object,
+  options: ParseOptions = {},
+): SignedTaskPacket {
+  return packetFromOwnedJson(ownedInput(input, options), options, true);
+}
+
+/**
+ * Parse a `{packet, chain}` envelope from wire JSON or an object; unknown envelope fields (also
+ * `approvals` and `capability_chain`, which only the gate reads) are ignored, as in the reference.
+ */
 export function parseDelegationEnvelope(
-  input: string | Uint8Array,
+  input: string | Uint8Array | object,
   options: ParseOptions = {},
 ): DelegationEnvelope {
-  const raw = requireObject(parseJson(input, options.limits), 'envelope');
+  const raw = requireObject(ownedInput(input, options), 'envelope');
   if (raw['packet'] === undefined) throw fail('envelope.packet', 'is required');
   if (raw['chain'] === undefined) throw fail('envelope.chain', 'is required');
   return Object.freeze({
@@ -140,13 +152,34 @@ export function serializePacket(packet: SignedTaskPacket, form: WireForm = 'comp
   return encodeJson(orderedPacket(packet), form === 'reference' ? REFERENCE_LAYOUT : COMPACT_LAYOUT);
 }
 
-/** An envelope as wire JSON. `reference` (default) is byte-identical to the reference's `envelope_to_json`. */
+/**
+ * An envelope as wire JSON. `reference` (default) is byte-identical to the reference's
+ * `envelope_to_json` for `{packet, chain}`. Non-empty `approvals` and a `capability_chain` are
+ * written too, in that layout (sorted keys put them before `chain`); the reference ignores both.
+ */
 export function serializeDelegationEnvelope(
   envelope: DelegationEnvelope,
   form: WireForm = 'reference',
 ): string {
-  return encodeJson(
+  const reference = form === 'reference';
+  const base = encodeJson(
     { packet: orderedPacket(envelope.packet), chain: orderedChain(envelope.chain) },
-    form === 'reference' ? REFERENCE_LAYOUT : COMPACT_LAYOUT,
+    reference ? REFERENCE_LAYOUT : COMPACT_LAYOUT,
   );
+  const approvals = envelope.approvals;
+  const capabilityChain = envelope.capability_chain;
+  const hasApprovals = approvals !== undefined && approvals.length > 0;
+  if (!hasApprovals && capabilityChain === undefined) return base;
+  const layout = {
+    sortKeys: true,
+    itemSeparator: reference ? ', ' : ',',
+    keySeparator: reference ? ': ' : ':',
+    asciiOnly: true,
+  };
+  const space = reference ? ' ' : '';
+  let prefix = '';
+  if (hasApprovals) prefix += `"approvals":${space}${encodeJson(approvals, layout)},${space}`;
+  if (capabilityChain !== undefined)
+    prefix += `"capability_chain":${space}${encodeJson([...capabilityChain], layout)},${space}`;
+  return `{${prefix}${base.slice(1)}`;
 }

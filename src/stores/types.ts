@@ -79,7 +79,7 @@ export interface AdmissionRequest {
   readonly publicKeyPem: string;
   /** The same key, imported (compared as raw bytes when the PEM text differs from the registered one). */
   readonly publicKey: PublicKey;
-  /** Ids that must not be revoked in the revocation store (packet id, capability ids). */
+  /** Ids that must not be revoked in the revocation store (packet id, task id, capability ids). */
   readonly revocationIds: readonly string[];
   /** The replay key, stored for `ttlMs` only when every check passes. */
   readonly replayKey: string;

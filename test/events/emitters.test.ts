@@ -11,7 +11,7 @@ import {
   MemoryEventSink,
   MemoryReplayStore,
   RevalidationWatcher,
-  createApprovalVerifier,
+  ApprovalVerifier,
   createCapabilityEnvelopeVerifier,
   createCapabilityTokenEnvelope,
   issueApproval,
@@ -87,12 +87,13 @@ describe('approval verifier', () => {
     const approvers = new MemoryAgentRegistry();
     await approvers.register('human:alice', alice.publicKeyPem);
     await approvers.register('human:bob', bob.publicKeyPem);
-    const check = createApprovalVerifier({
+    const verifier = new ApprovalVerifier({
       approvers,
       required,
       now,
       ...(events === undefined ? {} : { events }),
     });
+    const check = verifier.check.bind(verifier);
     const packet = issueTaskPacket(sender, { to_agent: 'agent:b', intent: 'deploy' }, { now });
     return { check, packet, approvers };
   }
@@ -139,8 +140,8 @@ describe('approval verifier', () => {
     const approval = issueApproval(packet, alice, { approverId: 'human:alice', now });
     expect(await check(packet, { approvals: [approval] })).toBe(true);
     expect(await check(packet, {})).toBe(false);
-    expect(() =>
-      createApprovalVerifier({ approvers: new MemoryAgentRegistry(), events: { emit: 'no' } as never }),
+    expect(
+      () => new ApprovalVerifier({ approvers: new MemoryAgentRegistry(), events: { emit: 'no' } as never }),
     ).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
   });
 });

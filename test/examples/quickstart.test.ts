@@ -5,11 +5,12 @@ describe('docs/packets.md quickstart', () => {
   it('runs and shows what the page says', async () => {
     expect(await quickstart()).toEqual({
       signatureOk: true,
-      validation: { isValid: true },
+      validation: { ok: true },
       tamperedOk: false,
+      tamperedReason: 'bad_signature',
       writeTtl: 120,
-      unreviewed: { isValid: false, reason: 'human_review_required' },
-      approved: { isValid: true },
+      unreviewed: { ok: false, reason: 'human_review_required' },
+      approved: { ok: true },
     });
   });
 });

@@ -145,6 +145,16 @@ const cases: Case[] = [
     'capability_revoked',
   ],
   [
+    // Issue 9.6: revoking a task blocks its packets.
+    'a revoked task id',
+    async (s) => {
+      const p = packet({ task_id: `task-${globalThis.crypto.randomUUID()}` });
+      await s.revocationStore.revoke(p.task_id);
+      return envelope(p);
+    },
+    'capability_revoked',
+  ],
+  [
     'a revoked capability',
     async (s) => {
       await s.revocationStore.revoke('cap-revoked');

@@ -4,11 +4,14 @@ import {
   AgentIdentity,
   MemoryAgentRegistry,
   attachApprovals,
-  createApprovalVerifier,
+  ApprovalVerifier,
   createDelegationEnvelope,
+  HandoffGate,
   issueApproval,
+  MemoryReplayStore,
   parseDelegationEnvelope,
-  serializeGateEnvelope,
+  serializeDelegationEnvelope,
+  type HumanApprovalCheck,
   type SignedApproval,
 } from '../../src/index.js';
 import { Clock, fixture, mallory, sender } from './support.js';
@@ -24,7 +27,7 @@ async function approvalFixture(required = 1) {
   await approvers.register('human:carol', carol.publicKeyPem);
   const base = await fixture();
   const f = await fixture({
-    humanApproval: createApprovalVerifier({ approvers, required, now: base.clock.now }),
+    humanApproval: new ApprovalVerifier({ approvers, required, now: base.clock.now }),
     now: base.clock.now,
   });
   const review = { constraints: { requires_human_review: true } };
@@ -45,7 +48,7 @@ describe('forged human approval', () => {
     const { f, review, approve } = await approvalFixture();
     const p = f.packet(review);
     const envelope = attachApprovals(createDelegationEnvelope(p), [approve(p, alice, 'human:alice')]);
-    const wire = serializeGateEnvelope(envelope);
+    const wire = serializeDelegationEnvelope(envelope);
     // The reference (and parseDelegationEnvelope) ignore the extra envelope field.
     expect(parseDelegationEnvelope(wire).packet.packet_id).toBe(p.packet_id);
     expect((await f.gate.handle(wire)).decision).toBe('ACCEPT');
@@ -147,7 +150,7 @@ describe('forged human approval', () => {
 });
 
 describe('M-of-N approvals', () => {
-  it('needs M distinct approvers; the same approver twice counts once', async () => {
+  it('needs M distinct approver keys; the same approver twice counts once', async () => {
     const { f, review, approve } = await approvalFixture(2);
     const p = f.packet(review);
     const a1 = approve(p, alice, 'human:alice');
@@ -184,7 +187,7 @@ describe('M-of-N approvals', () => {
     };
     const clock = new Clock();
     const f = await fixture({
-      humanApproval: createApprovalVerifier({ approvers: down, now: clock.now }),
+      humanApproval: new ApprovalVerifier({ approvers: down, now: clock.now }),
       now: clock.now,
     });
     const p = f.packet({ constraints: { requires_human_review: true } });
@@ -196,11 +199,133 @@ describe('M-of-N approvals', () => {
 
   it('refuses nonsensical configurations at construction', () => {
     const approvers = new MemoryAgentRegistry();
-    expect(() => createApprovalVerifier({ approvers, required: 0 })).toThrow(
+    expect(() => new ApprovalVerifier({ approvers, required: 0 })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
     );
-    expect(() => createApprovalVerifier({} as never)).toThrow(
+    expect(() => new ApprovalVerifier({} as never)).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
     );
+  });
+});
+
+describe('approvals count keys, never the sender’s (issue 9.6)', () => {
+  it('one key registered under two approver ids counts once', async () => {
+    const { f, review, approvers, approve } = await approvalFixture(2);
+    await approvers.register('human:alice-again', alice.publicKeyPem);
+    const p = f.packet(review);
+    const twice = [approve(p, alice, 'human:alice'), approve(p, alice, 'human:alice-again')];
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), twice))).reason).toBe(
+      'human_review_required',
+    );
+    // A second key makes two.
+    const withBob = [...twice, approve(p, bob, 'human:bob')];
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), withBob))).decision).toBe(
+      'ACCEPT',
+    );
+  });
+
+  it('the sender’s own key registered as an approver under another id approves nothing', async () => {
+    const { f, review, approvers, approve } = await approvalFixture();
+    await approvers.register('human:sender-in-disguise', sender.publicKeyPem);
+    const p = f.packet(review);
+    const self = approve(p, sender, 'human:sender-in-disguise');
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), [self]))).reason).toBe(
+      'human_review_required',
+    );
+    // The same approval counts for a packet someone else sent (the key is refused only as its own sender's).
+    const q = f.packet(review, mallory);
+    const forMallory = approve(q, sender, 'human:sender-in-disguise');
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(q), [forMallory]))).decision).toBe(
+      'ACCEPT',
+    );
+  });
+
+  it('the sender’s key does not make up the numbers of M of N either', async () => {
+    const { f, review, approvers, approve } = await approvalFixture(2);
+    await approvers.register('human:sender-in-disguise', sender.publicKeyPem);
+    const p = f.packet(review);
+    const approvals = [approve(p, alice, 'human:alice'), approve(p, sender, 'human:sender-in-disguise')];
+    expect((await f.gate.handle(attachApprovals(createDelegationEnvelope(p), approvals))).reason).toBe(
+      'human_review_required',
+    );
+  });
+});
+
+describe('ApprovalVerifier', () => {
+  it('check(packet, context) answers on its own, as the validator hook does', async () => {
+    const approvers = new MemoryAgentRegistry();
+    await approvers.register('human:alice', alice.publicKeyPem);
+    const clock = new Clock();
+    const verifier = new ApprovalVerifier({ approvers, now: clock.now });
+    const f = await fixture();
+    const p = f.packet({ constraints: { requires_human_review: true } });
+    const approval = issueApproval(p, alice, { approverId: 'human:alice', now: clock.now });
+    expect(await verifier.check(p, { approvals: [approval] })).toBe(true);
+    expect(await verifier.check(p, {})).toBe(false);
+  });
+
+  it('the gate takes a verifier or a plain check function, and refuses anything else', async () => {
+    const review = { constraints: { requires_human_review: true } };
+    const calls: unknown[] = [];
+    const plain: HumanApprovalCheck = (_packet, context) => {
+      calls.push(context.approvals);
+      return true;
+    };
+    const f = await fixture({ humanApproval: plain });
+    expect((await f.gate.handle(createDelegationEnvelope(f.packet(review)))).decision).toBe('ACCEPT');
+    expect(calls).toHaveLength(1);
+    for (const bad of [{}, { check: 1 }, 'yes', null]) {
+      expect(
+        () =>
+          new HandoffGate({
+            agentId: 'agent:b',
+            registry: new MemoryAgentRegistry(),
+            replayStore: new MemoryReplayStore(),
+            humanApproval: bad as never,
+          }),
+      ).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
+    }
+  });
+
+  it('issuanceSkewSeconds and maxLifetimeSeconds bound an approval’s time window', async () => {
+    const approvers = new MemoryAgentRegistry();
+    await approvers.register('human:alice', alice.publicKeyPem);
+    const base = await fixture();
+    const clock = base.clock;
+    const p = base.packet({ constraints: { requires_human_review: true } });
+    const early = issueApproval(p, alice, { approverId: 'human:alice', now: () => clock.ms + 60_000 });
+    const tolerant = new ApprovalVerifier({ approvers, now: clock.now, issuanceSkewSeconds: 120 });
+    const strict = new ApprovalVerifier({ approvers, now: clock.now, issuanceSkewSeconds: 30 });
+    expect(await tolerant.check(p, { approvals: [early] })).toBe(true);
+    expect(await strict.check(p, { approvals: [early] })).toBe(false);
+    const long = issueApproval(p, alice, { approverId: 'human:alice', now: clock.now, ttlSeconds: 7200 });
+    expect(await new ApprovalVerifier({ approvers, now: clock.now }).check(p, { approvals: [long] })).toBe(
+      true,
+    );
+    const capped = new ApprovalVerifier({ approvers, now: clock.now, maxLifetimeSeconds: 3600 });
+    expect(await capped.check(p, { approvals: [long] })).toBe(false);
+  });
+});
+
+describe('serializeDelegationEnvelope with approvals', () => {
+  it('writes approvals (and a capability chain) beside the reference layout, and nothing when empty', async () => {
+    const { f, review, approve } = await approvalFixture();
+    const p = f.packet(review);
+    const plain = serializeDelegationEnvelope(createDelegationEnvelope(p));
+    expect(serializeDelegationEnvelope(attachApprovals(createDelegationEnvelope(p), []))).toBe(plain);
+    const approval = approve(p, alice, 'human:alice');
+    const wire = serializeDelegationEnvelope(attachApprovals(createDelegationEnvelope(p), [approval]));
+    expect(wire.startsWith('{"approvals": [{"approval_id": ')).toBe(true);
+    expect(wire.endsWith(plain.slice(1))).toBe(true);
+    expect((JSON.parse(wire) as { approvals: unknown }).approvals).toEqual([approval]);
+    const compact = serializeDelegationEnvelope(
+      attachApprovals(createDelegationEnvelope(p), [approval]),
+      'compact',
+    );
+    expect(compact.startsWith('{"approvals":[{"approval_id":')).toBe(true);
+    expect(
+      compact.endsWith(serializeDelegationEnvelope(createDelegationEnvelope(p), 'compact').slice(1)),
+    ).toBe(true);
+    expect((await f.gate.handle(compact)).decision).toBe('ACCEPT');
   });
 });

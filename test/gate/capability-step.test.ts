@@ -15,7 +15,7 @@ import {
   deriveCapability,
   serializeCapabilityToken,
   issueTaskPacket,
-  serializeGateEnvelope,
+  serializeDelegationEnvelope,
   type AgentRegistry,
   type DelegationCapability,
   type GateDecision,
@@ -177,13 +177,13 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
     expect((await s.gate().handle(createDelegationEnvelope(packet))).decision).toBe('ACCEPT');
   });
 
-  it('accepts the chain over the wire (serializeGateEnvelope → handle(string))', async () => {
+  it('accepts the chain over the wire (serializeDelegationEnvelope → handle(string))', async () => {
     const s = await setup(path);
     const packet = s.packet();
-    const wire = serializeGateEnvelope(attachCapabilityChain(createDelegationEnvelope(packet), CHAIN));
+    const wire = serializeDelegationEnvelope(attachCapabilityChain(createDelegationEnvelope(packet), CHAIN));
     expect(JSON.parse(wire)).toMatchObject({ capability_chain: TOKENS });
     expect((await s.gate().handle(wire)).decision).toBe('ACCEPT');
-    const compact = serializeGateEnvelope(
+    const compact = serializeDelegationEnvelope(
       attachCapabilityChain(createDelegationEnvelope(s.packet()), CHAIN),
       'compact',
     );
@@ -466,7 +466,7 @@ describe('envelope capability_chain parsing', () => {
   it('refuses a capability_chain that is not a bounded list of strings (malformed_envelope)', async () => {
     const s = await setup('per-store');
     const gate = s.gate();
-    const base = JSON.parse(serializeGateEnvelope(createDelegationEnvelope(s.packet()))) as Record<
+    const base = JSON.parse(serializeDelegationEnvelope(createDelegationEnvelope(s.packet()))) as Record<
       string,
       unknown
     >;
@@ -476,7 +476,7 @@ describe('envelope capability_chain parsing', () => {
     }
     // null is "absent", as for approvals.
     const packet = s.packet({ capability_token: TOKENS[0]!, intent: 'summarize' }, researcher);
-    const root = JSON.parse(serializeGateEnvelope(createDelegationEnvelope(packet))) as Record<
+    const root = JSON.parse(serializeDelegationEnvelope(createDelegationEnvelope(packet))) as Record<
       string,
       unknown
     >;

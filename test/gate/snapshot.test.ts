@@ -9,9 +9,9 @@ import {
   createChain,
   createDelegationEnvelope,
   snapshotJson,
-  insecureVerifyPacketSelfDeclaredKey,
   type SignedTaskPacket,
 } from '../../src/index.js';
+import { insecureVerifyPacketSelfDeclaredKey } from '../../src/reference/index.js';
 import { fixture, sender } from './support.js';
 
 describe('one snapshot per input (issue 9.2)', () => {

@@ -20,9 +20,9 @@ import {
   serializeDelegationEnvelope,
   serializePacket,
   verifyPacket,
-  insecureVerifyPacketSelfDeclaredKey,
   type SignedTaskPacket,
 } from '../../src/index.js';
+import { insecureVerifyPacketSelfDeclaredKey, referenceVerifyPacket } from '../../src/reference/index.js';
 
 const identity = AgentIdentity.generate();
 const good = issueTaskPacket(identity, { to_agent: 'agent:b', intent: 'x', context: { n: 1 } });
@@ -52,7 +52,8 @@ describe('wrong or garbage keys', () => {
     await expect(new MemoryAgentRegistry().register('agent:x', pem)).rejects.toBeInstanceOf(InvalidKeyError);
     const registry = new MemoryAgentRegistry();
     await registry.register(good.from_agent, identity.publicKeyPem);
-    await expect(verifyPacket(packet, { registry })).rejects.toMatchObject({
+    expect(await verifyPacket(packet, { registry })).toEqual({ ok: false, reason: 'key_mismatch' });
+    await expect(referenceVerifyPacket(packet, { registry })).rejects.toMatchObject({
       code: 'ERR_PUBLIC_KEY_MISMATCH',
       detail: 'key_mismatch',
     });

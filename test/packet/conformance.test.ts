@@ -7,7 +7,6 @@ import {
   AgentIdentity,
   MemoryAgentRegistry,
   agentIdFromPublicKeyPem,
-  packetFromJson,
   packetSigningPayload,
   parseDelegationEnvelope,
   parseJson,
@@ -15,8 +14,8 @@ import {
   serializeDelegationEnvelope,
   signPacket,
   verifyPacket,
-  insecureVerifyPacketSelfDeclaredKey,
 } from '../../src/index.js';
+import { insecureVerifyPacketSelfDeclaredKey, referenceVerifyPacket } from '../../src/reference/index.js';
 import { VECTORS_TEXT, identityVector, vectors } from '../support/vectors.js';
 
 // The tampered packets are embedded as JSON objects in the vectors file; extract each one's exact text
@@ -56,7 +55,10 @@ describe('packets', () => {
         expect(insecureVerifyPacketSelfDeclaredKey(envelope.packet)).toBe(true);
         const registry = new MemoryAgentRegistry();
         await registry.register(envelope.packet.from_agent, signer.public_key_pem);
-        expect(await verifyPacket(envelope.packet, { registry })).toBe(true);
+        const verdict = await verifyPacket(envelope.packet, { registry });
+        expect(verdict).toMatchObject({ ok: true, packet: envelope.packet });
+        expect(verdict.ok && verdict.key.raw.toString('hex')).toBe(signer.public_key_raw_hex);
+        expect(await referenceVerifyPacket(envelope.packet, { registry })).toBe(true);
       });
 
       it('parsed from wire_packet_pydantic_json: canonical bytes equal, signature verifies', () => {
@@ -84,19 +86,23 @@ describe('tampered packets', () => {
   vectors.tampered_packets.forEach((vector, index) => {
     it(`${vector.name} (${vector.description}) fails verification`, async () => {
       expect(vector.verify).toBe(false);
-      const packet = packetFromJson(parseJson(tamperedPacketText(index)));
+      // Object input: the lossless parse's value, read once into the library's own copy.
+      const packet = parsePacket(parseJson(tamperedPacketText(index)) as object);
+      expect(packet).toEqual(parsePacket(tamperedPacketText(index)));
       expect(insecureVerifyPacketSelfDeclaredKey(packet)).toBe(false);
       const registry = new MemoryAgentRegistry();
       const planner = identityVector('planner');
       await registry.register(planner.agent_id, planner.public_key_pem);
       if (vector.name === 'public-key-swap') {
         // With a trust anchor the swapped key is caught before any signature check.
-        await expect(verifyPacket(packet, { registry })).rejects.toMatchObject({
+        expect(await verifyPacket(packet, { registry })).toEqual({ ok: false, reason: 'key_mismatch' });
+        await expect(referenceVerifyPacket(packet, { registry })).rejects.toMatchObject({
           code: 'ERR_PUBLIC_KEY_MISMATCH',
           detail: 'key_mismatch',
         });
       } else {
-        await expect(verifyPacket(packet, { registry })).resolves.toBe(false);
+        expect(await verifyPacket(packet, { registry })).toEqual({ ok: false, reason: 'bad_signature' });
+        await expect(referenceVerifyPacket(packet, { registry })).resolves.toBe(false);
       }
     });
   });

@@ -2,16 +2,18 @@ import { describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
   createTaskPacket,
-  getTaskMetadata,
   issueTaskPacket,
-  packetFromTask,
   parsePacket,
   PayloadValidationError,
   serializePacket,
-  signedTask,
   Timestamp,
-  insecureVerifyPacketSelfDeclaredKey,
 } from '../../src/index.js';
+import {
+  getTaskMetadata,
+  insecureVerifyPacketSelfDeclaredKey,
+  packetFromTask,
+  signedTask,
+} from '../../src/reference/index.js';
 
 const identity = AgentIdentity.generate();
 const base = { from_agent: identity.agentId, to_agent: 'agent:researcher', intent: 'Research' };

@@ -14,21 +14,19 @@ import {
   PayloadValidationError,
   HandoffGate,
   attachApprovals,
-  createApprovalVerifier,
+  ApprovalVerifier,
   createChain,
   issueApproval,
   createDelegationEnvelope,
   createTaskPacket,
   issueTaskPacket,
-  packetFromTask,
   serializeDelegationEnvelope,
-  serializeGateEnvelope,
   signPacket,
-  signedTask,
   type GateDecision,
   type SignedTaskPacket,
   type TaskPacketInput,
 } from '../../src/index.js';
+import { packetFromTask, signedTask } from '../../src/reference/index.js';
 import { anyString, jsonObject, jsonValue } from '../support/arbitraries.js';
 
 const T0 = Date.parse('2026-03-08T12:00:00Z');
@@ -51,7 +49,7 @@ async function gate(now: () => number = () => T0): Promise<Gate> {
     registry,
     replayStore: new MemoryReplayStore({ now }),
     revocationStore: new MemoryRevocationStore(),
-    humanApproval: createApprovalVerifier({ approvers, now }),
+    humanApproval: new ApprovalVerifier({ approvers, now }),
     now,
     env: {},
   });
@@ -66,7 +64,7 @@ async function gate(now: () => number = () => T0): Promise<Gate> {
       const approved = attachApprovals(envelope, [
         issueApproval(packet, alice, { approverId: 'human:alice', now }),
       ]);
-      return middleware.handle(form === 'object' ? approved : serializeGateEnvelope(approved, form));
+      return middleware.handle(form === 'object' ? approved : serializeDelegationEnvelope(approved, form));
     },
   };
 }

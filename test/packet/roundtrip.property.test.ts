@@ -16,11 +16,11 @@ import {
   serializeDelegationEnvelope,
   serializePacket,
   signPacket,
-  insecureVerifyPacketSelfDeclaredKey,
   type SignedTaskPacket,
   type TaskPacketDraft,
   type TaskPacketInput,
 } from '../../src/index.js';
+import { insecureVerifyPacketSelfDeclaredKey } from '../../src/reference/index.js';
 import { anyString, jsonObject, jsonValue } from '../support/arbitraries.js';
 
 const identity = AgentIdentity.generate();

@@ -2,18 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import {
   AgentIdentity,
-  createPacketValidator,
+  PacketValidator,
   EventHub,
   MemoryEventSink,
   issueTaskPacket,
   MemoryAgentRegistry,
   MemoryOverlapWindow,
   Timestamp,
-  referenceValidatePacket,
   type SignedTaskPacket,
   type TaskPacketInput,
   type PacketValidatorOptions,
 } from '../../src/index.js';
+import { referenceValidatePacket } from '../../src/reference/index.js';
 
 const T0 = Date.parse('2026-03-08T12:00:00Z');
 const sender = AgentIdentity.generate();
@@ -42,8 +42,9 @@ async function reasonOf(
     events: port(new MemoryEventSink()),
     ...options,
   });
-  expect(result.isValid).toBe(result.reason === undefined);
-  return result.reason;
+  expect(result.ok).toBe(!('reason' in result));
+  expect(Object.isFrozen(result)).toBe(true);
+  return result.ok ? undefined : result.reason;
 }
 
 describe('1. registry binding → public_key_mismatch', () => {
@@ -120,13 +121,13 @@ describe('3. issued_in_future (skew default 30 s, clamped to [0, 300])', () => {
 
   it('the environment is read when a validator is created, not once per process', () => {
     expect(
-      createPacketValidator({ env: { TRUSTHANDOFF_ISSUANCE_SKEW: '5' } }).settings.issuanceSkewSeconds,
+      new PacketValidator({ env: { TRUSTHANDOFF_ISSUANCE_SKEW: '5' } }).settings.issuanceSkewSeconds,
     ).toBe(5);
     expect(
-      createPacketValidator({ env: { TRUSTHANDOFF_ISSUANCE_SKEW: '7' } }).settings.issuanceSkewSeconds,
+      new PacketValidator({ env: { TRUSTHANDOFF_ISSUANCE_SKEW: '7' } }).settings.issuanceSkewSeconds,
     ).toBe(7);
     expect(
-      createPacketValidator({ env: { TRUSTHANDOFF_EXPIRY_GRACE: '120' } }).settings.expiryGraceSeconds,
+      new PacketValidator({ env: { TRUSTHANDOFF_EXPIRY_GRACE: '120' } }).settings.expiryGraceSeconds,
     ).toBe(60);
   });
 });
@@ -274,21 +275,21 @@ describe('events', () => {
 
   it('emits nothing without a port, and no decision events when emitDecisionEvents is false', async () => {
     // Without a port there is nowhere to emit to: the call must still validate normally.
-    const bare = createPacketValidator({ now: () => T0, env: {} });
-    expect(await bare.validate(packet({ ai_provenance: { source: 'llm' } }))).toEqual({ isValid: true });
+    const bare = new PacketValidator({ now: () => T0, env: {} });
+    expect(await bare.validate(packet({ ai_provenance: { source: 'llm' } }))).toEqual({ ok: true });
     const log = new MemoryEventSink();
-    const quiet = createPacketValidator({
+    const quiet = new PacketValidator({
       now: () => T0,
       env: {},
       events: port(log),
       emitDecisionEvents: false,
     });
-    expect(await quiet.validate(packet({ ai_provenance: { source: 'llm' } }))).toEqual({ isValid: true });
+    expect(await quiet.validate(packet({ ai_provenance: { source: 'llm' } }))).toEqual({ ok: true });
     expect(log.snapshot().map((e) => e.event_type)).toEqual(['ai_generated_payload']);
   });
 
   it('refuses an events option that is not a port', () => {
-    expect(() => createPacketValidator({ events: {} as never })).toThrow(
+    expect(() => new PacketValidator({ events: {} as never })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
     );
   });

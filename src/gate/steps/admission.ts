@@ -3,7 +3,7 @@
  * the replay and revocation stores into an {@link AdmissionStore}, the gate verifies the signature
  * against the key the packet declares, runs validation and chain checks locally, and then asks the
  * admission store — atomically — whether that key is the one registered for the sender, whether the
- * sender or any of the packet's ids is revoked, and only then stores the nonce. One store call per
+ * sender or any of the packet's ids (packet, task, capabilities) is revoked, and only then stores the nonce. One store call per
  * ACCEPT (one Redis round trip) instead of four.
  *
  * The decision and its reason are the hardened order's: a local rejection (signature, validation,
@@ -79,7 +79,8 @@ export function admissionStep(options: AdmissionStepOptions): GateStep {
           tokenIds = idsOfToken(token);
           if (tokenIds === undefined) return firstRejection(ctx, [options.binding], 0, BAD_TOKEN);
         }
-        revocationIds = tokenIds.length === 0 ? [packet.packet_id] : [packet.packet_id, ...tokenIds];
+        // Packet id, task id (a revoked task blocks all its packets), then the token's capability ids.
+        revocationIds = [packet.packet_id, packet.task_id, ...tokenIds];
       }
       let verdict: AdmissionVerdict | Promise<AdmissionVerdict>;
       try {

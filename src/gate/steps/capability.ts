@@ -8,7 +8,7 @@
  * exactly the packet's `capability_token` (the same layout as the envelope's delegation `chain`,
  * which ends with the packet). A token that is itself a root needs no `capability_chain`. Every link
  * is verified, so the ancestors may come from anywhere. `attachCapabilityChain` writes the field;
- * `serializeGateEnvelope` puts it on the wire.
+ * `serializeDelegationEnvelope` puts it on the wire.
  *
  * Per packet, first failure wins:
  *  1. a token is present (`capability_required`, unless `required: false`; then a packet without one

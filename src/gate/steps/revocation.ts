@@ -1,8 +1,8 @@
 /**
  * Revocation (SPEC §5): the sender's agent must not be revoked in the registry (`agent_revoked`), and
- * none of the packet's ids — its packet id (the id the revalidation watcher watches), and the
- * capability id (and its parent) named by its capability token — may be in the revocation store
- * (`capability_revoked`). The lookups run
+ * none of the packet's ids — its packet id (the id the revalidation watcher watches), its task id
+ * (revoking a task blocks every packet of it), and the capability id (and its parent) named by its
+ * capability token — may be in the revocation store (`capability_revoked`). The lookups run
  * concurrently, so a networked store costs one round trip. A store error is
  * `revocation_store_unavailable`: fail closed.
  */
@@ -24,7 +24,7 @@ import { REASONS } from '../decision.js';
 export interface RevocationStepOptions {
   /** Checked for `isRevoked(from_agent)`. */
   readonly registry?: AgentRegistry;
-  /** Checked for the packet id and capability ids. */
+  /** Checked for the packet id, the task id and the capability ids. */
   readonly revocations?: RevocationStore;
 }
 
@@ -91,7 +91,7 @@ export function revocationStep(options: RevocationStepOptions): GateStep {
       const lookups: Promise<boolean>[] = [];
       if (registry !== undefined) lookups.push(registry.isRevoked(packet.from_agent));
       if (revocations !== undefined) {
-        lookups.push(revocations.isRevoked(packet.packet_id));
+        lookups.push(revocations.isRevoked(packet.packet_id), revocations.isRevoked(packet.task_id));
         for (const id of capabilityIds) lookups.push(revocations.isRevoked(id));
       }
       let results: boolean[];
@@ -111,9 +111,9 @@ export function revocationStep(options: RevocationStepOptions): GateStep {
   };
 }
 
-/** Every id of `packet` a revocation store is consulted for (packet id, capability ids). */
+/** Every id of `packet` a revocation store is consulted for (packet id, task id, capability ids). */
 export function packetRevocationIds(packet: SignedTaskPacket): readonly string[] {
-  const ids = [packet.packet_id];
+  const ids = [packet.packet_id, packet.task_id];
   if (packet.capability_token !== null) ids.push(...(capabilityTokenIds(packet.capability_token) ?? []));
   return ids;
 }
