@@ -1,5 +1,6 @@
 import { verify } from 'node:crypto';
 import { PublicKeyMismatchError } from '../errors.js';
+import { bindPresentedKey } from '../identity/key-binding.js';
 import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
 import type { AgentRegistry } from '../stores/types.js';
 import { decodeBase64 } from '../wire/base64.js';
@@ -102,14 +103,9 @@ export async function verifyPacket(
 /** The registered key of the packet's sender, checked to be the packet's key. Throws PublicKeyMismatchError. */
 export async function resolveBoundKey(packet: SignedTaskPacket, registry: AgentRegistry): Promise<PublicKey> {
   const agent = await registry.resolve(packet.from_agent);
-  if (agent === undefined) throw new PublicKeyMismatchError(packet.from_agent, 'not_registered');
-  let presented: PublicKey;
-  try {
-    presented = parsePublicKeyPem(packet.public_key);
-  } catch {
-    throw new PublicKeyMismatchError(packet.from_agent, 'key_mismatch');
+  const binding = bindPresentedKey(agent, packet.public_key);
+  if (binding !== 'bound' || agent === undefined) {
+    throw new PublicKeyMismatchError(packet.from_agent, binding === 'bound' ? 'not_registered' : binding);
   }
-  if (!presented.raw.equals(agent.publicKey.raw))
-    throw new PublicKeyMismatchError(packet.from_agent, 'key_mismatch');
   return agent.publicKey;
 }
