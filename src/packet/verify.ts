@@ -2,8 +2,8 @@ import { verify } from 'node:crypto';
 import { PublicKeyMismatchError } from '../errors.js';
 import { bindPresentedKey } from '../identity/key-binding.js';
 import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
+import { decodeSignature } from '../identity/signature.js';
 import type { AgentRegistry } from '../stores/types.js';
-import { decodeBase64 } from '../wire/base64.js';
 import { packetSigningBytes, packetSigningView } from './payload.js';
 import type { SignedTaskPacket } from './types.js';
 
@@ -21,8 +21,8 @@ function prepareCheck(
   packet: SignedTaskPacket,
   publicKey: PublicKey | undefined,
 ): SignatureCheck | PreparedCheck {
-  const signature = typeof packet.signature === 'string' ? decodeBase64(packet.signature, 128) : undefined;
-  if (signature === undefined || signature.length !== 64) return 'malformed_signature';
+  const signature = decodeSignature(packet.signature, 'base64');
+  if (signature === undefined) return 'malformed_signature';
   let key = publicKey;
   if (key === undefined) {
     try {
