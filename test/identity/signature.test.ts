@@ -18,7 +18,7 @@ const mutated = fc
     fc.uint8Array({ minLength: 60, maxLength: 68 }),
     encodings,
     encodings,
-    fc.array(fc.tuple(fc.nat(), fc.constantFrom(...alphabet, ''))),
+    fc.array(fc.tuple(fc.nat(), fc.constantFrom(...alphabet.split(''), ''))),
     fc.boolean(),
   )
   .map(([bytes, written, read, edits, pad]) => {

@@ -32,7 +32,7 @@ describe('permissionWidening', () => {
     const parent = { allowed_actions: ['read'], max_tool_calls: 3 } as Permissions;
     const child = { allowed_actions: ['read'], max_tool_calls: null } as Permissions;
     expect(permissionWidening(child, parent)).toBe('budget_unlimited_under_limited');
-    expect(permissionWidening({ ...child, max_tool_calls: 3 } as Permissions, parent)).toBeUndefined();
-    expect(permissionWidening({ ...child, max_tool_calls: 4 } as Permissions, parent)).toBe('budget_widened');
+    expect(permissionWidening({ ...child, max_tool_calls: 3 }, parent)).toBeUndefined();
+    expect(permissionWidening({ ...child, max_tool_calls: 4 }, parent)).toBe('budget_widened');
   });
 });
