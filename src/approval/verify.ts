@@ -12,7 +12,7 @@ import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
 import type { SignedTaskPacket, TaskPacketDraft } from '../packet/types.js';
 import type { ValidationContext } from '../packet/validate.js';
 import type { AgentRegistry } from '../stores/types.js';
-import { decodeBase64 } from '../wire/base64.js';
+import { decodeSignature } from '../identity/signature.js';
 import { isPlainObject } from '../wire/json-value.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { packetDigest } from './digest.js';
@@ -209,8 +209,8 @@ function readApproval(value: unknown): ReadApproval | undefined {
   const fields = value as unknown as SignedApproval;
   if (fields.signature_algo !== 'Ed25519') return undefined;
   if (fields.decision !== 'approved' && fields.decision !== 'denied') return undefined;
-  const signatureBytes = decodeBase64(fields.signature, 128);
-  if (signatureBytes === undefined || signatureBytes.length !== 64) return undefined;
+  const signatureBytes = decodeSignature(fields.signature, 'base64');
+  if (signatureBytes === undefined) return undefined;
   let issued: Timestamp;
   let expires: Timestamp;
   try {

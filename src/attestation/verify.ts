@@ -9,7 +9,7 @@ import type { EventPort } from '../events/types.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
 import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
 import type { AgentRegistry } from '../stores/types.js';
-import { decodeBase64Url } from '../wire/base64.js';
+import { decodeSignature } from '../identity/signature.js';
 import type { OutcomeEncoding } from '../wire/canonical.js';
 import { outcomeHash } from './outcome.js';
 import { attestationSigningPayload } from './payload.js';
@@ -189,8 +189,8 @@ function checkSync(
   // named signer can only be bound through a registry, after the signature.
   if (!hasRegistry && checked.signed_by !== agentIdOfKey(key)) return reject('signer_mismatch');
 
-  const signature = decodeBase64Url(checked.signature, 128);
-  if (signature === undefined || signature.length !== 64) return reject('invalid_signature');
+  const signature = decodeSignature(checked.signature, 'base64url');
+  if (signature === undefined) return reject('invalid_signature');
   if (!verify(null, attestationSigningPayload(checked), key.key, signature))
     return reject('invalid_signature');
   return Object.freeze({ ok: true, attestation: checked });

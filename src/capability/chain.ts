@@ -22,7 +22,9 @@
 import { ConfigurationError, StoreUnavailableError } from '../errors.js';
 import type { EventPort } from '../events/types.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
-import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
+import { sameKey } from '../identity/key-binding.js';
+import { MAX_PEM_LENGTH, parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
+import { boundedMemo } from '../lib/bounded-memo.js';
 import type { AgentRegistry, RevocationStore } from '../stores/types.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { checkCapabilityDerivation, type DerivationCheckReason } from './derive.js';
@@ -234,7 +236,7 @@ function resolveTrustedRoots(roots: readonly TrustedRoot[] | undefined): Map<str
       }
     }
     const existing = map.get(agentId);
-    if (existing !== undefined && existing !== null && key !== null && !existing.raw.equals(key.raw)) {
+    if (existing !== undefined && existing !== null && key !== null && !sameKey(existing, key)) {
       throw new ConfigurationError(`trustedRoots: two different keys for ${agentId.slice(0, 64)}`);
     }
     map.set(agentId, key ?? existing ?? null);
@@ -307,15 +309,9 @@ export function createCapabilityChainVerifier(
   }
 
   // PEM text → key-derived agent id, per verifier and bounded: a SHA-256 per link is avoidable work.
-  const derivedIds = new Map<string, string>();
+  const derivedId = boundedMemo(4096, MAX_PEM_LENGTH, agentIdFromPublicKeyPem);
   function selfCertifies(capability: DelegationCapability): boolean {
-    let derived = derivedIds.get(capability.public_key);
-    if (derived === undefined) {
-      derived = agentIdFromPublicKeyPem(capability.public_key);
-      if (derivedIds.size >= 4096) derivedIds.clear();
-      derivedIds.set(capability.public_key, derived);
-    }
-    return derived === capability.issuer_agent;
+    return derivedId(capability.public_key) === capability.issuer_agent;
   }
 
   // The capability's own key, checked against a pinned trusted-root key, or why it is unusable.
@@ -330,8 +326,7 @@ export function createCapabilityChainVerifier(
       return 'invalid_public_key';
     }
     const pinned = isRoot ? trustedRoots.get(capability.issuer_agent) : undefined;
-    if (pinned !== undefined && pinned !== null && !pinned.raw.equals(presented.raw))
-      return 'issuer_key_mismatch';
+    if (pinned !== undefined && pinned !== null && !sameKey(pinned, presented)) return 'issuer_key_mismatch';
     return presented;
   }
 
@@ -354,8 +349,10 @@ export function createCapabilityChainVerifier(
     if (found.agent === undefined) return 'issuer_not_registered';
     if (found.revoked === FAILED) return 'registry_unavailable';
     if (found.revoked) return 'issuer_revoked';
+    // Revocation is read before the key compare (the walk's order), so this is sameKey rather than
+    // bindPresentedKey, which answers not_registered / key_mismatch only.
     try {
-      if (!found.agent.publicKey.raw.equals(presented.raw)) return 'issuer_key_mismatch';
+      if (!sameKey(found.agent.publicKey, presented)) return 'issuer_key_mismatch';
     } catch {
       // A registry that answers with something other than a registered agent cannot be trusted.
       return 'registry_unavailable';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PayloadValidationError } from '../errors.js';
-import { rejectUnknownFields, requireObject, requireTimestamp } from '../packet/fields.js';
+import { rejectUnknownFields, requireObject, requireTimestamp } from '../wire/fields.js';
 import type { Constraints, Permissions } from '../packet/types.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { freezeCapability, toCapabilityDraft } from './fields.js';

@@ -6,6 +6,7 @@
  */
 import { CapabilityDerivationError, type CapabilityDerivationReason } from '../errors.js';
 import type { AgentIdentity } from '../identity/agent-identity.js';
+import { permissionWidening } from '../lib/permissions.js';
 import type { Constraints, Permissions } from '../packet/types.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { createCapability, type CapabilityInput } from './create.js';
@@ -30,16 +31,8 @@ export function checkCapabilityDerivation(
 ): DerivationCheckReason | undefined {
   if (child.issuer_agent !== parent.subject_agent) return 'issuer_not_parent_subject';
   if (child.parent_capability_id !== parent.capability_id) return 'parent_link_mismatch';
-  const parentActions = new Set(parent.delegated_permissions.allowed_actions);
-  for (const action of child.delegated_permissions.allowed_actions) {
-    if (!parentActions.has(action)) return 'actions_widened';
-  }
-  const parentBudget = parent.delegated_permissions.max_tool_calls;
-  const childBudget = child.delegated_permissions.max_tool_calls;
-  if (parentBudget !== null) {
-    if (childBudget === null) return 'budget_unlimited_under_limited';
-    if (childBudget > parentBudget) return 'budget_widened';
-  }
+  const widening = permissionWidening(child.delegated_permissions, parent.delegated_permissions);
+  if (widening !== undefined) return widening;
   if (child.expires_at.compare(parent.expires_at) > 0) return 'outlives_parent';
   return undefined;
 }

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { ConfigurationError, PayloadValidationError } from '../errors.js';
 import { checkEventPort } from '../events/check.js';
 import type { EventPort } from '../events/types.js';
-import { fail, requireObject, requireString, requireTimestamp } from '../packet/fields.js';
+import { fail, requireObject, requireString, requireTimestamp } from '../wire/fields.js';
 import type { ReplayStore } from '../stores/types.js';
 import { encodeJson } from '../wire/canonical.js';
 import { isPlainObject, type JsonObject } from '../wire/json-value.js';

@@ -4,6 +4,7 @@
  * `signature_algo` must be `Ed25519`, a tool budget must be a non-negative integer.
  */
 import { PayloadValidationError } from '../errors.js';
+import { toConstraints, toPermissions } from '../packet/fields.js';
 import {
   fail,
   optionalString,
@@ -11,9 +12,7 @@ import {
   requireObject,
   requireString,
   requireTimestamp,
-  toConstraints,
-  toPermissions,
-} from '../packet/fields.js';
+} from '../wire/fields.js';
 import type { Permissions } from '../packet/types.js';
 import { CAPABILITY_FIELDS, type CapabilityDraft, type DelegationCapability } from './types.js';
 

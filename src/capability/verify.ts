@@ -1,6 +1,6 @@
 import { verify } from 'node:crypto';
 import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
-import { decodeBase64 } from '../wire/base64.js';
+import { decodeSignature } from '../identity/signature.js';
 import { capabilitySigningBytes } from './payload.js';
 import type { DelegationCapability } from './types.js';
 
@@ -23,9 +23,8 @@ export function checkCapabilitySignature(
   publicKey?: PublicKey,
 ): CapabilitySignatureCheck {
   if (capability.signature_algo !== 'Ed25519') return 'unsupported_signature_algo';
-  const signature =
-    typeof capability.signature === 'string' ? decodeBase64(capability.signature, 128) : undefined;
-  if (signature === undefined || signature.length !== 64) return 'malformed_signature';
+  const signature = decodeSignature(capability.signature, 'base64');
+  if (signature === undefined) return 'malformed_signature';
   let key = publicKey;
   if (key === undefined) {
     try {

@@ -5,7 +5,8 @@
  * itself. Never throws: failures come back as a value.
  */
 import { isTrustHandoffError } from '../errors.js';
-import { fail, requireObject, toChain } from '../packet/fields.js';
+import { toChain } from '../packet/fields.js';
+import { fail, requireObject } from '../wire/fields.js';
 import { isChecked } from '../packet/checked.js';
 import {
   DEFAULT_TTL_POLICY,

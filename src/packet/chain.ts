@@ -1,3 +1,4 @@
+import { permissionWidening } from '../lib/permissions.js';
 import { freezeChecked, isChecked } from './checked.js';
 import type {
   DelegationChain,
@@ -54,10 +55,7 @@ export function chainHasLoop(chain: DelegationChain, nextAgent: string): boolean
  * limited parent is a widening here.
  */
 export function isPermissionSubset(child: Permissions, parent: Permissions): boolean {
-  const allowed = new Set(parent.allowed_actions);
-  for (const action of child.allowed_actions) if (!allowed.has(action)) return false;
-  if (parent.max_tool_calls === null) return true;
-  return child.max_tool_calls !== null && child.max_tool_calls <= parent.max_tool_calls;
+  return permissionWidening(child, parent) === undefined;
 }
 
 /** SPEC §3: every hop's permissions are a subset of the previous hop's. */

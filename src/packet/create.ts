@@ -4,14 +4,14 @@ import { PayloadValidationError } from '../errors.js';
 import { isPlainObject, type JsonObject, type JsonValue } from '../wire/json-value.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { freezeChecked } from './checked.js';
+import { buildPacketFields } from './fields.js';
 import {
-  buildPacketFields,
   optionalInteger,
   rejectUnknownFields,
   requireObject,
   requireString,
   requireTimestamp,
-} from './fields.js';
+} from '../wire/fields.js';
 import {
   DEFAULT_TTL_POLICY,
   type Constraints,

@@ -1,9 +1,10 @@
 import { verify } from 'node:crypto';
 import { ConfigurationError, PublicKeyMismatchError } from '../errors.js';
+import { bindPresentedKey } from '../identity/key-binding.js';
 import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
+import { decodeSignature } from '../identity/signature.js';
 import type { Verdict } from '../lib/verdict.js';
 import type { AgentRegistry, RegisteredAgent } from '../stores/types.js';
-import { decodeBase64 } from '../wire/base64.js';
 import { packetSigningBytes, packetSigningView } from './payload.js';
 import type { SignedTaskPacket } from './types.js';
 
@@ -21,8 +22,8 @@ function prepareCheck(
   packet: SignedTaskPacket,
   publicKey: PublicKey | undefined,
 ): SignatureCheck | PreparedCheck {
-  const signature = typeof packet.signature === 'string' ? decodeBase64(packet.signature, 128) : undefined;
-  if (signature === undefined || signature.length !== 64) return 'malformed_signature';
+  const signature = decodeSignature(packet.signature, 'base64');
+  if (signature === undefined) return 'malformed_signature';
   let key = publicKey;
   if (key === undefined) {
     try {
@@ -142,13 +143,8 @@ export async function verifyPacket(
   }
   if (registered === undefined) return REFUSED.not_registered;
   if (typeof packet.public_key !== 'string') return REFUSED.key_mismatch;
-  let presented: PublicKey;
-  try {
-    presented = parsePublicKeyPem(packet.public_key);
-  } catch {
-    return REFUSED.key_mismatch;
-  }
-  if (!presented.raw.equals(registered.publicKey.raw)) return REFUSED.key_mismatch;
+  const binding = bindPresentedKey(registered, packet.public_key);
+  if (binding !== 'bound') return REFUSED[binding];
   const check = checkPacketSignature(packet, registered.publicKey);
   if (check !== 'valid') return REFUSED[check];
   try {
@@ -182,14 +178,9 @@ export async function referenceVerifyPacket(
 /** The registered key of the packet's sender, checked to be the packet's key. Throws PublicKeyMismatchError. */
 export async function resolveBoundKey(packet: SignedTaskPacket, registry: AgentRegistry): Promise<PublicKey> {
   const agent = await registry.resolve(packet.from_agent);
-  if (agent === undefined) throw new PublicKeyMismatchError(packet.from_agent, 'not_registered');
-  let presented: PublicKey;
-  try {
-    presented = parsePublicKeyPem(packet.public_key);
-  } catch {
-    throw new PublicKeyMismatchError(packet.from_agent, 'key_mismatch');
+  const binding = bindPresentedKey(agent, packet.public_key);
+  if (binding !== 'bound' || agent === undefined) {
+    throw new PublicKeyMismatchError(packet.from_agent, binding === 'bound' ? 'not_registered' : binding);
   }
-  if (!presented.raw.equals(agent.publicKey.raw))
-    throw new PublicKeyMismatchError(packet.from_agent, 'key_mismatch');
   return agent.publicKey;
 }

@@ -7,16 +7,15 @@ import { parseJson, type JsonLimits } from '../wire/parse-json.js';
 import { snapshotJson } from '../wire/snapshot.js';
 import type { Timestamp } from '../wire/timestamp.js';
 import { freezeChecked } from './checked.js';
+import { buildPacketFields, toChain } from './fields.js';
 import {
-  buildPacketFields,
   fail,
   optionalInteger,
   rejectUnknownFields,
   requireObject,
   requireString,
   requireTimestamp,
-  toChain,
-} from './fields.js';
+} from '../wire/fields.js';
 import {
   DEFAULT_TTL_POLICY,
   PACKET_FIELDS,

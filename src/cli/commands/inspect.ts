@@ -54,7 +54,7 @@ export async function inspect(args: readonly string[], io: Io): Promise<number> 
     { min: 1, max: 1, name: 'file to inspect (or - for stdin)' },
   );
   const text = (await readInput(io, positionals[0]!, 'input')).trim();
-  const explained = await explain(text);
+  const explained = explain(text);
   const ok = explained.checks.every((c) => c.ok);
   if (values['json'] === true) {
     io.out(
@@ -80,7 +80,7 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;
 }
 
-async function explain(text: string): Promise<Explained> {
+function explain(text: string): Explained {
   if (text.length === 0) throw new UsageError('the input is empty');
   if (!text.startsWith('{')) {
     let capability: DelegationCapability;

@@ -4,7 +4,8 @@
  * self-declared key instead is possible only through a deliberately alarming option name.
  */
 import { ConfigurationError } from '../../errors.js';
-import { parsePublicKeyPem, type PublicKey } from '../../identity/keys.js';
+import { bindPresentedKey } from '../../identity/key-binding.js';
+import { parsePublicKeyPem } from '../../identity/keys.js';
 import type { AgentRegistry, RegisteredAgent } from '../../stores/types.js';
 import {
   rejection,
@@ -69,18 +70,9 @@ export function keyBindingStep(options: KeyBindingStepOptions): GateStep {
       } catch {
         return REGISTRY_UNAVAILABLE;
       }
-      if (agent === undefined) return NOT_REGISTERED;
-      const presented = ctx.packet.public_key;
-      if (presented !== agent.publicKeyPem) {
-        // Same key, different PEM text (line endings, say) is still the same key.
-        let imported: PublicKey;
-        try {
-          imported = parsePublicKeyPem(presented);
-        } catch {
-          return KEY_MISMATCH;
-        }
-        if (!imported.raw.equals(agent.publicKey.raw)) return KEY_MISMATCH;
-      }
+      const binding = bindPresentedKey(agent, ctx.packet.public_key);
+      if (binding === 'not_registered' || agent === undefined) return NOT_REGISTERED;
+      if (binding === 'key_mismatch') return KEY_MISMATCH;
       ctx.key = agent.publicKey;
       ctx.keyBound = true;
       return undefined;

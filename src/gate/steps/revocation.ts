@@ -7,6 +7,7 @@
  * `revocation_store_unavailable`: fail closed.
  */
 import { ConfigurationError } from '../../errors.js';
+import { boundedMemo } from '../../lib/bounded-memo.js';
 import type { SignedTaskPacket } from '../../packet/types.js';
 import type { AgentRegistry, RevocationStore } from '../../stores/types.js';
 import { decodeBase64Url } from '../../wire/base64.js';
@@ -56,19 +57,15 @@ export function capabilityTokenIds(token: string): readonly string[] | undefined
  * decoded once per gate (the oldest entry goes when the cache is full).
  */
 export function tokenIdCache(): (token: string) => readonly string[] | undefined {
-  const tokenIds = new Map<string, readonly string[] | undefined>();
-  return (token) => {
-    if (tokenIds.has(token)) return tokenIds.get(token);
-    const ids = capabilityTokenIds(token);
-    if (tokenIds.size >= TOKEN_CACHE_SIZE) {
-      for (const oldest of tokenIds.keys()) {
-        tokenIds.delete(oldest);
-        break;
-      }
-    }
-    tokenIds.set(token, ids);
-    return ids;
-  };
+  // boundedMemo does not keep undefined, so an unreadable token is memoised as null: a hostile token
+  // repeated by many packets costs one decode, not one per packet. Tokens longer than
+  // MAX_TOKEN_LENGTH are rejected by the decoder at once and are never kept.
+  const memo = boundedMemo(
+    TOKEN_CACHE_SIZE,
+    MAX_TOKEN_LENGTH,
+    (token: string) => capabilityTokenIds(token) ?? null,
+  );
+  return (token) => memo(token) ?? undefined;
 }
 
 export function revocationStep(options: RevocationStepOptions): GateStep {

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../../errors.js';
+import { bindPresentedKey } from '../../identity/key-binding.js';
 import type { AdmissionRequest, AdmissionStore, AdmissionVerdict } from '../types.js';
 import type { MemoryAgentRegistry } from './agent-registry.js';
 import type { MemoryReplayStore } from './replay-store.js';
@@ -40,10 +41,8 @@ export class MemoryAdmissionStore implements AdmissionStore {
 
   admit(request: AdmissionRequest): AdmissionVerdict {
     const agent = this.#registry.resolveSync(request.agentId);
-    if (agent === undefined) return 'not_registered';
-    if (agent.publicKeyPem !== request.publicKeyPem && !agent.publicKey.raw.equals(request.publicKey.raw)) {
-      return 'key_mismatch';
-    }
+    const binding = bindPresentedKey(agent, request.publicKeyPem, request.publicKey);
+    if (binding !== 'bound') return binding;
     if (this.#registry.isRevokedSync(request.agentId)) return 'agent_revoked';
     const revocations = this.#revocations;
     if (revocations !== undefined) {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConfigurationError, StoreUnavailableError } from '../../errors.js';
+import { sameKey } from '../../identity/key-binding.js';
 import { parsePublicKeyPem } from '../../identity/keys.js';
 import type { AdmissionRequest, AdmissionStore, AdmissionVerdict } from '../types.js';
 import { normaliseTtlMs } from '../durations.js';
@@ -99,14 +100,15 @@ export class RedisAdmissionStore implements AdmissionStore {
     const first = await this.#run(request, request.publicKeyPem);
     if (first.verdict !== 'key_mismatch' || first.registeredPem === undefined) return first.verdict;
     // Same key, other PEM text (line endings, say): compare the keys, and if they are the same key,
-    // ask again with the registered text. Rare, so the second round trip does not matter.
+    // ask again with the registered text. Rare, so the second round trip does not matter. The Lua
+    // script keeps its own PEM text compare (it cannot import keys); the raw-key rule is sameKey.
     let registered;
     try {
       registered = parsePublicKeyPem(first.registeredPem);
     } catch (error) {
       throw new StoreUnavailableError('agent registry holds a key that does not import', { cause: error });
     }
-    if (!registered.raw.equals(request.publicKey.raw)) return 'key_mismatch';
+    if (!sameKey(registered, request.publicKey)) return 'key_mismatch';
     const second = await this.#run(request, first.registeredPem);
     return second.verdict;
   }
