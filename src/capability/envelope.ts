@@ -220,7 +220,7 @@ function buildEnvelopeVerifier(options: CapabilityEnvelopeVerifierOptions): Enve
       if (!verified.ok) return verified;
       // Last, and only for an otherwise acceptable envelope: a garbage envelope cannot burn a nonce.
       // Scoped to the holder (the leaf's subject); kept until no verifier could accept it any more.
-      let fresh: boolean;
+      let fresh: unknown;
       try {
         fresh = await replay.checkAndStore(
           `capability-envelope:${JSON.stringify([leaf.subject_agent, envelope.nonce])}`,
