@@ -10,12 +10,11 @@ import {
   MemoryRevocationStore,
   Timestamp,
   capabilitySigningPayload,
-  createCapabilityChainVerifier,
+  CapabilityChainVerifier,
   parseCapabilityToken,
   deriveCapability,
   serializeCapabilityToken,
   issueCapability,
-  type CapabilityChainVerifier,
   type DelegationCapability,
 } from '../src/index.js';
 import { printComparisons, type ComparisonRow } from './harness.js';
@@ -104,11 +103,11 @@ export async function run(): Promise<void> {
   const revocations = new MemoryRevocationStore();
   await revocations.revoke('some-other-capability');
 
-  const plain: CapabilityChainVerifier = createCapabilityChainVerifier({
+  const plain: CapabilityChainVerifier = new CapabilityChainVerifier({
     trustedRoots: [identities[0]!],
     now,
   });
-  const withStores: CapabilityChainVerifier = createCapabilityChainVerifier({
+  const withStores: CapabilityChainVerifier = new CapabilityChainVerifier({
     trustedRoots: [identities[0]!.agentId],
     registry,
     revocations,

@@ -5,7 +5,7 @@ import {
   MemoryReplayStore,
   MemoryRevocationStore,
   Timestamp,
-  createCapabilityExecutor,
+  CapabilityExecutor,
   createDelegationEnvelope,
   HandoffGate,
   parseCapabilityToken,
@@ -55,7 +55,7 @@ export async function threeAgentChain(): Promise<Record<string, string>> {
   if (decision.decision !== 'ACCEPT') throw new Error(`gate refused: ${decision.reason ?? ''}`);
 
   // 5. The writer checks its authority (root → child, presented by itself) and runs an attested node.
-  const capabilities = createCapabilityExecutor({
+  const capabilities = new CapabilityExecutor({
     trustedRoots: [planner.agentId],
     registry,
     revocations: new MemoryRevocationStore(),
@@ -68,7 +68,7 @@ export async function threeAgentChain(): Promise<Record<string, string>> {
       identity: writer,
     },
   );
-  const run = await capabilities.executeAuthorizedAction(
+  const run = await capabilities.execute(
     chain,
     'write_report',
     () => writeReport({ packet_id: packet.packet_id, topic: 'Example Corp' }),

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   MemoryReplayStore,
-  createCapabilityEnvelopeVerifier,
+  CapabilityEnvelopeVerifier,
   createCapabilityTokenEnvelope,
   serializeCapabilityToken,
   parseCapabilityTokenEnvelope,
@@ -23,7 +23,7 @@ class CountingReplayStore implements ReplayStore {
 
 function setup(now: () => number = clock) {
   const replay = new CountingReplayStore();
-  const verifier = createCapabilityEnvelopeVerifier({ trustedRoots: [planner], now, env: {}, replay });
+  const verifier = new CapabilityEnvelopeVerifier({ trustedRoots: [planner], now, env: {}, replay });
   return { replay, verifier };
 }
 
@@ -108,7 +108,7 @@ describe('capability token envelope', () => {
 
   it('a failing replay store rejects (fail closed)', async () => {
     const replay: ReplayStore = { checkAndStore: () => Promise.reject(new Error('redis down')) };
-    const verifier = createCapabilityEnvelopeVerifier({
+    const verifier = new CapabilityEnvelopeVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
@@ -121,11 +121,11 @@ describe('capability token envelope', () => {
   });
 
   it('refuses to be built without a replay store or with a bad maximum age', () => {
-    expect(() => createCapabilityEnvelopeVerifier({ trustedRoots: [planner] } as never)).toThrow(
+    expect(() => new CapabilityEnvelopeVerifier({ trustedRoots: [planner] } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
     );
     expect(() =>
-      createCapabilityEnvelopeVerifier({
+      new CapabilityEnvelopeVerifier({
         trustedRoots: [planner],
         replay: new MemoryReplayStore(),
         maxAgeSeconds: 0,
@@ -136,7 +136,7 @@ describe('capability token envelope', () => {
   it('keeps the nonce for as long as the envelope could be accepted', async () => {
     let now = NOW_MS;
     const replay = new MemoryReplayStore({ now: () => now });
-    const verifier = createCapabilityEnvelopeVerifier({
+    const verifier = new CapabilityEnvelopeVerifier({
       trustedRoots: [planner],
       now: () => now,
       env: {},

@@ -12,7 +12,7 @@ import {
   MemoryReplayStore,
   RevalidationWatcher,
   createApprovalVerifier,
-  createCapabilityEnvelopeVerifier,
+  CapabilityEnvelopeVerifier,
   createCapabilityTokenEnvelope,
   issueApproval,
   serializeCapabilityToken,
@@ -149,7 +149,7 @@ describe('capability envelope verifier', () => {
   const token = serializeCapabilityToken(rootCapability());
 
   function verifier(events?: EventPort, replay: ReplayStore = new MemoryReplayStore({ now: clock })) {
-    return createCapabilityEnvelopeVerifier({
+    return new CapabilityEnvelopeVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},

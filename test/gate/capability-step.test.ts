@@ -10,7 +10,7 @@ import {
   MemoryReplayStore,
   MemoryRevocationStore,
   HandoffGate,
-  createCapabilityChainVerifier,
+  CapabilityChainVerifier,
   createDelegationEnvelope,
   deriveCapability,
   serializeCapabilityToken,
@@ -556,7 +556,7 @@ describe('chain verifier store lookups', () => {
     const s = await setup('per-store');
     const gauge = new Gauge(60);
     const stores = slowStores(s.registry, s.revocations, gauge);
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
@@ -594,7 +594,7 @@ describe('chain verifier store lookups', () => {
       inProcess: false,
       resolve: () => new Promise<undefined>(() => {}),
     };
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
@@ -627,7 +627,7 @@ describe('chain verifier store lookups', () => {
         });
       },
     };
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
@@ -641,7 +641,7 @@ describe('chain verifier store lookups', () => {
     const s = await setup('per-store');
     const gauge = new Gauge(1);
     const stores = slowStores(s.registry, s.revocations, gauge);
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
@@ -675,7 +675,7 @@ function recordingPort(): EventPort & { readonly events: { type: EventType; fiel
 describe('capability chain events', () => {
   it('emits capability_chain_verified with the leaf and the depth', async () => {
     const port = recordingPort();
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
@@ -699,7 +699,7 @@ describe('capability chain events', () => {
     const port = recordingPort();
     const revocations = new MemoryRevocationStore();
     await revocations.revoke('cap-child');
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
