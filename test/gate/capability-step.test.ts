@@ -123,7 +123,14 @@ async function setup(path: Path): Promise<Setup> {
     revocations,
     clock: time,
     gate: (step = {}) =>
-      gateWith({ trustedRoots: [planner], registry, revocations, now: time.now, env: {}, ...step }),
+      gateWith({
+        trustedRoots: [planner],
+        registry,
+        revocationStore: revocations,
+        now: time.now,
+        env: {},
+        ...step,
+      }),
     plainGate: () => gateWith(undefined),
     packet: (input = {}, identity = courier) =>
       issueTaskPacket(
@@ -377,7 +384,7 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
     {
       name: 'revocation store that throws synchronously',
       step: {
-        revocations: {
+        revocationStore: {
           revoke: () => Promise.resolve(),
           isRevoked: () => {
             throw new Error('not connected');
@@ -392,7 +399,7 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
       name: 'revocation store that never answers (deadline)',
       step: {
         storeTimeoutMs: 40,
-        revocations: { revoke: () => Promise.resolve(), isRevoked: () => new Promise<boolean>(() => {}) },
+        revocationStore: { revoke: () => Promise.resolve(), isRevoked: () => new Promise<boolean>(() => {}) },
       },
       envelope: standard,
       reason: CAPABILITY_REASONS.storeUnavailable,
@@ -536,7 +543,7 @@ function slowStores(
   registry: MemoryAgentRegistry,
   revocations: MemoryRevocationStore,
   gauge: Gauge,
-): { registry: AgentRegistry; revocations: RevocationStore } {
+): { registry: AgentRegistry; revocationStore: RevocationStore } {
   return {
     registry: {
       ...perStoreRegistry(registry),
@@ -544,7 +551,7 @@ function slowStores(
       resolve: (id) => gauge.wrap(() => registry.resolve(id)),
       isRevoked: (id) => gauge.wrap(() => registry.isRevoked(id)),
     },
-    revocations: {
+    revocationStore: {
       revoke: (id) => revocations.revoke(id),
       isRevoked: (id) => gauge.wrap(() => revocations.isRevoked(id)),
     },
@@ -563,7 +570,11 @@ describe('chain verifier store lookups', () => {
       ...stores,
     });
     const started = performance.now();
-    expect(await verifier.verify(CHAIN, { presenter: courier.agentId })).toEqual({ valid: true });
+    expect(await verifier.verify(CHAIN, { presenter: courier.agentId })).toEqual({
+      ok: true,
+      chain: CHAIN,
+      leaf: CHAIN[2],
+    });
     const elapsed = performance.now() - started;
     // 3 issuers × (resolve, isRevoked) + 3 capability ids.
     expect(gauge.calls).toBe(9);
@@ -603,9 +614,9 @@ describe('chain verifier store lookups', () => {
     });
     const started = performance.now();
     expect(await verifier.verify(CHAIN)).toMatchObject({
-      valid: false,
+      ok: false,
       reason: 'registry_unavailable',
-      index: 0,
+      details: { index: 0 },
     });
     const elapsed = performance.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(45);
@@ -633,7 +644,7 @@ describe('chain verifier store lookups', () => {
       env: {},
       registry,
     });
-    expect(await verifier.verify(CHAIN)).toMatchObject({ valid: false, reason: 'registry_unavailable' });
+    expect(await verifier.verify(CHAIN)).toMatchObject({ ok: false, reason: 'registry_unavailable' });
     expect(calls).toBe(3);
   });
 
@@ -649,9 +660,9 @@ describe('chain verifier store lookups', () => {
     });
     const forged = { ...CHAIN[0]!, signature: Buffer.alloc(64, 7).toString('base64') };
     expect(await verifier.verify([forged, CHAIN[1]!, CHAIN[2]!])).toMatchObject({
-      valid: false,
+      ok: false,
       reason: 'invalid_signature',
-      index: 0,
+      details: { index: 0 },
     });
     expect(gauge.calls).toBe(0);
     const outsider = { ...CHAIN[0]!, issuer_agent: 'agent:nobody' };
@@ -703,7 +714,7 @@ describe('capability chain events', () => {
       trustedRoots: [planner],
       now: clock,
       env: {},
-      revocations,
+      revocationStore: revocations,
       events: port,
     });
     await verifier.verify(CHAIN);
