@@ -103,14 +103,14 @@ export async function run(): Promise<void> {
   const revocations = new MemoryRevocationStore();
   await revocations.revoke('some-other-capability');
 
-  const plain: CapabilityChainVerifier = new CapabilityChainVerifier({
+  const plain = new CapabilityChainVerifier({
     trustedRoots: [identities[0]!],
     now,
   });
-  const withStores: CapabilityChainVerifier = new CapabilityChainVerifier({
+  const withStores = new CapabilityChainVerifier({
     trustedRoots: [identities[0]!.agentId],
     registry,
-    revocations,
+    revocationStore: revocations,
     now,
   });
 
@@ -132,7 +132,7 @@ export async function run(): Promise<void> {
     const presenter = chain.at(-1)!.subject_agent;
     const check = async (verifier: CapabilityChainVerifier, links: DelegationCapability[]): Promise<void> => {
       const result = await verifier.verify(links, { presenter });
-      if (!result.valid) throw new Error(`chain did not verify: ${result.reason}`);
+      if (!result.ok) throw new Error(`chain did not verify: ${result.reason}`);
     };
     const baselineName = `${depth} raw Ed25519 verif${depth === 1 ? 'y' : 'ies'} (node:crypto)`;
 

@@ -21,7 +21,6 @@ import {
   serializeCapabilityToken,
   issueCapability,
   issueTaskPacket,
-  type CapabilityAuditEvent,
 } from 'trusthandoff';
 
 export async function capabilityWalkthrough(): Promise<Record<string, unknown>> {
@@ -65,7 +64,7 @@ export async function capabilityWalkthrough(): Promise<Record<string, unknown>> 
   const executor = new CapabilityExecutor({
     trustedRoots: [planner.agentId],
     registry,
-    revocations,
+    revocationStore: revocations,
     policy: denyFileWritePolicy,
     events,
   });
@@ -99,15 +98,13 @@ export async function capabilityWalkthrough(): Promise<Record<string, unknown>> 
   const envelopes = new CapabilityEnvelopeVerifier({
     trustedRoots: [planner.agentId],
     registry,
-    replay: new MemoryReplayStore(),
+    replayStore: new MemoryReplayStore(),
   });
   const envelope = createCapabilityTokenEnvelope(rootToken, { task: 'search_docs' });
   const firstEnvelope = await envelopes.verify(envelope, { presenter: researcher.agentId });
   const replayedEnvelope = await envelopes.verify(envelope, { presenter: researcher.agentId });
 
-  const audit: CapabilityAuditEvent[] = log
-    .snapshot()
-    .flatMap((e) => (e.event_type === 'capability_execution' ? [e.outcome] : []));
+  const audit = log.snapshot().flatMap((e) => (e.event_type === 'capability_execution' ? [e.outcome] : []));
   return {
     refused,
     used,
@@ -115,7 +112,7 @@ export async function capabilityWalkthrough(): Promise<Record<string, unknown>> 
     viaPacket,
     afterRevocation,
     audit,
-    firstEnvelope: firstEnvelope.valid,
-    replayedEnvelope: replayedEnvelope.reason,
+    firstEnvelope: firstEnvelope.ok,
+    replayedEnvelope: replayedEnvelope.ok ? null : replayedEnvelope.reason,
   };
 }

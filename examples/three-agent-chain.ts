@@ -58,8 +58,8 @@ export async function threeAgentChain(): Promise<Record<string, string>> {
   const capabilities = new CapabilityExecutor({
     trustedRoots: [planner.agentId],
     registry,
-    revocations: new MemoryRevocationStore(),
-    policy: () => [true],
+    revocationStore: new MemoryRevocationStore(),
+    policy: () => ({ ok: true }),
   });
   const chain = (packet.context['capability_chain'] as string[]).map((token) => parseCapabilityToken(token));
   const writeReport = wrapNode(
@@ -74,7 +74,7 @@ export async function threeAgentChain(): Promise<Record<string, string>> {
     () => writeReport({ packet_id: packet.packet_id, topic: 'Example Corp' }),
     { presenter: writer.agentId },
   );
-  if (!run.allowed) throw new Error(`not authorized: ${run.reason}`);
+  if (!run.ok) throw new Error(`not authorized: ${run.reason}`);
   const output = serializeNodeOutput(run.result); // {result, attestation} on the wire
 
   // 6. The researcher accepts the attested result once; a tampered copy and a replay are refused.
