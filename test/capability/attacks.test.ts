@@ -506,6 +506,33 @@ describe('capability carried in a packet by an agent that is not its subject', (
   });
 });
 
+describe('the chain verdict', () => {
+  it('carries a frozen copy of the verified chain: changing the caller’s array afterwards changes nothing', async () => {
+    const chain = threeLinkChain();
+    const verdict = await verifierFor().verify(chain);
+    if (!verdict.ok) throw new Error(verdict.reason);
+    expect(Object.isFrozen(verdict)).toBe(true);
+    expect(Object.isFrozen(verdict.chain)).toBe(true);
+    expect(verdict.chain).not.toBe(chain);
+    expect(verdict.leaf).toBe(chain[2]);
+    chain.pop();
+    expect(verdict.chain).toHaveLength(3);
+  });
+
+  it('reads the links once, before any store answers: a swap during the lookups is not what gets verified', async () => {
+    const chain = threeLinkChain();
+    const [root] = chain;
+    const registry = new MemoryAgentRegistry();
+    for (const agent of [planner, researcher, writer])
+      await registry.register(agent.agentId, agent.publicKeyPem);
+    const pending = verifierFor({ registry }).verify(chain);
+    chain[0] = { ...root!, subject_agent: mallory.agentId }; // after the call, while stores are asked
+    const verdict = await pending;
+    expect(verdict).toMatchObject({ ok: true, leaf: { capability_id: 'cap-grandchild' } });
+    if (verdict.ok) expect(verdict.chain[0]).toBe(root);
+  });
+});
+
 describe('revoked link in the middle of a chain', () => {
   it('rejects the chain and names the revoked link', async () => {
     const chain = threeLinkChain();

@@ -103,6 +103,28 @@ describe('capability token envelope', () => {
     expect((await verifier.verify(orphan, { ancestors: [root!] })).ok).toBe(true);
   });
 
+  it('parses an envelope object once (getters refused), and verdicts are frozen', async () => {
+    const envelope = createCapabilityTokenEnvelope(token, { task: 'x' }, { now: clock });
+    const plain = JSON.parse(serializeCapabilityTokenEnvelope(envelope)) as Record<string, unknown>;
+    const parsed = parseCapabilityTokenEnvelope(plain);
+    expect(parsed.nonce).toBe(envelope.nonce);
+    expect(Object.isFrozen(parsed.payload)).toBe(true);
+    let reads = 0;
+    const shifty = Object.defineProperty({ ...plain }, 'nonce', {
+      enumerable: true,
+      get: () => `nonce-${++reads}`,
+    });
+    expect(() => parseCapabilityTokenEnvelope(shifty)).toThrow(
+      expect.objectContaining({ code: 'ERR_PAYLOAD_VALIDATION' }),
+    );
+    expect(reads).toBe(0);
+    const { verifier } = setup();
+    expect(await verifier.verify(shifty as never)).toEqual({ ok: false, reason: 'malformed_envelope' });
+    const verdict = await verifier.verify(envelope);
+    expect(verdict.ok).toBe(true);
+    expect(Object.isFrozen(verdict)).toBe(true);
+  });
+
   it('rejects garbage with a reason', async () => {
     const { verifier } = setup();
     expect(await verifier.verify('not json')).toEqual({ ok: false, reason: 'malformed_envelope' });
