@@ -10,12 +10,11 @@ import {
   MemoryRevocationStore,
   Timestamp,
   capabilitySigningPayload,
-  createCapabilityChainVerifier,
+  CapabilityChainVerifier,
   parseCapabilityToken,
   deriveCapability,
   serializeCapabilityToken,
   issueCapability,
-  type CapabilityChainVerifier,
   type DelegationCapability,
 } from '../src/index.js';
 import { printComparisons, type ComparisonRow } from './harness.js';
@@ -104,14 +103,14 @@ export async function run(): Promise<void> {
   const revocations = new MemoryRevocationStore();
   await revocations.revoke('some-other-capability');
 
-  const plain: CapabilityChainVerifier = createCapabilityChainVerifier({
+  const plain = new CapabilityChainVerifier({
     trustedRoots: [identities[0]!],
     now,
   });
-  const withStores: CapabilityChainVerifier = createCapabilityChainVerifier({
+  const withStores = new CapabilityChainVerifier({
     trustedRoots: [identities[0]!.agentId],
     registry,
-    revocations,
+    revocationStore: revocations,
     now,
   });
 
@@ -133,7 +132,7 @@ export async function run(): Promise<void> {
     const presenter = chain.at(-1)!.subject_agent;
     const check = async (verifier: CapabilityChainVerifier, links: DelegationCapability[]): Promise<void> => {
       const result = await verifier.verify(links, { presenter });
-      if (!result.valid) throw new Error(`chain did not verify: ${result.reason}`);
+      if (!result.ok) throw new Error(`chain did not verify: ${result.reason}`);
     };
     const baselineName = `${depth} raw Ed25519 verif${depth === 1 ? 'y' : 'ies'} (node:crypto)`;
 

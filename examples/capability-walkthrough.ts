@@ -12,8 +12,8 @@ import {
   MemoryReplayStore,
   MemoryRevocationStore,
   Timestamp,
-  createCapabilityEnvelopeVerifier,
-  createCapabilityExecutor,
+  CapabilityEnvelopeVerifier,
+  CapabilityExecutor,
   createCapabilityTokenEnvelope,
   parseCapabilityToken,
   deriveCapability,
@@ -21,7 +21,6 @@ import {
   serializeCapabilityToken,
   issueCapability,
   issueTaskPacket,
-  type CapabilityAuditEvent,
 } from 'trusthandoff';
 
 export async function capabilityWalkthrough(): Promise<Record<string, unknown>> {
@@ -62,20 +61,20 @@ export async function capabilityWalkthrough(): Promise<Record<string, unknown>> 
   // Every decision is an event on the port; here a memory sink keeps them to read back below.
   const log = new MemoryEventSink();
   const events = new EventHub({ verifier: { agentId: writer.agentId }, sinks: [log] });
-  const executor = createCapabilityExecutor({
+  const executor = new CapabilityExecutor({
     trustedRoots: [planner.agentId],
     registry,
-    revocations,
+    revocationStore: revocations,
     policy: denyFileWritePolicy,
     events,
   });
 
   // 4. The writer uses its own delegated authority: the chain root → child, presented by the writer.
-  const used = await executor.executeAuthorizedAction([root, child], 'read', () => ({ pages: 12 }), {
+  const used = await executor.execute([root, child], 'read', () => ({ pages: 12 }), {
     presenter: writer.agentId,
     toolCallsUsed: 0,
   });
-  const exhausted = await executor.executeAuthorizedAction([root, child], 'read', () => ({ pages: 12 }), {
+  const exhausted = await executor.execute([root, child], 'read', () => ({ pages: 12 }), {
     presenter: writer.agentId,
     toolCallsUsed: 3,
   });
@@ -87,27 +86,25 @@ export async function capabilityWalkthrough(): Promise<Record<string, unknown>> 
     intent: 'summarize',
     capability_token: rootToken,
   });
-  const viaPacket = await executor.executePacketAuthorizedAction(packet, () => 'summary written');
+  const viaPacket = await executor.executePacket(packet, () => 'summary written');
 
   // 6. Revoking any link stops the chain at once.
   await revocations.revoke(child.capability_id);
-  const afterRevocation = await executor.executeAuthorizedAction([root, child], 'read', () => 'never', {
+  const afterRevocation = await executor.execute([root, child], 'read', () => 'never', {
     presenter: writer.agentId,
   });
 
   // 7. A token envelope: fresh nonce and timestamp; accepted once, a replay is refused.
-  const envelopes = createCapabilityEnvelopeVerifier({
+  const envelopes = new CapabilityEnvelopeVerifier({
     trustedRoots: [planner.agentId],
     registry,
-    replay: new MemoryReplayStore(),
+    replayStore: new MemoryReplayStore(),
   });
   const envelope = createCapabilityTokenEnvelope(rootToken, { task: 'search_docs' });
   const firstEnvelope = await envelopes.verify(envelope, { presenter: researcher.agentId });
   const replayedEnvelope = await envelopes.verify(envelope, { presenter: researcher.agentId });
 
-  const audit: CapabilityAuditEvent[] = log
-    .snapshot()
-    .flatMap((e) => (e.event_type === 'capability_execution' ? [e.outcome] : []));
+  const audit = log.snapshot().flatMap((e) => (e.event_type === 'capability_execution' ? [e.outcome] : []));
   return {
     refused,
     used,
@@ -115,7 +112,7 @@ export async function capabilityWalkthrough(): Promise<Record<string, unknown>> 
     viaPacket,
     afterRevocation,
     audit,
-    firstEnvelope: firstEnvelope.valid,
-    replayedEnvelope: replayedEnvelope.reason,
+    firstEnvelope: firstEnvelope.ok,
+    replayedEnvelope: replayedEnvelope.ok ? null : replayedEnvelope.reason,
   };
 }

@@ -5,7 +5,7 @@ import {
   MemoryReplayStore,
   MemoryRevocationStore,
   Timestamp,
-  createCapabilityExecutor,
+  CapabilityExecutor,
   createDelegationEnvelope,
   HandoffGate,
   parseCapabilityToken,
@@ -55,11 +55,11 @@ export async function threeAgentChain(): Promise<Record<string, string>> {
   if (decision.decision !== 'ACCEPT') throw new Error(`gate refused: ${decision.reason ?? ''}`);
 
   // 5. The writer checks its authority (root → child, presented by itself) and runs an attested node.
-  const capabilities = createCapabilityExecutor({
+  const capabilities = new CapabilityExecutor({
     trustedRoots: [planner.agentId],
     registry,
-    revocations: new MemoryRevocationStore(),
-    policy: () => [true],
+    revocationStore: new MemoryRevocationStore(),
+    policy: () => ({ ok: true }),
   });
   const chain = (packet.context['capability_chain'] as string[]).map((token) => parseCapabilityToken(token));
   const writeReport = wrapNode(
@@ -68,13 +68,13 @@ export async function threeAgentChain(): Promise<Record<string, string>> {
       identity: writer,
     },
   );
-  const run = await capabilities.executeAuthorizedAction(
+  const run = await capabilities.execute(
     chain,
     'write_report',
     () => writeReport({ packet_id: packet.packet_id, topic: 'Example Corp' }),
     { presenter: writer.agentId },
   );
-  if (!run.allowed) throw new Error(`not authorized: ${run.reason}`);
+  if (!run.ok) throw new Error(`not authorized: ${run.reason}`);
   const output = serializeNodeOutput(run.result); // {result, attestation} on the wire
 
   // 6. The researcher accepts the attested result once; a tampered copy and a replay are refused.

@@ -1,14 +1,13 @@
+import type { Verdict } from '../lib/verdict.js';
 import type { DelegationCapability } from './types.js';
 
 /** Why an action is not authorized by a capability. */
 export type AuthorizationReason = 'action_not_allowed' | 'tool_budget_exhausted' | 'invalid_tool_calls_used';
 
-export interface AuthorizationResult {
-  readonly authorized: boolean;
-  readonly reason?: AuthorizationReason;
-}
+/** `{ ok: true }`, or `{ ok: false, reason }` with the rule the action breaks. */
+export type AuthorizationVerdict = Verdict<AuthorizationReason>;
 
-const AUTHORIZED: AuthorizationResult = Object.freeze({ authorized: true });
+const AUTHORIZED: AuthorizationVerdict = Object.freeze({ ok: true });
 
 /**
  * SPEC §6: `action` is in the capability's `allowed_actions`, and `toolCallsUsed < max_tool_calls` when
@@ -19,24 +18,15 @@ export function authorizeAction(
   capability: DelegationCapability,
   action: string,
   toolCallsUsed = 0,
-): AuthorizationResult {
+): AuthorizationVerdict {
   if (!Number.isSafeInteger(toolCallsUsed) || toolCallsUsed < 0) {
-    return Object.freeze({ authorized: false, reason: 'invalid_tool_calls_used' });
+    return Object.freeze({ ok: false, reason: 'invalid_tool_calls_used' });
   }
   if (typeof action !== 'string' || !capability.delegated_permissions.allowed_actions.includes(action)) {
-    return Object.freeze({ authorized: false, reason: 'action_not_allowed' });
+    return Object.freeze({ ok: false, reason: 'action_not_allowed' });
   }
   const budget = capability.delegated_permissions.max_tool_calls;
   if (budget !== null && toolCallsUsed >= budget)
-    return Object.freeze({ authorized: false, reason: 'tool_budget_exhausted' });
+    return Object.freeze({ ok: false, reason: 'tool_budget_exhausted' });
   return AUTHORIZED;
-}
-
-/** The reference's `is_action_authorized`. */
-export function isActionAuthorized(
-  capability: DelegationCapability,
-  action: string,
-  toolCallsUsed = 0,
-): boolean {
-  return authorizeAction(capability, action, toolCallsUsed).authorized;
 }

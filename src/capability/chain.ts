@@ -2,7 +2,7 @@
  * Capability chains (SPEC §6), root first, leaf last.
  *
  * {@link validateCapabilityChain} is the SPEC's structural rule (every consecutive pair is a valid
- * derivation). {@link createCapabilityChainVerifier} is what a verifier should use: stricter than the
+ * derivation). {@link CapabilityChainVerifier} is what a verifier should use: stricter than the
  * reference, which skips every signature when no registry is passed, it always checks
  *  - the chain's shape: not empty, bounded length, root without a parent, root issued by a configured
  *    trusted root, every pair a valid derivation;
@@ -33,6 +33,7 @@ import { checkCapabilitySignature } from './verify.js';
 import { resolveClockTolerance } from '../settings.js';
 import { attempt, withDeadline } from '../lib/deadline.js';
 import type { RegisteredAgent } from '../stores/types.js';
+import type { Verdict } from '../lib/verdict.js';
 
 /** Why a chain failed. Stable strings: match on them, never on messages. */
 export type CapabilityChainReason =
@@ -59,29 +60,37 @@ export type CapabilityChainReason =
   | 'registry_unavailable'
   | 'revocation_store_unavailable';
 
-export interface CapabilityChainResult {
-  readonly valid: boolean;
-  readonly reason?: CapabilityChainReason;
-  /** Position of the failing capability in the chain (0 = root). */
-  readonly index?: number;
-  readonly capabilityId?: string;
-}
+/**
+ * A chain's verdict. Accepted: the verified chain (root first, a frozen copy of what was checked) and
+ * its leaf. Refused: the reason and, when one link is to blame, `details.index` (0 = root) and
+ * `details.capability_id`.
+ */
+export type CapabilityChainVerdict = Verdict<
+  CapabilityChainReason,
+  { readonly chain: readonly DelegationCapability[]; readonly leaf: DelegationCapability }
+>;
 
-const VALID: CapabilityChainResult = Object.freeze({ valid: true });
+// Internal: the checks answer undefined for "no failure"; the verdict is built once, at the end.
+const VALID = undefined;
+type ChainFailure = Extract<CapabilityChainVerdict, { ok: false }>;
+type ChainCheck = ChainFailure | typeof VALID;
 
 function invalid(
   reason: CapabilityChainReason,
   index?: number,
   capability?: DelegationCapability,
-): CapabilityChainResult {
-  const result: { valid: false; reason: CapabilityChainReason; index?: number; capabilityId?: string } = {
-    valid: false,
-    reason,
-  };
-  if (index !== undefined) result.index = index;
+): ChainFailure {
+  const details: { index?: number; capability_id?: string } = {};
+  if (index !== undefined) details.index = index;
   if (capability !== undefined && typeof capability.capability_id === 'string')
-    result.capabilityId = capability.capability_id;
-  return Object.freeze(result);
+    details.capability_id = capability.capability_id;
+  return index === undefined
+    ? Object.freeze({ ok: false, reason })
+    : Object.freeze({ ok: false, reason, details: Object.freeze(details) });
+}
+
+function accepted(chain: readonly DelegationCapability[]): CapabilityChainVerdict {
+  return Object.freeze({ ok: true, chain, leaf: chain[chain.length - 1]! });
 }
 
 /**
@@ -89,7 +98,7 @@ function invalid(
  * reference in two ways: an empty chain is invalid, and an unlimited budget under a limited parent is
  * a widening. Checks no signature, key, clock or revocation: use a verifier for that.
  */
-export function validateCapabilityChain(chain: readonly DelegationCapability[]): CapabilityChainResult {
+export function validateCapabilityChain(chain: readonly DelegationCapability[]): CapabilityChainVerdict {
   if (!isList(chain)) return invalid('malformed_chain');
   if (chain.length === 0) return invalid('empty_chain');
   let parent: DelegationCapability | undefined;
@@ -100,7 +109,7 @@ export function validateCapabilityChain(chain: readonly DelegationCapability[]):
     }
     parent = capability;
   }
-  return VALID;
+  return accepted(Object.freeze([...chain]));
 }
 
 // Array.isArray would widen a readonly array to any[].
@@ -124,7 +133,7 @@ export interface CapabilityChainVerifierOptions {
    */
   readonly registry?: AgentRegistry;
   /** Revoked capability ids; any revoked link fails the chain. */
-  readonly revocations?: RevocationStore;
+  readonly revocationStore?: RevocationStore;
   /** Clock in epoch milliseconds (default `Date.now`). */
   readonly now?: () => number;
   /** Tolerated clock skew for `issued_at`, seconds, clamped to [0, 300]. Default env `TRUSTHANDOFF_ISSUANCE_SKEW` or 30. */
@@ -153,17 +162,20 @@ export interface VerifyChainOptions {
   readonly presenter?: string;
 }
 
-export interface CapabilityChainVerifier {
+/** The settings a chain verifier resolved at construction (options, environment, defaults). */
+export interface CapabilityChainVerifierSettings {
+  readonly issuanceSkewSeconds: number;
+  readonly expiryGraceSeconds: number;
+  readonly maxChainLength: number;
+  readonly trustedRoots: readonly string[];
+}
+
+interface ChainVerifierParts {
   verify(
     chain: readonly DelegationCapability[],
     options?: VerifyChainOptions,
-  ): Promise<CapabilityChainResult>;
-  readonly settings: {
-    readonly issuanceSkewSeconds: number;
-    readonly expiryGraceSeconds: number;
-    readonly maxChainLength: number;
-    readonly trustedRoots: readonly string[];
-  };
+  ): Promise<CapabilityChainVerdict>;
+  readonly settings: CapabilityChainVerifierSettings;
 }
 
 export const DEFAULT_MAX_CHAIN_LENGTH = 16;
@@ -244,10 +256,8 @@ function resolveTrustedRoots(roots: readonly TrustedRoot[] | undefined): Map<str
   return map;
 }
 
-/** Build a chain verifier; options are checked here (ConfigurationError), not per chain. */
-export function createCapabilityChainVerifier(
-  options: CapabilityChainVerifierOptions,
-): CapabilityChainVerifier {
+// The verifier's body: options are checked here (ConfigurationError), not per chain.
+function buildChainVerifier(options: CapabilityChainVerifierOptions): ChainVerifierParts {
   if (typeof options !== 'object' || options === null) throw new ConfigurationError('options are required');
   const trustedRoots = resolveTrustedRoots(options.trustedRoots);
   const env = options.env ?? process.env;
@@ -260,7 +270,7 @@ export function createCapabilityChainVerifier(
     throw new ConfigurationError('maxChainLength: a positive integer is required');
   }
   const now = options.now ?? Date.now;
-  const { registry, revocations } = options;
+  const { registry, revocationStore: revocations } = options;
   const storeTimeoutMs = options.storeTimeoutMs ?? DEFAULT_CHAIN_STORE_TIMEOUT_MS;
   if (typeof storeTimeoutMs !== 'number' || !(storeTimeoutMs > 0) || storeTimeoutMs === Infinity) {
     throw new ConfigurationError('storeTimeoutMs: a finite number of milliseconds > 0 is required');
@@ -270,10 +280,7 @@ export function createCapabilityChainVerifier(
     throw new ConfigurationError('events must be an EventPort (an object with emit)');
   }
 
-  function checkShape(
-    chain: readonly DelegationCapability[],
-    presenter: string | undefined,
-  ): CapabilityChainResult | undefined {
+  function checkShape(chain: readonly DelegationCapability[], presenter: string | undefined): ChainCheck {
     if (!isList(chain)) return invalid('malformed_chain');
     if (chain.length === 0) return invalid('empty_chain');
     if (chain.length > maxChainLength) return invalid('chain_too_long');
@@ -363,13 +370,13 @@ export function createCapabilityChainVerifier(
   async function verify(
     chain: readonly DelegationCapability[],
     verifyOptions: VerifyChainOptions = {},
-  ): Promise<CapabilityChainResult> {
+  ): Promise<ChainCheck> {
     const shape = checkShape(chain, verifyOptions.presenter);
     if (shape !== undefined) return shape;
     // Local: each link's key (pinned or self-certifying without a registry) and its signature. Links
     // before the first local failure are signed by the keys they present; only those are looked up.
     const keys: PublicKey[] = [];
-    let localFailure: CapabilityChainResult | undefined;
+    let localFailure: ChainCheck;
     for (const [i, capability] of chain.entries()) {
       const key =
         registry === undefined ? bindWithoutRegistry(capability, i === 0) : presentedKey(capability, i === 0);
@@ -430,10 +437,10 @@ export function createCapabilityChainVerifier(
   }
 
   // Events are observability: a port that throws never changes a verdict.
-  function report(chain: readonly DelegationCapability[], result: CapabilityChainResult): void {
+  function report(chain: readonly DelegationCapability[], result: CapabilityChainVerdict): void {
     if (events === undefined) return;
     try {
-      if (result.valid) {
+      if (result.ok) {
         const leaf = chain[chain.length - 1]!;
         events.emit('capability_chain_verified', {
           capability_id: leaf.capability_id,
@@ -443,14 +450,15 @@ export function createCapabilityChainVerifier(
         });
         return;
       }
-      const link =
-        result.index === undefined || !isList(chain) ? undefined : (chain[result.index] as unknown);
+      const index = result.details?.['index'];
+      const capabilityId = result.details?.['capability_id'];
+      const link = typeof index !== 'number' || !isList(chain) ? undefined : (chain[index] as unknown);
       const issuer =
         typeof link === 'object' && link !== null ? (link as { issuer_agent?: unknown }).issuer_agent : null;
       events.emit('capability_chain_rejected', {
-        capability_id: result.capabilityId ?? null,
+        capability_id: typeof capabilityId === 'string' ? capabilityId : null,
         issuer_agent: typeof issuer === 'string' ? issuer : null,
-        reason: result.reason ?? 'malformed_chain',
+        reason: result.reason,
       });
     } catch {
       // Nothing to do: the verdict stands.
@@ -465,12 +473,15 @@ export function createCapabilityChainVerifier(
       trustedRoots: Object.freeze([...trustedRoots.keys()]),
     }),
     async verify(
-      chain: readonly DelegationCapability[],
+      input: readonly DelegationCapability[],
       verifyOptions?: VerifyChainOptions,
-    ): Promise<CapabilityChainResult> {
-      let result: CapabilityChainResult;
+    ): Promise<CapabilityChainVerdict> {
+      // The links are read from our own copy: the caller's array may change while stores answer, and
+      // the verdict's chain is exactly what was checked.
+      const chain = isList(input) ? Object.freeze([...input]) : input;
+      let result: CapabilityChainVerdict;
       try {
-        result = await verify(chain, verifyOptions);
+        result = (await verify(chain, verifyOptions)) ?? accepted(chain);
       } catch {
         // Fields of the wrong type in a hand-built chain; stores are already handled above.
         result = invalid('malformed_chain');
@@ -481,12 +492,37 @@ export function createCapabilityChainVerifier(
   });
 }
 
-/** Verify a chain with a verifier created for this call (see {@link createCapabilityChainVerifier}). */
+/**
+ * Verifies capability chains against trusted roots (see the module comment for what is checked).
+ * Options are checked at construction (ConfigurationError); `verify` never throws and never rejects.
+ */
+export class CapabilityChainVerifier {
+  readonly #parts: ChainVerifierParts;
+
+  constructor(options: CapabilityChainVerifierOptions) {
+    this.#parts = buildChainVerifier(options);
+  }
+
+  /** What the verifier resolved from its options and environment. */
+  get settings(): CapabilityChainVerifierSettings {
+    return this.#parts.settings;
+  }
+
+  /** The chain's verdict: `{ ok: true, chain, leaf }` or `{ ok: false, reason, details? }`. */
+  verify(
+    chain: readonly DelegationCapability[],
+    options?: VerifyChainOptions,
+  ): Promise<CapabilityChainVerdict> {
+    return this.#parts.verify(chain, options);
+  }
+}
+
+/** Verify a chain with a verifier built for this call (see {@link CapabilityChainVerifier}). */
 export function verifyCapabilityChain(
   chain: readonly DelegationCapability[],
   options: CapabilityChainVerifierOptions & VerifyChainOptions,
-): Promise<CapabilityChainResult> {
-  return createCapabilityChainVerifier(options).verify(
+): Promise<CapabilityChainVerdict> {
+  return new CapabilityChainVerifier(options).verify(
     chain,
     options.presenter === undefined ? {} : { presenter: options.presenter },
   );

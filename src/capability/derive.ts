@@ -37,11 +37,6 @@ export function checkCapabilityDerivation(
   return undefined;
 }
 
-/** True when `child` is a valid derivation of `parent` (see {@link checkCapabilityDerivation}). */
-export function isValidDerivation(parent: CapabilityDraft, child: CapabilityDraft): boolean {
-  return checkCapabilityDerivation(parent, child) === undefined;
-}
-
 export interface DeriveCapabilityInput {
   readonly subject_agent: string;
   /** Default: the parent's permissions (the child may only narrow them). */

@@ -7,6 +7,10 @@
  * with a fresh nonce and any payload. It proves authority, not the payload's origin; send payloads that
  * matter in a signed packet.
  *
+ * The nonce is kept until the envelope could no longer be accepted by any verifier sharing the replay
+ * store: `issued_at + maxAge − now`, plus a margin for verifiers whose clocks differ (the gate's rule
+ * for packets, `replayRetention`; margin default: the larger of 5 s and the clock-skew allowance).
+ *
  * Events: the envelope verifier emits `capability_chain_rejected` for the failures only it sees (the
  * envelope, its time window, the token's encoding, the nonce) and `store_unavailable` when the replay
  * store fails. The chain's own verdict is the chain verifier's event (it gets the same options), so
@@ -17,13 +21,16 @@ import { ConfigurationError, PayloadValidationError } from '../errors.js';
 import { checkEventPort } from '../events/check.js';
 import type { EventPort } from '../events/types.js';
 import { fail, requireObject, requireString, requireTimestamp } from '../wire/fields.js';
+import { DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS, replayRetention } from '../gate/steps/replay.js';
+import type { Verdict } from '../lib/verdict.js';
 import type { ReplayStore } from '../stores/types.js';
 import { encodeJson } from '../wire/canonical.js';
 import { isPlainObject, type JsonObject } from '../wire/json-value.js';
 import { parseJson, type JsonLimits } from '../wire/parse-json.js';
+import { snapshotJson } from '../wire/snapshot.js';
 import { Timestamp } from '../wire/timestamp.js';
 import {
-  createCapabilityChainVerifier,
+  CapabilityChainVerifier,
   type CapabilityChainReason,
   type CapabilityChainVerifierOptions,
 } from './chain.js';
@@ -48,7 +55,7 @@ export function createCapabilityTokenEnvelope(
   payload: JsonObject = {},
   options: { readonly now?: () => number } = {},
 ): CapabilityTokenEnvelope {
-  return envelopeFromJson({
+  return envelopeFromObject({
     payload,
     capability_token: capabilityToken,
     nonce: randomBytes(16).toString('hex'),
@@ -56,8 +63,8 @@ export function createCapabilityTokenEnvelope(
   });
 }
 
-/** Type-check an envelope from parsed JSON. Unknown fields are ignored, as in the reference. */
-export function envelopeFromJson(value: unknown): CapabilityTokenEnvelope {
+// Type-check an envelope from parsed JSON (or our own snapshot). Unknown fields are ignored, as in the reference.
+function envelopeFromObject(value: unknown): CapabilityTokenEnvelope {
   const raw = requireObject(value, 'envelope');
   const payload = raw['payload'] ?? {};
   if (!isPlainObject(payload)) throw fail('payload', 'must be an object');
@@ -72,12 +79,18 @@ export function envelopeFromJson(value: unknown): CapabilityTokenEnvelope {
   });
 }
 
-/** Parse an envelope from wire JSON (lossless, bounded). Throws PayloadValidationError. */
+/**
+ * Parse an envelope from wire JSON (lossless, bounded) or from an object (read once, into the
+ * library's own frozen copy: a getter or Proxy cannot answer differently later). Does not verify.
+ * Throws PayloadValidationError.
+ */
 export function parseCapabilityTokenEnvelope(
-  input: string | Uint8Array,
+  input: string | Uint8Array | object,
   limits: Partial<JsonLimits> = {},
 ): CapabilityTokenEnvelope {
-  return envelopeFromJson(parseJson(input, limits));
+  if (typeof input === 'string' || input instanceof Uint8Array)
+    return envelopeFromObject(parseJson(input, limits));
+  return envelopeFromObject(snapshotJson(input, limits, undefined, 'envelope'));
 }
 
 /** Wire JSON of an envelope: compact, ASCII-escaped, SPEC §2.1 datetimes (the reference reads it). */
@@ -100,18 +113,26 @@ export type EnvelopeRejectionReason =
   | 'replay_store_unavailable'
   | 'replayed_nonce';
 
-export interface EnvelopeVerification {
-  readonly valid: boolean;
-  readonly reason?: EnvelopeRejectionReason;
-  /** The decoded leaf capability, when the envelope was accepted. */
-  readonly capability?: DelegationCapability;
-}
+/**
+ * An envelope's verdict: `{ ok: true, capability }` (the decoded leaf capability) or
+ * `{ ok: false, reason, details? }` (a chain failure keeps the chain verifier's `details`).
+ */
+export type CapabilityEnvelopeVerdict = Verdict<
+  EnvelopeRejectionReason,
+  { readonly capability: DelegationCapability }
+>;
 
 export interface CapabilityEnvelopeVerifierOptions extends CapabilityChainVerifierOptions {
   /** Remembers nonces. Required: without it every envelope could be replayed. */
-  readonly replay: ReplayStore;
+  readonly replayStore: ReplayStore;
   /** Oldest accepted envelope, seconds (default 300). */
   readonly maxAgeSeconds?: number;
+  /**
+   * How long a nonce is kept beyond the last moment this verifier would accept its envelope, seconds:
+   * covers verifiers sharing the replay store whose clocks are behind this one's. Default: the larger
+   * of 5 and the clock-skew allowance (`issuanceSkewSeconds`).
+   */
+  readonly replayRetentionMarginSeconds?: number;
   /** Longest capability token accepted (default 16,384 characters). */
   readonly maxTokenLength?: number;
   /** Where envelope-level rejections go (see the module comment). Without a port: no events. */
@@ -125,36 +146,41 @@ export interface VerifyEnvelopeOptions {
   readonly presenter?: string;
 }
 
-export interface CapabilityEnvelopeVerifier {
-  verify(
-    envelope: CapabilityTokenEnvelope | string | Uint8Array,
-    options?: VerifyEnvelopeOptions,
-  ): Promise<EnvelopeVerification>;
+type EnvelopeInput = CapabilityTokenEnvelope | string | Uint8Array;
+
+interface EnvelopeVerifierParts {
+  verify(envelope: EnvelopeInput, options?: VerifyEnvelopeOptions): Promise<CapabilityEnvelopeVerdict>;
 }
 
-function reject(reason: EnvelopeRejectionReason): EnvelopeVerification {
-  return Object.freeze({ valid: false, reason });
+function reject(reason: EnvelopeRejectionReason): CapabilityEnvelopeVerdict {
+  return Object.freeze({ ok: false, reason });
 }
 
-/** Build an envelope verifier; options are checked here (ConfigurationError). */
-export function createCapabilityEnvelopeVerifier(
-  options: CapabilityEnvelopeVerifierOptions,
-): CapabilityEnvelopeVerifier {
-  const chainVerifier = createCapabilityChainVerifier(options);
-  const replay = options.replay;
+// The verifier's body; options are checked here (ConfigurationError).
+function buildEnvelopeVerifier(options: CapabilityEnvelopeVerifierOptions): EnvelopeVerifierParts {
+  const chainVerifier = new CapabilityChainVerifier(options);
+  const replay = options.replayStore;
   if (replay === undefined || replay === null || typeof replay.checkAndStore !== 'function') {
-    throw new ConfigurationError('replay: a ReplayStore is required');
+    throw new ConfigurationError('replayStore: a ReplayStore is required');
   }
   const maxAgeSeconds = options.maxAgeSeconds ?? DEFAULT_ENVELOPE_MAX_AGE_SECONDS;
   if (!Number.isFinite(maxAgeSeconds) || maxAgeSeconds <= 0)
     throw new ConfigurationError('maxAgeSeconds: must be positive');
   const maxAgeMs = maxAgeSeconds * 1000;
   const now = options.now ?? Date.now;
+  // The gate's retention rule: until the envelope could no longer be accepted (its last acceptable
+  // moment is its "expiry"), plus the margin for clocks that differ. Options are checked here.
+  const retention = replayRetention({
+    now,
+    retentionMarginSeconds:
+      options.replayRetentionMarginSeconds ??
+      Math.max(DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS, chainVerifier.settings.issuanceSkewSeconds),
+  });
   const decodeOptions =
     options.maxTokenLength === undefined ? {} : { maxTokenLength: options.maxTokenLength };
   const events = checkEventPort(options.events);
 
-  function rejected(reason: EnvelopeRejectionReason, leaf?: DelegationCapability): EnvelopeVerification {
+  function rejected(reason: EnvelopeRejectionReason, leaf?: DelegationCapability): CapabilityEnvelopeVerdict {
     events?.emit('capability_chain_rejected', {
       capability_id: leaf?.capability_id ?? null,
       issuer_agent: leaf?.issuer_agent ?? null,
@@ -165,15 +191,12 @@ export function createCapabilityEnvelopeVerifier(
 
   return Object.freeze({
     async verify(
-      input: CapabilityTokenEnvelope | string | Uint8Array,
+      input: EnvelopeInput,
       verifyOptions: VerifyEnvelopeOptions = {},
-    ): Promise<EnvelopeVerification> {
+    ): Promise<CapabilityEnvelopeVerdict> {
       let envelope: CapabilityTokenEnvelope;
       try {
-        envelope =
-          typeof input === 'string' || input instanceof Uint8Array
-            ? parseCapabilityTokenEnvelope(input)
-            : envelopeFromJson(input);
+        envelope = parseCapabilityTokenEnvelope(input);
       } catch (error) {
         if (error instanceof PayloadValidationError) return rejected('malformed_envelope');
         throw error;
@@ -194,14 +217,14 @@ export function createCapabilityEnvelopeVerifier(
         chain,
         verifyOptions.presenter === undefined ? {} : { presenter: verifyOptions.presenter },
       );
-      if (!verified.valid) return reject(verified.reason ?? 'malformed_envelope');
+      if (!verified.ok) return verified;
       // Last, and only for an otherwise acceptable envelope: a garbage envelope cannot burn a nonce.
-      // Scoped to the holder (the leaf's subject); kept for as long as the envelope could be accepted.
-      let fresh: boolean;
+      // Scoped to the holder (the leaf's subject); kept until no verifier could accept it any more.
+      let fresh: unknown;
       try {
         fresh = await replay.checkAndStore(
           `capability-envelope:${JSON.stringify([leaf.subject_agent, envelope.nonce])}`,
-          maxAgeMs - ageMs + 1000,
+          retention({ expires_at: { epochMillis: envelope.issued_at.epochMillis + maxAgeMs } }),
         );
       } catch {
         events?.emit('store_unavailable', {
@@ -212,8 +235,26 @@ export function createCapabilityEnvelopeVerifier(
         });
         return rejected('replay_store_unavailable', leaf);
       }
-      if (!fresh) return rejected('replayed_nonce', leaf);
-      return Object.freeze({ valid: true, capability: leaf });
+      // Anything but a real `true` counts as seen: fail closed, as the gate's replay step.
+      if (fresh !== true) return rejected('replayed_nonce', leaf);
+      return Object.freeze({ ok: true, capability: leaf });
     },
   });
+}
+
+/**
+ * Verifies capability-token envelopes (see the module comment). Options are checked at construction
+ * (ConfigurationError); `verify` never throws for bad input.
+ */
+export class CapabilityEnvelopeVerifier {
+  readonly #parts: EnvelopeVerifierParts;
+
+  constructor(options: CapabilityEnvelopeVerifierOptions) {
+    this.#parts = buildEnvelopeVerifier(options);
+  }
+
+  /** The envelope's verdict; its nonce is remembered only when everything else passed. */
+  verify(envelope: EnvelopeInput, options?: VerifyEnvelopeOptions): Promise<CapabilityEnvelopeVerdict> {
+    return this.#parts.verify(envelope, options);
+  }
 }

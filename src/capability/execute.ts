@@ -8,34 +8,34 @@
  */
 import { checkEventPort } from '../events/check.js';
 import type { EventCatalogue, EventPort } from '../events/types.js';
+import { isAcceptDecision, type AcceptDecision } from '../gate/decision.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
+import type { Verdict } from '../lib/verdict.js';
 import { verifyPacket, insecureVerifyPacketSelfDeclaredKey } from '../packet/verify.js';
 import type { SignedTaskPacket } from '../packet/types.js';
 import { authorizeAction } from './authorize.js';
-import { createCapabilityChainVerifier, type CapabilityChainVerifierOptions } from './chain.js';
+import { CapabilityChainVerifier, type CapabilityChainVerifierOptions } from './chain.js';
 import { allowAllPolicy, type CapabilityPolicy, type PolicyDecision } from './policy.js';
 import { parseCapabilityToken } from './token.js';
 import type { DelegationCapability } from './types.js';
 
-/** The audit events of SPEC §6. */
-export type CapabilityAuditEvent =
+/** Why the executor refused to run the function: the SPEC §6 audit event names of the denials. */
+export type ExecutionDenialReason =
   | 'no_capabilities'
   | 'no_policy_provided'
   | 'capability_chain_invalid'
   | 'policy_denied'
-  | 'action_not_authorized'
-  | 'execution_allowed';
+  | 'action_not_authorized';
 
-export type ExecutionDenialReason = Exclude<CapabilityAuditEvent, 'execution_allowed'>;
+// The SPEC §6 audit event names: the `outcome` of a `capability_execution` event.
+type CapabilityAuditEvent = EventCatalogue['capability_execution']['outcome'];
 
-export type AuthorizedExecution<T> =
-  | { readonly allowed: true; readonly result: T }
-  | {
-      readonly allowed: false;
-      readonly reason: ExecutionDenialReason;
-      /** The finer reason: a chain reason, the policy's reason, an authorization reason, … */
-      readonly detail: string | null;
-    };
+/**
+ * `{ ok: true, result }` when the function ran (its awaited result), or `{ ok: false, reason, details }`
+ * when it did not; `details.detail` is the finer reason (a chain reason, the policy's reason, an
+ * authorization reason, …), with `details.index` / `details.capability_id` for a failing chain link.
+ */
+export type ExecutionVerdict<T> = Verdict<ExecutionDenialReason, { readonly result: T }>;
 
 export interface CapabilityExecutorOptions extends CapabilityChainVerifierOptions {
   /** Applied to every capability in the chain. Default: allow all, unless strict mode is on. */
@@ -68,35 +68,39 @@ export interface ExecutePacketOptions {
    */
   readonly ancestors?: readonly DelegationCapability[];
   /**
-   * Skip the packet's signature and sender-key check because the gate (middleware) already did both for
-   * this very packet object. Without that check the sender's identity, and with it the subject binding,
-   * means nothing.
+   * The gate's ACCEPT for this very packet object (`decision.packet === packet`): the gate already
+   * checked the packet's signature and sender key, so the executor does not check them again. Only a
+   * decision a gate of this library made counts (`isAcceptDecision`); a copy (spread, JSON round trip)
+   * or an ACCEPT of another packet denies (`capability_chain_invalid`, `not_accepted_by_gate`).
+   * Without it the executor checks the signature and key itself: without that check the sender's
+   * identity, and with it the subject binding, means nothing.
    */
-  readonly packetVerifiedByGate?: boolean;
+  readonly acceptedBy?: AcceptDecision;
 }
 
-export interface CapabilityExecutor {
-  executeAuthorizedAction<T>(
+/** What an executor resolved from its options and environment. */
+export interface CapabilityExecutorSettings {
+  readonly strictMode: boolean;
+}
+
+interface ExecutorParts {
+  execute<T>(
     chain: readonly DelegationCapability[],
     action: string,
     fn: () => T | Promise<T>,
     options?: ExecuteOptions,
-  ): Promise<AuthorizedExecution<Awaited<T>>>;
-  /**
-   * The packet carries its capability token in `capability_token`; its `intent` is the action; the
-   * token's subject must be the packet's sender (`from_agent`), whose signature and key are checked.
-   */
-  executePacketAuthorizedAction<T>(
+  ): Promise<ExecutionVerdict<Awaited<T>>>;
+  executePacket<T>(
     packet: SignedTaskPacket,
     fn: () => T | Promise<T>,
     options?: ExecutePacketOptions,
-  ): Promise<AuthorizedExecution<Awaited<T>>>;
-  readonly settings: { readonly strictMode: boolean };
+  ): Promise<ExecutionVerdict<Awaited<T>>>;
+  readonly settings: CapabilityExecutorSettings;
 }
 
-/** Build an executor; options are checked and `TRUSTHANDOFF_STRICT_MODE` is read here, not per call. */
-export function createCapabilityExecutor(options: CapabilityExecutorOptions): CapabilityExecutor {
-  const verifier = createCapabilityChainVerifier(options);
+// The executor's body: options are checked and `TRUSTHANDOFF_STRICT_MODE` is read here, not per call.
+function buildExecutor(options: CapabilityExecutorOptions): ExecutorParts {
+  const verifier = new CapabilityChainVerifier(options);
   const env = options.env ?? process.env;
   const strictMode = options.strictMode ?? env['TRUSTHANDOFF_STRICT_MODE'] === '1';
   const { policy, registry } = options;
@@ -128,16 +132,22 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
     reason: ExecutionDenialReason,
     detail: string | null,
     details: AuditDetails,
-  ): AuthorizedExecution<T> {
+  ): ExecutionVerdict<T> {
     audit(reason, detail, details);
-    return Object.freeze({ allowed: false, reason, detail });
+    const out: { detail?: string; index?: number; capability_id?: string } = {};
+    if (detail !== null) out.detail = detail;
+    if (typeof details.failed_index === 'number') out.index = details.failed_index;
+    // The capability to blame: the one a policy denied, or the chain link that failed.
+    const blamed = details.capability_id ?? details.failed_capability_id;
+    if (blamed !== undefined) out.capability_id = blamed;
+    return Object.freeze({ ok: false, reason, details: Object.freeze(out) });
   }
 
   function strictModeDenial<T>(
     extra: PacketDetails,
     action: string,
     count: number,
-  ): AuthorizedExecution<T> | undefined {
+  ): ExecutionVerdict<T> | undefined {
     if (policy !== undefined || !strictMode) return undefined;
     return deny('no_policy_provided', 'no_policy_provided', {
       ...extra,
@@ -146,13 +156,21 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
     });
   }
 
+  // The policy's answer; anything but a well-formed decision (or a throw) denies: fail closed.
   async function evaluatePolicy(capability: DelegationCapability, action: string): Promise<PolicyDecision> {
+    let decision: unknown;
     try {
-      const decision = await (policy ?? allowAllPolicy)(capability, action);
-      return Array.isArray(decision) ? decision : [false, 'policy_error'];
+      decision = await (policy ?? allowAllPolicy)(capability, action);
     } catch {
-      return [false, 'policy_error'];
+      return POLICY_ERROR;
     }
+    if (typeof decision !== 'object' || decision === null) return POLICY_ERROR;
+    const { ok, reason } = decision as { ok?: unknown; reason?: unknown };
+    if (ok === true) return POLICY_ALLOWS;
+    if (ok !== false) return POLICY_ERROR;
+    return typeof reason === 'string' && reason.length > 0
+      ? { ok: false, reason: reason.slice(0, MAX_POLICY_REASON_LENGTH) }
+      : POLICY_DENIED;
   }
 
   async function run<T>(
@@ -162,7 +180,7 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
     toolCallsUsed: number,
     presenter: string | undefined,
     extra: PacketDetails,
-  ): Promise<AuthorizedExecution<Awaited<T>>> {
+  ): Promise<ExecutionVerdict<Awaited<T>>> {
     const list: readonly DelegationCapability[] = isList(chain) ? chain : [];
     const leaf = list.at(-1);
     if (leaf === undefined) return deny('no_capabilities', null, { ...extra, action, capability_count: 0 });
@@ -170,19 +188,22 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
     const noPolicy = strictModeDenial<Awaited<T>>(extra, action, count);
     if (noPolicy !== undefined) return noPolicy;
     const verified = await verifier.verify(list, presenter === undefined ? {} : { presenter });
-    if (!verified.valid) {
-      return deny('capability_chain_invalid', verified.reason ?? null, {
+    if (!verified.ok) {
+      const failedIndex = verified.details?.['index'];
+      const failedId = verified.details?.['capability_id'];
+      return deny('capability_chain_invalid', verified.reason, {
         ...extra,
         action,
         capability_count: count,
         leaf_capability_id: leaf.capability_id,
-        failed_index: verified.index ?? null,
+        failed_index: typeof failedIndex === 'number' ? failedIndex : null,
+        ...(typeof failedId === 'string' ? { failed_capability_id: failedId } : {}),
       });
     }
-    for (const capability of list) {
-      const [allowed, reason] = await evaluatePolicy(capability, action);
-      if (!allowed) {
-        return deny('policy_denied', reason ?? 'policy_denied', {
+    for (const capability of verified.chain) {
+      const decision = await evaluatePolicy(capability, action);
+      if (!decision.ok) {
+        return deny('policy_denied', decision.reason, {
           ...extra,
           action,
           capability_count: count,
@@ -202,11 +223,10 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
       subject_agent: leaf.subject_agent,
       tool_calls_used: toolCallsUsed,
     };
-    const authorization = authorizeAction(leaf, action, toolCallsUsed);
-    if (!authorization.authorized)
-      return deny('action_not_authorized', authorization.reason ?? null, leafDetails);
+    const authorization = authorizeAction(verified.leaf, action, toolCallsUsed);
+    if (!authorization.ok) return deny('action_not_authorized', authorization.reason, leafDetails);
     audit('execution_allowed', null, leafDetails);
-    return Object.freeze({ allowed: true, result: await fn() });
+    return Object.freeze({ ok: true, result: await fn() });
   }
 
   // Why the packet's sender is not proven, or undefined when it is.
@@ -237,19 +257,19 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
 
   return Object.freeze({
     settings: Object.freeze({ strictMode }),
-    executeAuthorizedAction<T>(
+    execute<T>(
       chain: readonly DelegationCapability[],
       action: string,
       fn: () => T | Promise<T>,
       callOptions: ExecuteOptions = {},
-    ): Promise<AuthorizedExecution<Awaited<T>>> {
+    ): Promise<ExecutionVerdict<Awaited<T>>> {
       return run(chain, action, fn, callOptions.toolCallsUsed ?? 0, callOptions.presenter, NO_PACKET);
     },
-    async executePacketAuthorizedAction<T>(
+    async executePacket<T>(
       packet: SignedTaskPacket,
       fn: () => T | Promise<T>,
       callOptions: ExecutePacketOptions = {},
-    ): Promise<AuthorizedExecution<Awaited<T>>> {
+    ): Promise<ExecutionVerdict<Awaited<T>>> {
       const action = packet.intent;
       const extra: PacketDetails = { packet_id: packet.packet_id, from_agent: packet.from_agent };
       const token = packet.capability_token;
@@ -261,11 +281,15 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
       // Strict mode is decided before the token is even decoded, so its audit event comes first.
       const noPolicy = strictModeDenial<Awaited<T>>(extra, action, count);
       if (noPolicy !== undefined) return noPolicy;
-      const invalidChain = (detail: string): AuthorizedExecution<Awaited<T>> =>
+      const invalidChain = (detail: string): ExecutionVerdict<Awaited<T>> =>
         deny('capability_chain_invalid', detail, { ...extra, action, capability_count: count });
-      if (!(callOptions.packetVerifiedByGate ?? false)) {
+      const acceptedBy: unknown = callOptions.acceptedBy;
+      if (acceptedBy === undefined) {
         const problem = await senderProblem(packet);
         if (problem !== undefined) return invalidChain(problem);
+      } else if (!isAcceptDecision(acceptedBy) || acceptedBy.packet !== packet) {
+        // Only the gate's own ACCEPT of this very packet object is proof that the gate checked it.
+        return invalidChain('not_accepted_by_gate');
       }
       let leaf: DelegationCapability;
       try {
@@ -278,34 +302,47 @@ export function createCapabilityExecutor(options: CapabilityExecutorOptions): Ca
   });
 }
 
-/** SPEC §6 `execute_authorized_action` with an executor created for this call. */
-export function executeAuthorizedAction<T>(
-  chain: readonly DelegationCapability[],
-  action: string,
-  fn: () => T | Promise<T>,
-  options: CapabilityExecutorOptions & ExecuteOptions,
-): Promise<AuthorizedExecution<Awaited<T>>> {
-  const call: { toolCallsUsed?: number; presenter?: string } = {};
-  if (options.toolCallsUsed !== undefined) call.toolCallsUsed = options.toolCallsUsed;
-  if (options.presenter !== undefined) call.presenter = options.presenter;
-  return createCapabilityExecutor(options).executeAuthorizedAction(chain, action, fn, call);
-}
+/**
+ * Runs a function only when a verified capability chain authorizes the action (SPEC §6
+ * `execute_authorized_action` / `execute_packet_authorized_action`; see the module comment for the
+ * order of checks). Options are checked and `TRUSTHANDOFF_STRICT_MODE` is read at construction
+ * (ConfigurationError); `execute` and `executePacket` never reject for bad input — only the function
+ * itself can throw, and its error propagates.
+ */
+export class CapabilityExecutor {
+  readonly #parts: ExecutorParts;
 
-/** SPEC §6 `execute_packet_authorized_action` with an executor created for this call. */
-export function executePacketAuthorizedAction<T>(
-  packet: SignedTaskPacket,
-  fn: () => T | Promise<T>,
-  options: CapabilityExecutorOptions & ExecutePacketOptions,
-): Promise<AuthorizedExecution<Awaited<T>>> {
-  const call: {
-    toolCallsUsed?: number;
-    ancestors?: readonly DelegationCapability[];
-    packetVerifiedByGate?: boolean;
-  } = {};
-  if (options.toolCallsUsed !== undefined) call.toolCallsUsed = options.toolCallsUsed;
-  if (options.ancestors !== undefined) call.ancestors = options.ancestors;
-  if (options.packetVerifiedByGate !== undefined) call.packetVerifiedByGate = options.packetVerifiedByGate;
-  return createCapabilityExecutor(options).executePacketAuthorizedAction(packet, fn, call);
+  constructor(options: CapabilityExecutorOptions) {
+    this.#parts = buildExecutor(options);
+  }
+
+  /** What the executor resolved from its options and environment. */
+  get settings(): CapabilityExecutorSettings {
+    return this.#parts.settings;
+  }
+
+  /** Run `fn` when `chain` (root first) authorizes `action`; `{ ok: true, result }` when it ran. */
+  execute<T>(
+    chain: readonly DelegationCapability[],
+    action: string,
+    fn: () => T | Promise<T>,
+    options?: ExecuteOptions,
+  ): Promise<ExecutionVerdict<Awaited<T>>> {
+    return this.#parts.execute(chain, action, fn, options);
+  }
+
+  /**
+   * The packet carries its capability token in `capability_token`; its `intent` is the action; the
+   * token's subject must be the packet's sender (`from_agent`), whose signature and key are checked
+   * (unless `acceptedBy` is the gate's ACCEPT of this packet).
+   */
+  executePacket<T>(
+    packet: SignedTaskPacket,
+    fn: () => T | Promise<T>,
+    options?: ExecutePacketOptions,
+  ): Promise<ExecutionVerdict<Awaited<T>>> {
+    return this.#parts.executePacket(packet, fn, options);
+  }
 }
 
 // What a decision knows, for its event.
@@ -321,9 +358,16 @@ interface AuditDetails extends PacketDetails {
   readonly issuer_agent?: string;
   readonly subject_agent?: string;
   readonly failed_index?: number | null;
+  readonly failed_capability_id?: string;
   readonly tool_calls_used?: number;
 }
 const NO_PACKET: PacketDetails = Object.freeze({});
+
+const POLICY_ALLOWS: PolicyDecision = Object.freeze({ ok: true });
+const POLICY_ERROR: PolicyDecision = Object.freeze({ ok: false, reason: 'policy_error' });
+const POLICY_DENIED: PolicyDecision = Object.freeze({ ok: false, reason: 'policy_denied' });
+// A policy's reason ends up in events and verdicts: bounded.
+const MAX_POLICY_REASON_LENGTH = 256;
 
 // Array.isArray would widen a readonly array to any[].
 function isList(value: unknown): value is readonly DelegationCapability[] {

@@ -14,6 +14,8 @@ import {
   requireTimestamp,
 } from '../wire/fields.js';
 import type { Permissions } from '../packet/types.js';
+import { parseJson, type JsonLimits } from '../wire/parse-json.js';
+import { snapshotJson } from '../wire/snapshot.js';
 import { CAPABILITY_FIELDS, type CapabilityDraft, type DelegationCapability } from './types.js';
 
 /** Longest identifier (capability id, agent id, action) accepted, in UTF-16 code units. */
@@ -67,10 +69,11 @@ export function toCapabilityDraft(raw: Record<string, unknown>): CapabilityDraft
 }
 
 /**
- * A signed capability from parsed JSON (a decoded token, say). Throws PayloadValidationError; checks
- * types only: the signature, time window and chain are the verifier's business.
+ * A signed capability from parsed JSON (a decoded token, say) or our own snapshot. Throws
+ * PayloadValidationError; checks types only: the signature, time window and chain are the verifier's
+ * business. Internal: callers outside the module use {@link parseCapability}.
  */
-export function capabilityFromJson(value: unknown): DelegationCapability {
+export function capabilityFromObject(value: unknown): DelegationCapability {
   const raw = requireObject(value, 'capability');
   rejectUnknownFields(raw, CAPABILITY_FIELD_SET, 'capability');
   if (raw['signature_algo'] === undefined) throw fail('signature_algo', 'is required');
@@ -80,6 +83,20 @@ export function capabilityFromJson(value: unknown): DelegationCapability {
   if (signature.length > 1024) throw new PayloadValidationError('signature: too long');
   if (publicKey.length > 4096) throw new PayloadValidationError('public_key: too long');
   return freezeCapability({ ...draft, signature, public_key: publicKey });
+}
+
+/**
+ * A signed capability from wire JSON (lossless, bounded) or from an object — read once, into the
+ * library's own frozen copy, so a getter or Proxy cannot answer differently later. Checks types only
+ * (see {@link capabilityFromObject}); does not verify. Throws PayloadValidationError.
+ */
+export function parseCapability(
+  input: string | Uint8Array | object,
+  limits: Partial<JsonLimits> = {},
+): DelegationCapability {
+  if (typeof input === 'string' || input instanceof Uint8Array)
+    return capabilityFromObject(parseJson(input, limits));
+  return capabilityFromObject(snapshotJson(input, limits, undefined, 'capability'));
 }
 
 /** The capability in the reference model's field order, as a plain object for the encoders. */

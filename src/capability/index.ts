@@ -1,5 +1,5 @@
 export { CAPABILITY_FIELDS, type CapabilityDraft, type DelegationCapability } from './types.js';
-export { capabilityFromJson, MAX_CAPABILITY_ID_LENGTH, MAX_ALLOWED_ACTIONS } from './fields.js';
+export { parseCapability, MAX_CAPABILITY_ID_LENGTH, MAX_ALLOWED_ACTIONS } from './fields.js';
 export { createCapability, type CapabilityInput, type CreateCapabilityOptions } from './create.js';
 export { capabilitySigningPayload } from './payload.js';
 export { signCapability, issueCapability } from './sign.js';
@@ -16,7 +16,6 @@ export {
 } from './token.js';
 export {
   checkCapabilityDerivation,
-  isValidDerivation,
   deriveCapability,
   type DerivationCheckReason,
   type DeriveCapabilityInput,
@@ -24,23 +23,18 @@ export {
 } from './derive.js';
 export {
   validateCapabilityChain,
-  createCapabilityChainVerifier,
+  CapabilityChainVerifier,
   verifyCapabilityChain,
   DEFAULT_MAX_CHAIN_LENGTH,
   DEFAULT_CHAIN_STORE_TIMEOUT_MS,
   type CapabilityChainReason,
-  type CapabilityChainResult,
-  type CapabilityChainVerifier,
+  type CapabilityChainVerdict,
   type CapabilityChainVerifierOptions,
+  type CapabilityChainVerifierSettings,
   type TrustedRoot,
   type VerifyChainOptions,
 } from './chain.js';
-export {
-  authorizeAction,
-  isActionAuthorized,
-  type AuthorizationReason,
-  type AuthorizationResult,
-} from './authorize.js';
+export { authorizeAction, type AuthorizationReason, type AuthorizationVerdict } from './authorize.js';
 export {
   allowAllPolicy,
   denyActionPolicy,
@@ -49,29 +43,24 @@ export {
   type PolicyDecision,
 } from './policy.js';
 export {
-  createCapabilityExecutor,
-  executeAuthorizedAction,
-  executePacketAuthorizedAction,
-  type AuthorizedExecution,
-  type CapabilityAuditEvent,
-  type CapabilityExecutor,
+  CapabilityExecutor,
   type CapabilityExecutorOptions,
+  type CapabilityExecutorSettings,
   type ExecuteOptions,
   type ExecutePacketOptions,
   type ExecutionDenialReason,
+  type ExecutionVerdict,
 } from './execute.js';
 export {
   createCapabilityTokenEnvelope,
-  envelopeFromJson,
   parseCapabilityTokenEnvelope,
   serializeCapabilityTokenEnvelope,
-  createCapabilityEnvelopeVerifier,
+  CapabilityEnvelopeVerifier,
   DEFAULT_ENVELOPE_MAX_AGE_SECONDS,
   MAX_ENVELOPE_NONCE_LENGTH,
   type CapabilityTokenEnvelope,
-  type CapabilityEnvelopeVerifier,
+  type CapabilityEnvelopeVerdict,
   type CapabilityEnvelopeVerifierOptions,
   type EnvelopeRejectionReason,
-  type EnvelopeVerification,
   type VerifyEnvelopeOptions,
 } from './envelope.js';

@@ -1,25 +1,32 @@
 /**
- * Delegation policies (SPEC §6): `(capability, action) → [allowed, reason?]`, applied by the executor to
- * every capability in a verified chain. A policy may be async; one that throws denies.
+ * Delegation policies (SPEC §6): `(capability, action) → { ok: true } | { ok: false, reason }`, applied
+ * by the executor to every capability in a verified chain. A policy may be async; one that throws, or
+ * answers anything but a decision, denies.
  */
 import type { DelegationCapability } from './types.js';
 
-export type PolicyDecision = readonly [allowed: boolean, reason?: string | null];
+/** A policy's answer for one capability and action. */
+export type PolicyDecision = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 export type CapabilityPolicy = (
   capability: DelegationCapability,
   action: string,
 ) => PolicyDecision | Promise<PolicyDecision>;
 
-const ALLOW: PolicyDecision = Object.freeze([true, null] as const);
+const ALLOW: PolicyDecision = Object.freeze({ ok: true });
 
 /** Allows everything (the reference's default when no policy is given and strict mode is off). */
 export const allowAllPolicy: CapabilityPolicy = () => ALLOW;
 
 /** Denies the named actions with reason `policy_denied:<action>`, allows everything else. */
 export function denyActionPolicy(...actions: readonly string[]): CapabilityPolicy {
-  const denied = new Set(actions);
-  return (_capability, action) => (denied.has(action) ? [false, `policy_denied:${action}`] : ALLOW);
+  const denials = new Map(
+    actions.map((action): [string, PolicyDecision] => [
+      action,
+      Object.freeze({ ok: false, reason: `policy_denied:${action}` }),
+    ]),
+  );
+  return (_capability, action) => denials.get(action) ?? ALLOW;
 }
 
 /** The reference's `deny_file_write_policy`. */

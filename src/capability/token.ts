@@ -7,7 +7,7 @@ import { PayloadValidationError } from '../errors.js';
 import { decodeBase64Url, encodeBase64Url } from '../wire/base64.js';
 import { encodeJson } from '../wire/canonical.js';
 import { parseJson } from '../wire/parse-json.js';
-import { capabilityFromJson, capabilityToObject } from './fields.js';
+import { capabilityFromObject, capabilityToObject } from './fields.js';
 import type { DelegationCapability } from './types.js';
 
 /** Longest token accepted by default (characters); a typical token is about 900. */
@@ -38,5 +38,5 @@ export function parseCapabilityToken(
   if (bytes === undefined)
     throw new PayloadValidationError('capability token is not base64url without padding');
   // A capability nests three levels deep; anything deeper is not one.
-  return capabilityFromJson(parseJson(bytes, { maxBytes: maxLength, maxDepth: 8, maxIntegerDigits: 32 }));
+  return capabilityFromObject(parseJson(bytes, { maxBytes: maxLength, maxDepth: 8, maxIntegerDigits: 32 }));
 }

@@ -302,7 +302,7 @@ export class HandoffGate {
             capability: capabilityStep({
               ...options.capabilities,
               ...(options.registry === undefined ? {} : { registry: options.registry }),
-              ...(options.revocationStore === undefined ? {} : { revocations: options.revocationStore }),
+              ...(options.revocationStore === undefined ? {} : { revocationStore: options.revocationStore }),
               now: this.#now,
               issuanceSkewSeconds: this.validator.settings.issuanceSkewSeconds,
               expiryGraceSeconds: this.validator.settings.expiryGraceSeconds,

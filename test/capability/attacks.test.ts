@@ -11,7 +11,7 @@ import {
   MemoryRevocationStore,
   PayloadValidationError,
   createCapability,
-  createCapabilityExecutor,
+  CapabilityExecutor,
   parseCapabilityToken,
   deriveCapability,
   serializeCapabilityToken,
@@ -91,7 +91,7 @@ async function reasonOf(
   presenter?: string,
 ) {
   const result = await verifierFor(options).verify(chain, presenter === undefined ? {} : { presenter });
-  return result.valid ? 'valid' : result.reason;
+  return result.ok ? 'valid' : result.reason;
 }
 
 describe('forged capability without a registry', () => {
@@ -141,21 +141,21 @@ describe('forged capability without a registry', () => {
 
 describe('empty chain', () => {
   it('is invalid for the structural check and the verifier (the reference accepts it)', async () => {
-    expect(validateCapabilityChain([])).toMatchObject({ valid: false, reason: 'empty_chain' });
+    expect(validateCapabilityChain([])).toMatchObject({ ok: false, reason: 'empty_chain' });
     expect(await reasonOf([])).toBe('empty_chain');
   });
 
   it('runs nothing through the executor', async () => {
     const events: string[] = [];
-    const executor = createCapabilityExecutor({
+    const executor = new CapabilityExecutor({
       trustedRoots: [planner],
       now: clock,
       env: {},
       events: outcomes(events),
     });
     let ran = false;
-    const outcome = await executor.executeAuthorizedAction([], 'read', () => (ran = true));
-    expect(outcome).toMatchObject({ allowed: false, reason: 'no_capabilities' });
+    const outcome = await executor.execute([], 'read', () => (ran = true));
+    expect(outcome).toMatchObject({ ok: false, reason: 'no_capabilities' });
     expect(ran).toBe(false);
     expect(events).toEqual(['no_capabilities']);
   });
@@ -207,9 +207,9 @@ describe('widened child', () => {
       });
       expect(await reasonOf([root, child])).toBe(c.reason);
       expect(validateCapabilityChain([root, child])).toMatchObject({
-        valid: false,
+        ok: false,
         reason: c.reason,
-        index: 1,
+        details: { index: 1 },
       });
     });
   }
@@ -279,7 +279,7 @@ describe('expired capability, checked against the clock (not only against its pa
   it('rejects a consistent chain whose links have all expired', async () => {
     const chain = threeLinkChain();
     // Structurally fine: every child expires before its parent.
-    expect(validateCapabilityChain(chain).valid).toBe(true);
+    expect(validateCapabilityChain(chain).ok).toBe(true);
     const later = at('2026-03-08T13:00:01Z').epochMillis;
     expect(await reasonOf(chain, { now: () => later })).toBe('expired');
   });
@@ -288,10 +288,9 @@ describe('expired capability, checked against the clock (not only against its pa
     const chain = threeLinkChain(); // the grandchild expires at 12:30, the child at 12:45
     const result = await verifierFor({ now: () => at('2026-03-08T12:31:00Z').epochMillis }).verify(chain);
     expect(result).toMatchObject({
-      valid: false,
+      ok: false,
       reason: 'expired',
-      index: 2,
-      capabilityId: 'cap-grandchild',
+      details: { index: 2, capability_id: 'cap-grandchild' },
     });
   });
 
@@ -412,7 +411,7 @@ describe('wrong issuer', () => {
 
 describe('capability carried in a packet by an agent that is not its subject', () => {
   const root = rootCapability(); // subject: researcher
-  const executor = createCapabilityExecutor({ trustedRoots: [planner], now: clock, env: {} });
+  const executor = new CapabilityExecutor({ trustedRoots: [planner], now: clock, env: {} });
 
   it('rejects a stolen token in the thief’s own, validly signed packet', async () => {
     const packet = issueTaskPacket(mallory, {
@@ -421,11 +420,11 @@ describe('capability carried in a packet by an agent that is not its subject', (
       capability_token: serializeCapabilityToken(root),
     });
     let ran = false;
-    const outcome = await executor.executePacketAuthorizedAction(packet, () => (ran = true));
+    const outcome = await executor.executePacket(packet, () => (ran = true));
     expect(outcome).toEqual({
-      allowed: false,
+      ok: false,
       reason: 'capability_chain_invalid',
-      detail: 'subject_mismatch',
+      details: { detail: 'subject_mismatch', index: 0, capability_id: 'cap-root' },
     });
     expect(ran).toBe(false);
   });
@@ -437,16 +436,16 @@ describe('capability carried in a packet by an agent that is not its subject', (
       intent: 'read',
       capability_token: serializeCapabilityToken(root),
     });
-    expect(await executor.executePacketAuthorizedAction(packet, () => 1)).toMatchObject({
-      allowed: false,
-      detail: 'sender_key_unbound',
+    expect(await executor.executePacket(packet, () => 1)).toMatchObject({
+      ok: false,
+      details: { detail: 'sender_key_unbound' },
     });
     const registry = new MemoryAgentRegistry();
     await registry.register(researcher.agentId, researcher.publicKeyPem);
-    const withRegistry = createCapabilityExecutor({ trustedRoots: [planner], now: clock, env: {}, registry });
-    expect(await withRegistry.executePacketAuthorizedAction(packet, () => 1)).toMatchObject({
-      allowed: false,
-      detail: 'sender_key_unbound',
+    const withRegistry = new CapabilityExecutor({ trustedRoots: [planner], now: clock, env: {}, registry });
+    expect(await withRegistry.executePacket(packet, () => 1)).toMatchObject({
+      ok: false,
+      details: { detail: 'sender_key_unbound' },
     });
   });
 
@@ -457,9 +456,9 @@ describe('capability carried in a packet by an agent that is not its subject', (
       capability_token: serializeCapabilityToken(root),
     });
     const altered = { ...packet, intent: 'file_write' };
-    expect(await executor.executePacketAuthorizedAction(altered, () => 1)).toMatchObject({
-      allowed: false,
-      detail: 'packet_signature_invalid',
+    expect(await executor.executePacket(altered, () => 1)).toMatchObject({
+      ok: false,
+      details: { detail: 'packet_signature_invalid' },
     });
   });
 
@@ -469,8 +468,8 @@ describe('capability carried in a packet by an agent that is not its subject', (
       intent: 'read',
       capability_token: serializeCapabilityToken(root),
     });
-    expect(await executor.executePacketAuthorizedAction(packet, () => 'done')).toEqual({
-      allowed: true,
+    expect(await executor.executePacket(packet, () => 'done')).toEqual({
+      ok: true,
       result: 'done',
     });
     const notAllowed = issueTaskPacket(researcher, {
@@ -478,10 +477,10 @@ describe('capability carried in a packet by an agent that is not its subject', (
       intent: 'deploy',
       capability_token: serializeCapabilityToken(root),
     });
-    expect(await executor.executePacketAuthorizedAction(notAllowed, () => 'done')).toMatchObject({
-      allowed: false,
+    expect(await executor.executePacket(notAllowed, () => 'done')).toMatchObject({
+      ok: false,
       reason: 'action_not_authorized',
-      detail: 'action_not_allowed',
+      details: { detail: 'action_not_allowed' },
     });
   });
 
@@ -492,17 +491,45 @@ describe('capability carried in a packet by an agent that is not its subject', (
       intent: 'search',
       capability_token: serializeCapabilityToken(child!),
     });
-    expect(await executor.executePacketAuthorizedAction(packet, () => 1)).toMatchObject({
-      allowed: false,
-      detail: 'root_has_parent',
+    expect(await executor.executePacket(packet, () => 1)).toMatchObject({
+      ok: false,
+      details: { detail: 'root_has_parent' },
     });
-    expect(
-      await executor.executePacketAuthorizedAction(packet, () => 1, { ancestors: [chainRoot!] }),
-    ).toEqual({ allowed: true, result: 1 });
+    expect(await executor.executePacket(packet, () => 1, { ancestors: [chainRoot!] })).toEqual({
+      ok: true,
+      result: 1,
+    });
     const forgedAncestor = { ...chainRoot!, subject_agent: writer.agentId };
-    expect(
-      await executor.executePacketAuthorizedAction(packet, () => 1, { ancestors: [forgedAncestor] }),
-    ).toMatchObject({ allowed: false });
+    expect(await executor.executePacket(packet, () => 1, { ancestors: [forgedAncestor] })).toMatchObject({
+      ok: false,
+    });
+  });
+});
+
+describe('the chain verdict', () => {
+  it('carries a frozen copy of the verified chain: changing the caller’s array afterwards changes nothing', async () => {
+    const chain = threeLinkChain();
+    const verdict = await verifierFor().verify(chain);
+    if (!verdict.ok) throw new Error(verdict.reason);
+    expect(Object.isFrozen(verdict)).toBe(true);
+    expect(Object.isFrozen(verdict.chain)).toBe(true);
+    expect(verdict.chain).not.toBe(chain);
+    expect(verdict.leaf).toBe(chain[2]);
+    chain.pop();
+    expect(verdict.chain).toHaveLength(3);
+  });
+
+  it('reads the links once, before any store answers: a swap during the lookups is not what gets verified', async () => {
+    const chain = threeLinkChain();
+    const [root] = chain;
+    const registry = new MemoryAgentRegistry();
+    for (const agent of [planner, researcher, writer])
+      await registry.register(agent.agentId, agent.publicKeyPem);
+    const pending = verifierFor({ registry }).verify(chain);
+    chain[0] = { ...root!, subject_agent: mallory.agentId }; // after the call, while stores are asked
+    const verdict = await pending;
+    expect(verdict).toMatchObject({ ok: true, leaf: { capability_id: 'cap-grandchild' } });
+    if (verdict.ok) expect(verdict.chain[0]).toBe(root);
   });
 });
 
@@ -510,20 +537,21 @@ describe('revoked link in the middle of a chain', () => {
   it('rejects the chain and names the revoked link', async () => {
     const chain = threeLinkChain();
     const revocations = new MemoryRevocationStore();
-    expect(await reasonOf(chain, { revocations })).toBe('valid');
+    expect(await reasonOf(chain, { revocationStore: revocations })).toBe('valid');
     await revocations.revoke('cap-child');
-    expect(await verifierFor({ revocations }).verify(chain)).toMatchObject({
-      valid: false,
+    expect(await verifierFor({ revocationStore: revocations }).verify(chain)).toMatchObject({
+      ok: false,
       reason: 'revoked',
-      index: 1,
-      capabilityId: 'cap-child',
+      details: { index: 1, capability_id: 'cap-child' },
     });
   });
 
   it('a failing revocation store makes the chain invalid (fail closed)', async () => {
     const revocations = new MemoryRevocationStore();
     revocations.isRevoked = () => Promise.reject(new Error('down'));
-    expect(await reasonOf(threeLinkChain(), { revocations })).toBe('revocation_store_unavailable');
+    expect(await reasonOf(threeLinkChain(), { revocationStore: revocations })).toBe(
+      'revocation_store_unavailable',
+    );
   });
 });
 
@@ -531,7 +559,7 @@ describe('tool budget exhausted', () => {
   it('refuses the call that would exceed max_tool_calls and never runs it', async () => {
     const chain = threeLinkChain().slice(0, 2); // leaf budget 5
     const events: string[] = [];
-    const executor = createCapabilityExecutor({
+    const executor = new CapabilityExecutor({
       trustedRoots: [planner],
       now: clock,
       env: {},
@@ -539,28 +567,26 @@ describe('tool budget exhausted', () => {
     });
     let runs = 0;
     expect(
-      await executor.executeAuthorizedAction(chain, 'read', () => ++runs, {
+      await executor.execute(chain, 'read', () => ++runs, {
         toolCallsUsed: 4,
         presenter: writer.agentId,
       }),
     ).toEqual({
-      allowed: true,
+      ok: true,
       result: 1,
     });
     expect(
-      await executor.executeAuthorizedAction(chain, 'read', () => ++runs, {
+      await executor.execute(chain, 'read', () => ++runs, {
         toolCallsUsed: 5,
         presenter: writer.agentId,
       }),
     ).toEqual({
-      allowed: false,
+      ok: false,
       reason: 'action_not_authorized',
-      detail: 'tool_budget_exhausted',
+      details: { detail: 'tool_budget_exhausted' },
     });
-    expect(
-      await executor.executeAuthorizedAction(chain, 'read', () => ++runs, { toolCallsUsed: -1 }),
-    ).toMatchObject({
-      detail: 'invalid_tool_calls_used',
+    expect(await executor.execute(chain, 'read', () => ++runs, { toolCallsUsed: -1 })).toMatchObject({
+      details: { detail: 'invalid_tool_calls_used' },
     });
     expect(runs).toBe(1);
     expect(events).toEqual(['execution_allowed', 'action_not_authorized', 'action_not_authorized']);
@@ -568,9 +594,9 @@ describe('tool budget exhausted', () => {
 
   it('a zero budget authorizes nothing', async () => {
     const root = rootCapability({ max_tool_calls: 0 });
-    const executor = createCapabilityExecutor({ trustedRoots: [planner], now: clock, env: {} });
-    expect(await executor.executeAuthorizedAction([root], 'read', () => 1)).toMatchObject({
-      detail: 'tool_budget_exhausted',
+    const executor = new CapabilityExecutor({ trustedRoots: [planner], now: clock, env: {} });
+    expect(await executor.execute([root], 'read', () => 1)).toMatchObject({
+      details: { detail: 'tool_budget_exhausted' },
     });
   });
 });
@@ -627,11 +653,11 @@ describe('garbage token bytes', () => {
       intent: 'read',
       capability_token: '%%%garbage%%%',
     });
-    const executor = createCapabilityExecutor({ trustedRoots: [planner], now: clock, env: {} });
-    expect(await executor.executePacketAuthorizedAction(packet, () => 1)).toEqual({
-      allowed: false,
+    const executor = new CapabilityExecutor({ trustedRoots: [planner], now: clock, env: {} });
+    expect(await executor.executePacket(packet, () => 1)).toEqual({
+      ok: false,
       reason: 'capability_chain_invalid',
-      detail: 'malformed_token',
+      details: { detail: 'malformed_token' },
     });
   });
 

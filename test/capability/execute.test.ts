@@ -2,20 +2,25 @@
 import { describe, expect, it } from 'vitest';
 import {
   allowAllPolicy,
+  CapabilityExecutor,
+  createDelegationEnvelope,
   EventHub,
   authorizeAction,
-  createCapabilityExecutor,
   denyActionPolicy,
   denyFileWritePolicy,
-  executeAuthorizedAction,
-  executePacketAuthorizedAction,
-  isActionAuthorized,
+  HandoffGate,
+  isAcceptDecision,
   issueTaskPacket,
+  MemoryAgentRegistry,
+  MemoryReplayStore,
   serializeCapabilityToken,
-  type CapabilityAuditEvent,
+  type AcceptDecision,
+  type CapabilityExecutorOptions,
   type CapabilityPolicy,
+  type EventCatalogue,
+  type SignedTaskPacket,
 } from '../../src/index.js';
-import { clock, planner, researcher, rootCapability, threeLinkChain, writer } from './fixture.js';
+import { clock, mallory, planner, researcher, rootCapability, threeLinkChain, writer } from './fixture.js';
 
 const ENVELOPE = new Set([
   'event_id',
@@ -30,7 +35,10 @@ const ENVELOPE = new Set([
 
 // The executor's `capability_execution` events as { event: outcome, details: the other fields }.
 function recorder() {
-  const events: { event: CapabilityAuditEvent; details: Readonly<Record<string, unknown>> }[] = [];
+  const events: {
+    event: EventCatalogue['capability_execution']['outcome'];
+    details: Readonly<Record<string, unknown>>;
+  }[] = [];
   const port = new EventHub({
     verifier: { agentId: writer.agentId, instanceId: 'executor-test' },
     sinks: [
@@ -50,44 +58,53 @@ function recorder() {
 
 const base = { trustedRoots: [planner], now: clock, env: {} } as const;
 
+// An executor with the shared test settings plus `options`.
+const executor = (options: Partial<CapabilityExecutorOptions> = {}): CapabilityExecutor =>
+  new CapabilityExecutor({ ...base, ...options });
+
 describe('authorizeAction', () => {
   const root = rootCapability();
   it('allows listed actions within the budget', () => {
-    expect(authorizeAction(root, 'read')).toEqual({ authorized: true });
-    expect(authorizeAction(root, 'read', 9)).toEqual({ authorized: true });
-    expect(isActionAuthorized(root, 'read', 10)).toBe(false);
-    expect(authorizeAction(root, 'write')).toEqual({ authorized: false, reason: 'action_not_allowed' });
+    expect(authorizeAction(root, 'read')).toEqual({ ok: true });
+    expect(authorizeAction(root, 'read', 9)).toEqual({ ok: true });
+    expect(authorizeAction(root, 'read', 10)).toEqual({ ok: false, reason: 'tool_budget_exhausted' });
+    expect(authorizeAction(root, 'write')).toEqual({ ok: false, reason: 'action_not_allowed' });
     expect(authorizeAction(root, 'read', 1.5)).toEqual({
-      authorized: false,
+      ok: false,
       reason: 'invalid_tool_calls_used',
     });
   });
   it('an unlimited budget never runs out', () => {
-    expect(isActionAuthorized(rootCapability({ max_tool_calls: null }), 'read', 1_000_000)).toBe(true);
+    expect(authorizeAction(rootCapability({ max_tool_calls: null }), 'read', 1_000_000)).toEqual({
+      ok: true,
+    });
   });
 });
 
 describe('policies', () => {
   const root = rootCapability();
   it('allow-all and deny-action behave like the reference', () => {
-    expect(allowAllPolicy(root, 'anything')).toEqual([true, null]);
-    expect(denyFileWritePolicy(root, 'file_write')).toEqual([false, 'policy_denied:file_write']);
-    expect(denyFileWritePolicy(root, 'read')).toEqual([true, null]);
-    expect(denyActionPolicy('a', 'b')(root, 'b')).toEqual([false, 'policy_denied:b']);
+    expect(allowAllPolicy(root, 'anything')).toEqual({ ok: true });
+    expect(denyFileWritePolicy(root, 'file_write')).toEqual({
+      ok: false,
+      reason: 'policy_denied:file_write',
+    });
+    expect(denyFileWritePolicy(root, 'read')).toEqual({ ok: true });
+    expect(denyActionPolicy('a', 'b')(root, 'b')).toEqual({ ok: false, reason: 'policy_denied:b' });
   });
 });
 
-describe('executeAuthorizedAction', () => {
+describe('CapabilityExecutor.execute', () => {
   it('runs the function after execution_allowed and returns its result', async () => {
     const { events, port } = recorder();
     const chain = threeLinkChain().slice(0, 2);
-    const outcome = await executeAuthorizedAction(chain, 'search', () => Promise.resolve({ hits: 3 }), {
-      ...base,
-      events: port,
-      presenter: writer.agentId,
-      toolCallsUsed: 2,
-    });
-    expect(outcome).toEqual({ allowed: true, result: { hits: 3 } });
+    const outcome = await executor({ events: port }).execute(
+      chain,
+      'search',
+      () => Promise.resolve({ hits: 3 }),
+      { presenter: writer.agentId, toolCallsUsed: 2 },
+    );
+    expect(outcome).toEqual({ ok: true, result: { hits: 3 } });
     expect(events).toEqual([
       {
         event: 'execution_allowed',
@@ -113,15 +130,13 @@ describe('executeAuthorizedAction', () => {
     const { events, port } = recorder();
     const chain = threeLinkChain().slice(0, 2);
     let ran = false;
-    const outcome = await executeAuthorizedAction(chain, 'search', () => (ran = true), {
-      ...base,
-      events: port,
+    const outcome = await executor({ events: port }).execute(chain, 'search', () => (ran = true), {
       presenter: researcher.agentId,
     });
     expect(outcome).toEqual({
-      allowed: false,
+      ok: false,
       reason: 'capability_chain_invalid',
-      detail: 'subject_mismatch',
+      details: { detail: 'subject_mismatch', index: 1, capability_id: 'cap-child' },
     });
     expect(ran).toBe(false);
     expect(events[0]).toMatchObject({
@@ -136,18 +151,18 @@ describe('executeAuthorizedAction', () => {
     const noPlannerRoots: CapabilityPolicy = (capability) => {
       seen.push(capability.capability_id);
       return capability.issuer_agent === researcher.agentId
-        ? [false, 'policy_denied:researcher_delegations']
-        : [true];
+        ? { ok: false, reason: 'policy_denied:researcher_delegations' }
+        : { ok: true };
     };
-    const outcome = await executeAuthorizedAction(threeLinkChain(), 'read', () => 1, {
-      ...base,
-      events: port,
-      policy: noPlannerRoots,
-    });
+    const outcome = await executor({ events: port, policy: noPlannerRoots }).execute(
+      threeLinkChain(),
+      'read',
+      () => 1,
+    );
     expect(outcome).toEqual({
-      allowed: false,
+      ok: false,
       reason: 'policy_denied',
-      detail: 'policy_denied:researcher_delegations',
+      details: { detail: 'policy_denied:researcher_delegations', capability_id: 'cap-child' },
     });
     expect(seen).toEqual(['cap-root', 'cap-child']);
     expect(events[0]).toMatchObject({
@@ -157,37 +172,61 @@ describe('executeAuthorizedAction', () => {
   });
 
   it('the reference deny-file-write policy stops file_write even when the capability allows it', async () => {
-    const outcome = await executeAuthorizedAction([rootCapability()], 'file_write', () => 1, {
-      ...base,
-      policy: denyFileWritePolicy,
+    const outcome = await executor({ policy: denyFileWritePolicy }).execute(
+      [rootCapability()],
+      'file_write',
+      () => 1,
+    );
+    expect(outcome).toEqual({
+      ok: false,
+      reason: 'policy_denied',
+      details: { detail: 'policy_denied:file_write', capability_id: 'cap-root' },
     });
-    expect(outcome).toEqual({ allowed: false, reason: 'policy_denied', detail: 'policy_denied:file_write' });
   });
 
   it('a policy that throws or returns junk denies', async () => {
     const throwing: CapabilityPolicy = () => {
       throw new Error('boom');
     };
-    expect(
-      await executeAuthorizedAction([rootCapability()], 'read', () => 1, { ...base, policy: throwing }),
-    ).toMatchObject({ detail: 'policy_error' });
+    expect(await executor({ policy: throwing }).execute([rootCapability()], 'read', () => 1)).toMatchObject({
+      ok: false,
+      details: { detail: 'policy_error' },
+    });
     const junk = (() => 'yes') as unknown as CapabilityPolicy;
-    expect(
-      await executeAuthorizedAction([rootCapability()], 'read', () => 1, { ...base, policy: junk }),
-    ).toMatchObject({ detail: 'policy_error' });
-    const asyncDeny: CapabilityPolicy = () => Promise.resolve([false, 'nope'] as const);
-    expect(
-      await executeAuthorizedAction([rootCapability()], 'read', () => 1, { ...base, policy: asyncDeny }),
-    ).toMatchObject({ detail: 'nope' });
+    expect(await executor({ policy: junk }).execute([rootCapability()], 'read', () => 1)).toMatchObject({
+      ok: false,
+      details: { detail: 'policy_error' },
+    });
+    // The old tuple form is junk now: a truthy array is not `{ ok: true }`.
+    const tuple = (() => [true, null]) as unknown as CapabilityPolicy;
+    expect(await executor({ policy: tuple }).execute([rootCapability()], 'read', () => 1)).toMatchObject({
+      ok: false,
+      details: { detail: 'policy_error' },
+    });
+    const truthy = (() => ({ ok: 1 })) as unknown as CapabilityPolicy;
+    expect(await executor({ policy: truthy }).execute([rootCapability()], 'read', () => 1)).toMatchObject({
+      ok: false,
+      details: { detail: 'policy_error' },
+    });
+    const asyncDeny: CapabilityPolicy = () => Promise.resolve({ ok: false, reason: 'nope' });
+    expect(await executor({ policy: asyncDeny }).execute([rootCapability()], 'read', () => 1)).toMatchObject({
+      ok: false,
+      details: { detail: 'nope' },
+    });
+    const noReason = (() => ({ ok: false })) as unknown as CapabilityPolicy;
+    expect(await executor({ policy: noReason }).execute([rootCapability()], 'read', () => 1)).toMatchObject({
+      ok: false,
+      details: { detail: 'policy_denied' },
+    });
   });
 
   it('checks in the reference order: policy before action authorization', async () => {
     const { events, port } = recorder();
-    await executeAuthorizedAction([rootCapability()], 'deploy', () => 1, {
-      ...base,
-      events: port,
-      policy: denyActionPolicy('deploy'),
-    });
+    await executor({ events: port, policy: denyActionPolicy('deploy') }).execute(
+      [rootCapability()],
+      'deploy',
+      () => 1,
+    );
     expect(events.map((e) => e.event)).toEqual(['policy_denied']);
   });
 
@@ -214,11 +253,12 @@ describe('executeAuthorizedAction', () => {
       sinks: [{ write: () => Promise.reject(new Error('down')) }],
     });
     for (const events of [throwingPort, throwingSink, rejectingSink]) {
-      expect(
-        await executeAuthorizedAction([rootCapability()], 'read', () => 'ok', { ...base, events }),
-      ).toEqual({ allowed: true, result: 'ok' });
-      expect(await executeAuthorizedAction([], 'read', () => 'ok', { ...base, events })).toMatchObject({
-        allowed: false,
+      expect(await executor({ events }).execute([rootCapability()], 'read', () => 'ok')).toEqual({
+        ok: true,
+        result: 'ok',
+      });
+      expect(await executor({ events }).execute([], 'read', () => 'ok')).toMatchObject({
+        ok: false,
       });
     }
     await new Promise((resolve) => setImmediate(resolve));
@@ -229,26 +269,21 @@ describe('executeAuthorizedAction', () => {
   });
 
   it('emits nothing without a port, and refuses an events option that is not a port', async () => {
-    expect(await executeAuthorizedAction([rootCapability()], 'read', () => 'ok', base)).toEqual({
-      allowed: true,
+    expect(await executor().execute([rootCapability()], 'read', () => 'ok')).toEqual({
+      ok: true,
       result: 'ok',
     });
-    expect(() => createCapabilityExecutor({ ...base, events: { emit: 1 } as never })).toThrow(
+    expect(() => new CapabilityExecutor({ ...base, events: { emit: 1 } as never })).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
     );
   });
 
   it('an error thrown by the function propagates to the caller', async () => {
     await expect(
-      executeAuthorizedAction(
-        [rootCapability()],
-        'read',
-        () => {
-          throw new TypeError('tool failed');
-        },
-        base,
-      ),
-    ).rejects.toThrow('tool failed');
+      executor().execute([rootCapability()], 'read', () => {
+        throw new TypeError('tool failed');
+      }),
+    ).rejects.toBeInstanceOf(TypeError);
   });
 });
 
@@ -256,62 +291,58 @@ describe('strict mode', () => {
   it('TRUSTHANDOFF_STRICT_MODE=1 refuses execution without a policy (read when the executor is created)', async () => {
     const env: Record<string, string | undefined> = { TRUSTHANDOFF_STRICT_MODE: '1' };
     const { events, port } = recorder();
-    const strict = createCapabilityExecutor({ ...base, env, events: port });
+    const strict = new CapabilityExecutor({ ...base, env, events: port });
     env['TRUSTHANDOFF_STRICT_MODE'] = '0';
     expect(strict.settings.strictMode).toBe(true);
     let ran = false;
-    expect(await strict.executeAuthorizedAction([rootCapability()], 'read', () => (ran = true))).toEqual({
-      allowed: false,
+    expect(await strict.execute([rootCapability()], 'read', () => (ran = true))).toEqual({
+      ok: false,
       reason: 'no_policy_provided',
-      detail: 'no_policy_provided',
+      details: { detail: 'no_policy_provided' },
     });
     expect(ran).toBe(false);
     expect(events[0]).toMatchObject({
       event: 'no_policy_provided',
       details: { strict_mode: true, capability_count: 1 },
     });
-    expect(createCapabilityExecutor({ ...base, env }).settings.strictMode).toBe(false);
+    expect(new CapabilityExecutor({ ...base, env }).settings.strictMode).toBe(false);
   });
 
   it('the option overrides the environment, and a policy satisfies strict mode', async () => {
-    const strict = createCapabilityExecutor({ ...base, env: {}, strictMode: true });
-    expect(await strict.executeAuthorizedAction([rootCapability()], 'read', () => 1)).toMatchObject({
+    const strict = new CapabilityExecutor({ ...base, env: {}, strictMode: true });
+    expect(await strict.execute([rootCapability()], 'read', () => 1)).toMatchObject({
       reason: 'no_policy_provided',
     });
-    const withPolicy = createCapabilityExecutor({
+    const withPolicy = new CapabilityExecutor({
       ...base,
       env: { TRUSTHANDOFF_STRICT_MODE: '1' },
       policy: allowAllPolicy,
     });
-    expect(await withPolicy.executeAuthorizedAction([rootCapability()], 'read', () => 1)).toEqual({
-      allowed: true,
+    expect(await withPolicy.execute([rootCapability()], 'read', () => 1)).toEqual({
+      ok: true,
       result: 1,
     });
     expect(
-      createCapabilityExecutor({ ...base, env: { TRUSTHANDOFF_STRICT_MODE: '1' }, strictMode: false })
-        .settings.strictMode,
+      new CapabilityExecutor({ ...base, env: { TRUSTHANDOFF_STRICT_MODE: '1' }, strictMode: false }).settings
+        .strictMode,
     ).toBe(false);
   });
 
   it('no_capabilities is reported before no_policy_provided', async () => {
     const { events, port } = recorder();
-    await createCapabilityExecutor({ ...base, strictMode: true, events: port }).executeAuthorizedAction(
-      [],
-      'read',
-      () => 1,
-    );
+    await executor({ strictMode: true, events: port }).execute([], 'read', () => 1);
     expect(events.map((e) => e.event)).toEqual(['no_capabilities']);
   });
 });
 
-describe('executePacketAuthorizedAction', () => {
+describe('CapabilityExecutor.executePacket', () => {
   it('a packet without a token has no capabilities', async () => {
     const { events, port } = recorder();
     const packet = issueTaskPacket(researcher, { to_agent: writer.agentId, intent: 'read' });
-    expect(await executePacketAuthorizedAction(packet, () => 1, { ...base, events: port })).toEqual({
-      allowed: false,
+    expect(await executor({ events: port }).executePacket(packet, () => 1)).toEqual({
+      ok: false,
       reason: 'no_capabilities',
-      detail: 'missing_capability_token',
+      details: { detail: 'missing_capability_token' },
     });
     expect(events[0]).toMatchObject({
       event: 'no_capabilities',
@@ -319,25 +350,19 @@ describe('executePacketAuthorizedAction', () => {
     });
   });
 
-  it('packetVerifiedByGate skips the packet signature check but not the subject binding', async () => {
+  it('checks the packet signature itself without the gate’s ACCEPT', async () => {
     const token = serializeCapabilityToken(rootCapability());
     const packet = issueTaskPacket(researcher, {
       to_agent: writer.agentId,
       intent: 'read',
       capability_token: token,
     });
+    expect(await executor().executePacket(packet, () => 1)).toEqual({ ok: true, result: 1 });
     const altered = { ...packet, signature: packet.signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) };
-    expect(await executePacketAuthorizedAction(altered, () => 1, base)).toMatchObject({
-      detail: 'packet_signature_invalid',
-    });
-    expect(
-      await executePacketAuthorizedAction(altered, () => 1, { ...base, packetVerifiedByGate: true }),
-    ).toEqual({ allowed: true, result: 1 });
-    const otherSender = { ...packet, from_agent: writer.agentId };
-    expect(
-      await executePacketAuthorizedAction(otherSender, () => 1, { ...base, packetVerifiedByGate: true }),
-    ).toMatchObject({
-      detail: 'subject_mismatch',
+    expect(await executor().executePacket(altered, () => 1)).toMatchObject({
+      ok: false,
+      reason: 'capability_chain_invalid',
+      details: { detail: 'packet_signature_invalid' },
     });
   });
 
@@ -348,10 +373,97 @@ describe('executePacketAuthorizedAction', () => {
       intent: 'read',
       capability_token: token,
     });
-    expect(
-      await executePacketAuthorizedAction(packet, () => 1, { ...base, toolCallsUsed: 10 }),
-    ).toMatchObject({
-      detail: 'tool_budget_exhausted',
+    expect(await executor().executePacket(packet, () => 1, { toolCallsUsed: 10 })).toMatchObject({
+      ok: false,
+      details: { detail: 'tool_budget_exhausted' },
+    });
+  });
+});
+
+describe('executePacket with acceptedBy: only the gate’s own ACCEPT of this packet is proof', () => {
+  const token = serializeCapabilityToken(rootCapability());
+
+  // A writer-side gate that knows every agent; the executor's registry knows only the root issuer,
+  // so the executor's own sender check (registry-bound) fails for the researcher's packet.
+  async function accepted(
+    sender = researcher,
+  ): Promise<{ decision: AcceptDecision; packet: SignedTaskPacket; strictExecutor: CapabilityExecutor }> {
+    const gateRegistry = new MemoryAgentRegistry();
+    for (const agent of [planner, researcher, writer, mallory])
+      await gateRegistry.register(agent.agentId, agent.publicKeyPem);
+    const gate = new HandoffGate({
+      agentId: writer.agentId,
+      registry: gateRegistry,
+      replayStore: new MemoryReplayStore(),
+      env: {},
+    });
+    const packet = issueTaskPacket(sender, {
+      to_agent: writer.agentId,
+      intent: 'read',
+      capability_token: token,
+    });
+    const decision = await gate.handle(createDelegationEnvelope(packet));
+    if (!isAcceptDecision(decision)) throw new Error(`gate refused: ${decision.decision}`);
+    const rootOnly = new MemoryAgentRegistry();
+    await rootOnly.register(planner.agentId, planner.publicKeyPem);
+    return { decision, packet: decision.packet, strictExecutor: executor({ registry: rootOnly }) };
+  }
+
+  it('the ACCEPT stands in for the packet signature and sender-key check', async () => {
+    const { decision, packet, strictExecutor } = await accepted();
+    // Without the proof, the executor checks the sender against its own registry and refuses.
+    expect(await strictExecutor.executePacket(packet, () => 1)).toMatchObject({
+      ok: false,
+      reason: 'capability_chain_invalid',
+      details: { detail: 'sender_key_unbound' },
+    });
+    expect(await strictExecutor.executePacket(packet, () => 1, { acceptedBy: decision })).toEqual({
+      ok: true,
+      result: 1,
+    });
+  });
+
+  it('refuses a spread copy, a JSON round trip, and an ACCEPT of another packet object', async () => {
+    const { decision, packet, strictExecutor } = await accepted();
+    const { events, port } = recorder();
+    const audited = executor({ events: port });
+    const forged = [
+      { ...decision },
+      JSON.parse(JSON.stringify(decision)) as AcceptDecision,
+      structuredClone(decision),
+      Object.freeze({ ...decision, packet }),
+    ];
+    let ran = false;
+    for (const acceptedBy of forged) {
+      for (const target of [strictExecutor, audited]) {
+        expect(await target.executePacket(packet, () => (ran = true), { acceptedBy })).toEqual({
+          ok: false,
+          reason: 'capability_chain_invalid',
+          details: { detail: 'not_accepted_by_gate' },
+        });
+      }
+    }
+    // The real decision, but for another (equal-looking) packet object.
+    const copy = { ...packet };
+    expect(await audited.executePacket(copy, () => (ran = true), { acceptedBy: decision })).toMatchObject({
+      ok: false,
+      details: { detail: 'not_accepted_by_gate' },
+    });
+    expect(ran).toBe(false);
+    expect(events.map((e) => e.event)).toEqual(Array(5).fill('capability_chain_invalid'));
+    expect(events[0]).toMatchObject({
+      details: { reason: 'not_accepted_by_gate', packet_id: packet.packet_id },
+    });
+  });
+
+  it('the ACCEPT skips the sender check, not the subject binding', async () => {
+    // Mallory sends a packet carrying the researcher's token: the gate (no capability step) accepts
+    // the packet, and the executor still refuses because the token's subject is not the sender.
+    const { decision, packet } = await accepted(mallory);
+    expect(await executor().executePacket(packet, () => 1, { acceptedBy: decision })).toMatchObject({
+      ok: false,
+      reason: 'capability_chain_invalid',
+      details: { detail: 'subject_mismatch' },
     });
   });
 });

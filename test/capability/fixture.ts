@@ -2,10 +2,9 @@
 import {
   AgentIdentity,
   Timestamp,
-  createCapabilityChainVerifier,
+  CapabilityChainVerifier,
   deriveCapability,
   issueCapability,
-  type CapabilityChainVerifier,
   type CapabilityChainVerifierOptions,
   type DelegationCapability,
 } from '../../src/index.js';
@@ -75,5 +74,5 @@ export function threeLinkChain(): DelegationCapability[] {
 }
 
 export function verifierFor(options: Partial<CapabilityChainVerifierOptions> = {}): CapabilityChainVerifier {
-  return createCapabilityChainVerifier({ trustedRoots: [planner], now: clock, env: {}, ...options });
+  return new CapabilityChainVerifier({ trustedRoots: [planner], now: clock, env: {}, ...options });
 }

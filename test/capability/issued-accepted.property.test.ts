@@ -9,7 +9,7 @@ import {
   AgentIdentity,
   MemoryAgentRegistry,
   Timestamp,
-  createCapabilityChainVerifier,
+  CapabilityChainVerifier,
   parseCapabilityToken,
   deriveCapability,
   serializeCapabilityToken,
@@ -51,7 +51,7 @@ describe('issue and derive produce only chains their verifier accepts (issue 9.4
     const registry = new MemoryAgentRegistry();
     for (const identity of [root, middle, leaf])
       await registry.register(identity.agentId, identity.publicKeyPem);
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [root.agentId],
       registry,
       now: () => T0,
@@ -76,7 +76,7 @@ describe('issue and derive produce only chains their verifier accepts (issue 9.4
           { now: () => issuedMs },
         );
         const rootOnly = await verifier.verify([parent], { presenter: middle.agentId });
-        expect(rootOnly).toEqual({ valid: true });
+        expect(rootOnly).toEqual({ ok: true, chain: [parent], leaf: parent });
 
         const max = input.max_tool_calls;
         const child = deriveCapability(
@@ -94,10 +94,18 @@ describe('issue and derive produce only chains their verifier accepts (issue 9.4
           },
           { now: () => issuedMs },
         );
-        expect(await verifier.verify([parent, child], { presenter: leaf.agentId })).toEqual({ valid: true });
+        expect(await verifier.verify([parent, child], { presenter: leaf.agentId })).toEqual({
+          ok: true,
+          chain: [parent, child],
+          leaf: child,
+        });
         // What travels is the token: it decodes to a chain that verifies the same way.
         const decoded = [parent, child].map((c) => parseCapabilityToken(serializeCapabilityToken(c)));
-        expect(await verifier.verify(decoded, { presenter: leaf.agentId })).toEqual({ valid: true });
+        expect(await verifier.verify(decoded, { presenter: leaf.agentId })).toEqual({
+          ok: true,
+          chain: decoded,
+          leaf: decoded[1],
+        });
       }),
       { numRuns: 100 },
     );

@@ -12,7 +12,7 @@ import {
   MemoryReplayStore,
   RevalidationWatcher,
   ApprovalVerifier,
-  createCapabilityEnvelopeVerifier,
+  CapabilityEnvelopeVerifier,
   createCapabilityTokenEnvelope,
   issueApproval,
   serializeCapabilityToken,
@@ -150,11 +150,11 @@ describe('capability envelope verifier', () => {
   const token = serializeCapabilityToken(rootCapability());
 
   function verifier(events?: EventPort, replay: ReplayStore = new MemoryReplayStore({ now: clock })) {
-    return createCapabilityEnvelopeVerifier({
+    return new CapabilityEnvelopeVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
-      replay,
+      replayStore: replay,
       ...(events === undefined ? {} : { events }),
     });
   }
@@ -163,13 +163,13 @@ describe('capability envelope verifier', () => {
     const { log, port } = recorder();
     const v = verifier(port);
     const envelope = createCapabilityTokenEnvelope(token, { task: 't' }, { now: () => NOW_MS - 1000 });
-    expect((await v.verify(envelope, { presenter: researcher.agentId })).valid).toBe(true);
-    expect((await v.verify(envelope)).reason).toBe('replayed_nonce');
-    expect((await v.verify('{not json')).reason).toBe('malformed_envelope');
+    expect((await v.verify(envelope, { presenter: researcher.agentId })).ok).toBe(true);
+    expect(await v.verify(envelope)).toMatchObject({ ok: false, reason: 'replayed_nonce' });
+    expect(await v.verify('{not json')).toMatchObject({ ok: false, reason: 'malformed_envelope' });
     const old = createCapabilityTokenEnvelope(token, {}, { now: () => NOW_MS - 3_600_000 });
-    expect((await v.verify(old)).reason).toBe('envelope_expired');
+    expect(await v.verify(old)).toMatchObject({ ok: false, reason: 'envelope_expired' });
     const down = verifier(port, { checkAndStore: () => Promise.reject(new Error('down')) });
-    expect((await down.verify(envelope)).reason).toBe('replay_store_unavailable');
+    expect(await down.verify(envelope)).toMatchObject({ ok: false, reason: 'replay_store_unavailable' });
     const own = log
       .snapshot()
       .filter((e) => e.event_type === 'store_unavailable' || e.event_type === 'capability_chain_rejected');
@@ -187,7 +187,7 @@ describe('capability envelope verifier', () => {
 
   it('emits nothing without a port', async () => {
     const v = verifier();
-    expect((await v.verify('{not json')).reason).toBe('malformed_envelope');
+    expect(await v.verify('{not json')).toMatchObject({ ok: false, reason: 'malformed_envelope' });
     expect(() => verifier({ emit: null } as never)).toThrow(
       expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
     );

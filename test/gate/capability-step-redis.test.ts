@@ -69,7 +69,16 @@ describe.skipIf(!available)('capability step on Redis', () => {
       revocationStore: revocations,
       now,
       env: {},
-      extraSteps: [capabilityStep({ trustedRoots: [planner], registry, revocations, now, env: {}, ...step })],
+      extraSteps: [
+        capabilityStep({
+          trustedRoots: [planner],
+          registry,
+          revocationStore: revocations,
+          now,
+          env: {},
+          ...step,
+        }),
+      ],
     });
   const packet = (): SignedTaskPacket =>
     issueTaskPacket(
@@ -94,7 +103,7 @@ describe.skipIf(!available)('capability step on Redis', () => {
     const rootRevoked = new RedisRevocationStore({ client, keyPrefix: `${prefix}rev-root:` });
     await rootRevoked.revoke('cap-root');
     const p = packet();
-    expect(await gate({ revocations: rootRevoked }).handle(envelope(p))).toMatchObject({
+    expect(await gate({ revocationStore: rootRevoked }).handle(envelope(p))).toMatchObject({
       decision: 'REJECT',
       reason: 'capability_revoked',
       details: { chain_reason: 'revoked', index: 0 },
@@ -109,7 +118,7 @@ describe.skipIf(!available)('capability step on Redis', () => {
     try {
       const stalled = {
         registry: new RedisAgentRegistry({ client: proxied, keyPrefix: `${prefix}agent:` }),
-        revocations: new RedisRevocationStore({ client: proxied, keyPrefix: `${prefix}rev:` }),
+        revocationStore: new RedisRevocationStore({ client: proxied, keyPrefix: `${prefix}rev:` }),
         storeTimeoutMs: 200,
       };
       const p = packet();

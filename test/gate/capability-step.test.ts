@@ -10,7 +10,7 @@ import {
   MemoryReplayStore,
   MemoryRevocationStore,
   HandoffGate,
-  createCapabilityChainVerifier,
+  CapabilityChainVerifier,
   createDelegationEnvelope,
   deriveCapability,
   serializeCapabilityToken,
@@ -123,7 +123,14 @@ async function setup(path: Path): Promise<Setup> {
     revocations,
     clock: time,
     gate: (step = {}) =>
-      gateWith({ trustedRoots: [planner], registry, revocations, now: time.now, env: {}, ...step }),
+      gateWith({
+        trustedRoots: [planner],
+        registry,
+        revocationStore: revocations,
+        now: time.now,
+        env: {},
+        ...step,
+      }),
     plainGate: () => gateWith(undefined),
     packet: (input = {}, identity = courier) =>
       issueTaskPacket(
@@ -377,7 +384,7 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
     {
       name: 'revocation store that throws synchronously',
       step: {
-        revocations: {
+        revocationStore: {
           revoke: () => Promise.resolve(),
           isRevoked: () => {
             throw new Error('not connected');
@@ -392,7 +399,7 @@ describe.each<Path>(['admission', 'per-store'])('capability step on the %s path'
       name: 'revocation store that never answers (deadline)',
       step: {
         storeTimeoutMs: 40,
-        revocations: { revoke: () => Promise.resolve(), isRevoked: () => new Promise<boolean>(() => {}) },
+        revocationStore: { revoke: () => Promise.resolve(), isRevoked: () => new Promise<boolean>(() => {}) },
       },
       envelope: standard,
       reason: CAPABILITY_REASONS.storeUnavailable,
@@ -536,7 +543,7 @@ function slowStores(
   registry: MemoryAgentRegistry,
   revocations: MemoryRevocationStore,
   gauge: Gauge,
-): { registry: AgentRegistry; revocations: RevocationStore } {
+): { registry: AgentRegistry; revocationStore: RevocationStore } {
   return {
     registry: {
       ...perStoreRegistry(registry),
@@ -544,7 +551,7 @@ function slowStores(
       resolve: (id) => gauge.wrap(() => registry.resolve(id)),
       isRevoked: (id) => gauge.wrap(() => registry.isRevoked(id)),
     },
-    revocations: {
+    revocationStore: {
       revoke: (id) => revocations.revoke(id),
       isRevoked: (id) => gauge.wrap(() => revocations.isRevoked(id)),
     },
@@ -556,14 +563,18 @@ describe('chain verifier store lookups', () => {
     const s = await setup('per-store');
     const gauge = new Gauge(60);
     const stores = slowStores(s.registry, s.revocations, gauge);
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
       ...stores,
     });
     const started = performance.now();
-    expect(await verifier.verify(CHAIN, { presenter: courier.agentId })).toEqual({ valid: true });
+    expect(await verifier.verify(CHAIN, { presenter: courier.agentId })).toEqual({
+      ok: true,
+      chain: CHAIN,
+      leaf: CHAIN[2],
+    });
     const elapsed = performance.now() - started;
     // 3 issuers × (resolve, isRevoked) + 3 capability ids.
     expect(gauge.calls).toBe(9);
@@ -594,7 +605,7 @@ describe('chain verifier store lookups', () => {
       inProcess: false,
       resolve: () => new Promise<undefined>(() => {}),
     };
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
@@ -603,9 +614,9 @@ describe('chain verifier store lookups', () => {
     });
     const started = performance.now();
     expect(await verifier.verify(CHAIN)).toMatchObject({
-      valid: false,
+      ok: false,
       reason: 'registry_unavailable',
-      index: 0,
+      details: { index: 0 },
     });
     const elapsed = performance.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(45);
@@ -627,13 +638,13 @@ describe('chain verifier store lookups', () => {
         });
       },
     };
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
       registry,
     });
-    expect(await verifier.verify(CHAIN)).toMatchObject({ valid: false, reason: 'registry_unavailable' });
+    expect(await verifier.verify(CHAIN)).toMatchObject({ ok: false, reason: 'registry_unavailable' });
     expect(calls).toBe(3);
   });
 
@@ -641,7 +652,7 @@ describe('chain verifier store lookups', () => {
     const s = await setup('per-store');
     const gauge = new Gauge(1);
     const stores = slowStores(s.registry, s.revocations, gauge);
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
@@ -649,9 +660,9 @@ describe('chain verifier store lookups', () => {
     });
     const forged = { ...CHAIN[0]!, signature: Buffer.alloc(64, 7).toString('base64') };
     expect(await verifier.verify([forged, CHAIN[1]!, CHAIN[2]!])).toMatchObject({
-      valid: false,
+      ok: false,
       reason: 'invalid_signature',
-      index: 0,
+      details: { index: 0 },
     });
     expect(gauge.calls).toBe(0);
     const outsider = { ...CHAIN[0]!, issuer_agent: 'agent:nobody' };
@@ -675,7 +686,7 @@ function recordingPort(): EventPort & { readonly events: { type: EventType; fiel
 describe('capability chain events', () => {
   it('emits capability_chain_verified with the leaf and the depth', async () => {
     const port = recordingPort();
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
@@ -699,11 +710,11 @@ describe('capability chain events', () => {
     const port = recordingPort();
     const revocations = new MemoryRevocationStore();
     await revocations.revoke('cap-child');
-    const verifier = createCapabilityChainVerifier({
+    const verifier = new CapabilityChainVerifier({
       trustedRoots: [planner],
       now: clock,
       env: {},
-      revocations,
+      revocationStore: revocations,
       events: port,
     });
     await verifier.verify(CHAIN);

@@ -2,11 +2,7 @@
  * `trusthandoff inspect`: decode a packet, envelope, capability (or its token), attestation or
  * attested node output, and explain it: who, to whom, what, when, and what can be checked offline.
  */
-import {
-  capabilityFromJson,
-  checkCapabilitySignature,
-  parseCapabilityToken,
-} from '../../capability/index.js';
+import { parseCapability, checkCapabilitySignature, parseCapabilityToken } from '../../capability/index.js';
 import type { DelegationCapability } from '../../capability/index.js';
 import { parseAttestation, parseNodeOutput } from '../../attestation/index.js';
 import type { ExecutionAttestation } from '../../attestation/index.js';
@@ -126,7 +122,7 @@ function explain(text: string): Explained {
       };
     }
     if ('outcome_hash' in value) return explainAttestation(parseAttestation(text));
-    if ('capability_id' in value) return explainCapability(capabilityFromJson(value), 'capability');
+    if ('capability_id' in value) return explainCapability(parseCapability(value), 'capability');
     if ('packet_id' in value && 'signature' in value) return explainPacket(parsePacket(text));
   } catch (error) {
     if (error instanceof TrustHandoffError)

@@ -16,7 +16,7 @@
  *  2. the envelope's chain ends with the packet's token (`capability_chain_mismatch`), is no longer
  *     than `maxChainLength`, and every token decodes within `maxTokenLength`
  *     (`capability_token_malformed`);
- *  3. the chain verifies (`createCapabilityChainVerifier`): trusted root, derivations, time windows,
+ *  3. the chain verifies (`CapabilityChainVerifier`): trusted root, derivations, time windows,
  *     the leaf's `subject_agent` is the packet's `from_agent`, issuer keys (registry / pinned /
  *     self-certifying), signatures, revocation of every link — all store lookups of all links at
  *     once, each under `storeTimeoutMs`; a store that fails or misses the deadline is
@@ -29,11 +29,11 @@ import type { EventPort } from '../../events/types.js';
 import { boundedMemo } from '../../lib/bounded-memo.js';
 import { authorizeAction } from '../../capability/authorize.js';
 import {
-  createCapabilityChainVerifier,
+  CapabilityChainVerifier,
   DEFAULT_CHAIN_STORE_TIMEOUT_MS,
   DEFAULT_MAX_CHAIN_LENGTH,
   type CapabilityChainReason,
-  type CapabilityChainResult,
+  type CapabilityChainVerdict,
   type CapabilityChainVerifierOptions,
   type TrustedRoot,
 } from '../../capability/chain.js';
@@ -104,7 +104,7 @@ export interface CapabilityStepOptions {
    */
   readonly registry?: AgentRegistry;
   /** Revoked capability ids; any revoked link rejects. */
-  readonly revocations?: RevocationStore;
+  readonly revocationStore?: RevocationStore;
   /** Clock in epoch milliseconds (default `Date.now`); pass the gate's. */
   readonly now?: () => number;
   /** Tolerated skew for a link's `issued_at`, seconds (default env `TRUSTHANDOFF_ISSUANCE_SKEW` or 30). */
@@ -161,14 +161,14 @@ const CHAIN_REASONS: Readonly<Partial<Record<CapabilityChainReason, CapabilitySt
   revocation_store_unavailable: CAPABILITY_REASONS.storeUnavailable,
 });
 
-function chainFailure(result: CapabilityChainResult): StepRejection {
-  const chainReason = result.reason ?? 'malformed_chain';
+function chainFailure(result: Extract<CapabilityChainVerdict, { ok: false }>): StepRejection {
+  const chainReason = result.reason;
   return {
     reason: CHAIN_REASONS[chainReason] ?? CAPABILITY_REASONS.chainInvalid,
     details: {
       chain_reason: chainReason,
-      index: result.index ?? null,
-      capability_id: result.capabilityId ?? null,
+      index: result.details?.['index'] ?? null,
+      capability_id: result.details?.['capability_id'] ?? null,
     },
   };
 }
@@ -195,7 +195,7 @@ export function capabilityStep(options: CapabilityStepOptions): GateStep {
     storeTimeoutMs: options.storeTimeoutMs ?? DEFAULT_CHAIN_STORE_TIMEOUT_MS,
   };
   if (options.registry !== undefined) verifierOptions.registry = options.registry;
-  if (options.revocations !== undefined) verifierOptions.revocations = options.revocations;
+  if (options.revocationStore !== undefined) verifierOptions.revocationStore = options.revocationStore;
   if (options.now !== undefined) verifierOptions.now = options.now;
   if (options.issuanceSkewSeconds !== undefined)
     verifierOptions.issuanceSkewSeconds = options.issuanceSkewSeconds;
@@ -204,7 +204,7 @@ export function capabilityStep(options: CapabilityStepOptions): GateStep {
   if (options.env !== undefined) verifierOptions.env = options.env;
   if (options.events !== undefined) verifierOptions.events = options.events;
   // Checks trustedRoots, the clock tolerances, the deadline and the port (ConfigurationError).
-  const verifier = createCapabilityChainVerifier(verifierOptions);
+  const verifier = new CapabilityChainVerifier(verifierOptions);
 
   // Tokens are reused by many packets: each is decoded once per step (bounded; a decoded capability
   // is frozen). A token that does not decode throws inside the memo, which then keeps nothing.
@@ -250,20 +250,20 @@ export function capabilityStep(options: CapabilityStepOptions): GateStep {
         chain.push(capability);
       }
       return verifier.verify(chain, { presenter: packet.from_agent }).then((result): StepResult => {
-        if (!result.valid) return chainFailure(result);
-        const leaf = chain[chain.length - 1]!;
+        if (!result.ok) return chainFailure(result);
+        const leaf = result.leaf;
         const authorization = authorizeAction(leaf, packet.intent);
-        if (!authorization.authorized) {
+        if (!authorization.ok) {
           return {
             reason: CAPABILITY_REASONS.actionNotAuthorized,
             details: {
               action: packet.intent,
-              detail: authorization.reason ?? null,
+              detail: authorization.reason,
               capability_id: leaf.capability_id,
             },
           };
         }
-        ctx.capabilities = Object.freeze(chain);
+        ctx.capabilities = result.chain;
         return undefined;
       });
     },

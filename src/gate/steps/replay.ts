@@ -53,9 +53,12 @@ export type ReplayRetentionOptions = Omit<ReplayStepOptions, 'store'>;
 
 /**
  * How long a packet's replay key is kept, ms, judged at the clock's current time: until the packet
- * could no longer be accepted anyway (options checked here, once).
+ * could no longer be accepted anyway (options checked here, once). The capability-token envelope
+ * uses the same rule, with its last acceptable moment as `expires_at`.
  */
-export function replayRetention(options: ReplayRetentionOptions): (packet: SignedTaskPacket) => number {
+export function replayRetention(
+  options: ReplayRetentionOptions,
+): (packet: { readonly expires_at: { readonly epochMillis: number } | null }) => number {
   const now = options.now ?? Date.now;
   const graceMs = seconds('expiryGraceSeconds', options.expiryGraceSeconds, 0);
   const overlapMs = seconds('overlapSeconds', options.overlapSeconds, 0);
