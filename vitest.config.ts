@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^trusthandoff\/redis$/, replacement: src('stores/redis/index.ts') },
       { find: /^trusthandoff\/postgres$/, replacement: src('stores/postgres/index.ts') },
       { find: /^trusthandoff\/sentinel$/, replacement: src('sentinel/index.ts') },
+      { find: /^trusthandoff\/mcp$/, replacement: src('integrations/mcp/index.ts') },
     ],
   },
   test: {
