@@ -73,8 +73,7 @@ export interface VerifyToolCallResultOptions {
 }
 
 export interface CallVerifiedToolOptions
-  extends IssueToolCallEnvelopeOptions,
-    Omit<VerifyToolCallResultOptions, 'packetId'> {
+  extends IssueToolCallEnvelopeOptions, Omit<VerifyToolCallResultOptions, 'packetId'> {
   /** The caller's identity: signs the packet. Its key must be in the server gate's registry. */
   readonly identity: AgentIdentity;
   /** W3C `traceparent`, sent beside the envelope in `_meta`. */
@@ -93,11 +92,7 @@ export interface CallVerifiedToolOptions
  *  - `malformed_result`: the call returned something that is not a result object.
  */
 export type ToolCallRefusalReason =
-  | 'call_rejected'
-  | 'attestation_missing'
-  | 'attestation_rejected'
-  | 'tool_error'
-  | 'malformed_result';
+  'call_rejected' | 'attestation_missing' | 'attestation_rejected' | 'tool_error' | 'malformed_result';
 
 export type ToolCallVerdict =
   | {
@@ -107,7 +102,11 @@ export type ToolCallVerdict =
       readonly attestation: ExecutionAttestation;
       readonly packetId: string;
     }
-  | { readonly ok: false; readonly reason: ToolCallRefusalReason; readonly details?: Readonly<Record<string, unknown>> };
+  | {
+      readonly ok: false;
+      readonly reason: ToolCallRefusalReason;
+      readonly details?: Readonly<Record<string, unknown>>;
+    };
 
 const DEFAULT_TTL_SECONDS = 60;
 
@@ -224,9 +223,6 @@ async function verifyAttestedOutput(
   return verdict.valid ? { ok: true, output: verdict.output } : { ok: false, reason: verdict.reason };
 }
 
-function refuse(
-  reason: ToolCallRefusalReason,
-  details?: Readonly<Record<string, unknown>>,
-): ToolCallVerdict {
+function refuse(reason: ToolCallRefusalReason, details?: Readonly<Record<string, unknown>>): ToolCallVerdict {
   return Object.freeze(details === undefined ? { ok: false, reason } : { ok: false, reason, details });
 }

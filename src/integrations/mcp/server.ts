@@ -92,23 +92,21 @@ export function verifiedToolWith<A, R extends object, X>(
   if (typeof handler !== 'function') throw new ConfigurationError('verifiedTool needs a handler function');
   if (options === null || typeof options !== 'object')
     throw new ConfigurationError('verifiedTool needs options with an identity');
-  const attested = wrapNode(
-    (_packetId: string, args: A, call: VerifiedToolCall<X>) => handler(args, call),
-    {
-      identity: options.identity,
-      packetId: (packetId) => packetId,
-      ...(options.now === undefined ? {} : { now: options.now }),
-      ...(options.outcomeEncoding === undefined ? {} : { outcomeEncoding: options.outcomeEncoding }),
-      ...(options.maxErrorMessageLength === undefined
-        ? {}
-        : { maxErrorMessageLength: options.maxErrorMessageLength }),
-    },
-  );
+  const attested = wrapNode((_packetId: string, args: A, call: VerifiedToolCall<X>) => handler(args, call), {
+    identity: options.identity,
+    packetId: (packetId) => packetId,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.outcomeEncoding === undefined ? {} : { outcomeEncoding: options.outcomeEncoding }),
+    ...(options.maxErrorMessageLength === undefined
+      ? {}
+      : { maxErrorMessageLength: options.maxErrorMessageLength }),
+  });
   const outcomeEncoding = options.outcomeEncoding;
 
   return async function verifiedToolCallback(args: A, extra: X): Promise<VerifiedToolResult> {
     const envelope = readEnvelope(readMeta, extra);
-    if (envelope === undefined) return rejectionResult({ decision: 'REJECT', reason: 'envelope_missing', packet_id: null });
+    if (envelope === undefined)
+      return rejectionResult({ decision: 'REJECT', reason: 'envelope_missing', packet_id: null });
     if (typeof envelope !== 'string')
       return rejectionResult({ decision: 'REJECT', reason: 'malformed_envelope', packet_id: null });
     // A tool registered without an input schema gets no arguments: the caller must have signed `{}`.

@@ -62,8 +62,6 @@ export function registerVerifiedTool<A, R extends object>(
     throw new ConfigurationError('registerVerifiedTool needs an McpServer');
   const callback = verifiedTool<A, R>(gate, name, handler, options);
   const registered =
-    config.inputSchema === undefined
-      ? (extra: McpV1RequestExtra) => callback({} as A, extra)
-      : callback;
+    config.inputSchema === undefined ? (extra: McpV1RequestExtra) => callback({} as A, extra) : callback;
   return server.registerTool(name, config as never, registered as never);
 }
