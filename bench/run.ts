@@ -20,6 +20,7 @@ const suites: Record<string, Suite> = {
   'worst-input': () => import('./worst-input.bench.js'),
   cluster: () => import('./redis-cluster.bench.js'),
   observability: () => import('./observability.bench.js'),
+  mcp: () => import('./mcp.bench.js'),
 };
 
 const args = process.argv.slice(2);
