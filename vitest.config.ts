@@ -14,6 +14,7 @@ export default defineConfig({
       { find: /^trusthandoff\/sinks\/(jsonl|nats|kafka)$/, replacement: src('sinks/$1/index.ts') },
       { find: /^trusthandoff\/export$/, replacement: src('export/index.ts') },
       { find: /^trusthandoff\/otel$/, replacement: src('otel/index.ts') },
+      { find: /^trusthandoff\/mcp$/, replacement: src('integrations/mcp/index.ts') },
     ],
   },
   test: {

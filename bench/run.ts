@@ -21,6 +21,7 @@ const suites: Record<string, Suite> = {
   cluster: () => import('./redis-cluster.bench.js'),
   observability: () => import('./observability.bench.js'),
   sinks: () => import('./sinks.bench.js'),
+  mcp: () => import('./mcp.bench.js'),
 };
 
 const args = process.argv.slice(2);

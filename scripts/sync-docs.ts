@@ -1,7 +1,7 @@
 /**
  * Keeps the documentation's code true: every fenced block that follows a marker line
  *   <!-- example: examples/some-file.ts -->
- * in README.md or docs/*.md is replaced with that file's current content. The files are run by the
+ * in README.md or docs/*.md (subfolders too) is replaced with that file's current content. The files are run by the
  * tests, so what the docs show is what runs. `--check` changes nothing and exits 1 when a block
  * differs (test/docs/embedded-examples.test.ts runs the same check). Run: `npm run docs:sync`.
  */
@@ -17,7 +17,7 @@ const MARKER = /^<!-- example: (\S+) -->\n```(\w*)\n(?:[\s\S]*?\n)??```$/gm;
 export function documentationFiles(): string[] {
   return [
     'README.md',
-    ...readdirSync(join(root, 'docs'))
+    ...readdirSync(join(root, 'docs'), { recursive: true, encoding: 'utf8' })
       .filter((f) => f.endsWith('.md'))
       .map((f) => `docs/${f}`),
   ];

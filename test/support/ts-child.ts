@@ -14,6 +14,8 @@ import { pathToFileURL } from 'node:url';
 export interface TsChildRunner {
   /** Run `file` (a .ts path) with `args`, write `stdin`, resolve to its stdout; rejects on a non-zero exit. */
   run(file: string, args: readonly string[], stdin: string): Promise<string>;
+  /** Node arguments that run `file` (a .ts path) with the hook, for children spawned by others (e.g. an MCP stdio transport). */
+  nodeArgs(file: string): string[];
   /** Remove the hook and its transpile cache. */
   dispose(): void;
 }
@@ -24,6 +26,7 @@ export function createTsChildRunner(): TsChildRunner {
   const register = join(dir, 'register.mjs');
   return {
     run: (file, args, stdin) => runChild(register, file, args, stdin),
+    nodeArgs: (file) => ['--import', register, file],
     dispose: () => {
       rmSync(dir, { recursive: true, force: true });
     },

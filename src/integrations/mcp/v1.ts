@@ -1,0 +1,67 @@
+/**
+ * Adapter for `@modelcontextprotocol/sdk` 1.x (`McpServer`): tool callbacks get `(args, extra)` and
+ * the request `_meta` is `extra._meta`. Nothing here imports the SDK; the types are structural.
+ */
+import { ConfigurationError } from '../../errors.js';
+import {
+  verifiedToolWith,
+  type ToolCallGate,
+  type VerifiedToolHandler,
+  type VerifiedToolOptions,
+  type VerifiedToolResult,
+} from './server.js';
+
+/** The part of v1's `RequestHandlerExtra` this adapter reads. */
+export interface McpV1RequestExtra {
+  readonly _meta?: Record<string, unknown> | undefined;
+}
+
+/** The part of v1's `McpServer` `registerVerifiedTool` uses. */
+export interface McpV1ServerLike {
+  registerTool(name: string, config: never, callback: never): unknown;
+}
+
+/** The config of v1's `registerTool` (`inputSchema` a zod raw shape or schema, or absent). */
+export interface McpToolConfig {
+  readonly title?: string;
+  readonly description?: string;
+  readonly inputSchema?: unknown;
+  readonly annotations?: Record<string, unknown>;
+  readonly _meta?: Record<string, unknown>;
+}
+
+const readV1Meta = (extra: McpV1RequestExtra): unknown => extra?._meta;
+
+/**
+ * Wrap a v1 tool callback: the envelope is read from `extra._meta`, checked by the gate with this
+ * tool's name and arguments as expectations, and only an ACCEPT runs `handler`, whose result returns
+ * attested in `result._meta`. For a tool registered with an `inputSchema`.
+ */
+export function verifiedTool<A, R extends object, X extends McpV1RequestExtra = McpV1RequestExtra>(
+  gate: ToolCallGate,
+  name: string,
+  handler: VerifiedToolHandler<A, R, X>,
+  options: VerifiedToolOptions,
+): (args: A, extra: X) => Promise<VerifiedToolResult> {
+  return verifiedToolWith<A, R, X>(readV1Meta, gate, name, handler, options);
+}
+
+/**
+ * `server.registerTool(name, config, verifiedTool(...))`, also for tools without an `inputSchema`
+ * (the SDK then calls back with `extra` alone, and the caller must have signed the arguments `{}`).
+ */
+export function registerVerifiedTool<A, R extends object>(
+  server: McpV1ServerLike,
+  gate: ToolCallGate,
+  name: string,
+  config: McpToolConfig,
+  handler: VerifiedToolHandler<A, R, McpV1RequestExtra>,
+  options: VerifiedToolOptions,
+): unknown {
+  if (server === null || typeof server !== 'object' || typeof server.registerTool !== 'function')
+    throw new ConfigurationError('registerVerifiedTool needs an McpServer');
+  const callback = verifiedTool<A, R>(gate, name, handler, options);
+  const registered =
+    config.inputSchema === undefined ? (extra: McpV1RequestExtra) => callback({} as A, extra) : callback;
+  return server.registerTool(name, config as never, registered as never);
+}
