@@ -8,6 +8,13 @@ export default defineConfig({
     // Examples import the package by name, as users do; tests run them against the sources.
     alias: [
       { find: /^trusthandoff$/, replacement: src('index.ts') },
+      { find: /^trusthandoff\/gate$/, replacement: src('gate/public.ts') },
+      { find: /^trusthandoff\/wire$/, replacement: src('wire/public.ts') },
+      { find: /^trusthandoff\/stores$/, replacement: src('stores/index.ts') },
+      { find: /^trusthandoff\/events$/, replacement: src('events/index.ts') },
+      { find: /^trusthandoff\/identity$/, replacement: src('identity/public.ts') },
+      { find: /^trusthandoff\/errors$/, replacement: src('errors.ts') },
+      { find: /^trusthandoff\/reference$/, replacement: src('reference/index.ts') },
       { find: /^trusthandoff\/redis$/, replacement: src('stores/redis/index.ts') },
       { find: /^trusthandoff\/postgres$/, replacement: src('stores/postgres/index.ts') },
       { find: /^trusthandoff\/sentinel$/, replacement: src('sentinel/index.ts') },

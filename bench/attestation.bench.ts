@@ -4,14 +4,8 @@
  * Target: both at least 0.85 of raw.
  */
 import { createPrivateKey, sign as rawSign, verify as rawVerify } from 'node:crypto';
-import {
-  AgentIdentity,
-  attestationSigningPayload,
-  issueAttestation,
-  parseAttestation,
-  serializeAttestation,
-  verifyAttestation,
-} from '../src/index.js';
+import { AgentIdentity, issueAttestation, verifyAttestation } from '../src/index.js';
+import { attestationSigningPayload, parseAttestation, serializeAttestation } from '../src/wire/public.js';
 import { compareSync, printComparisons } from './harness.js';
 
 export function run(): void {

@@ -9,7 +9,6 @@ import {
   MemoryAgentRegistry,
   MemoryRevocationStore,
   Timestamp,
-  capabilitySigningPayload,
   CapabilityChainVerifier,
   parseCapabilityToken,
   deriveCapability,
@@ -17,6 +16,7 @@ import {
   issueCapability,
   type DelegationCapability,
 } from '../src/index.js';
+import { capabilitySigningPayload } from '../src/wire/public.js';
 import { printComparisons, type ComparisonRow } from './harness.js';
 
 const TARGET = 0.85;

@@ -20,13 +20,13 @@ import {
   HandoffGate,
   createDelegationEnvelope,
   issueTaskPacket,
-  packetSigningPayload,
   serializeDelegationEnvelope,
   type AgentRegistry,
   type DelegationEnvelope,
   type ReplayStore,
   type RevocationStore,
 } from '../src/index.js';
+import { packetSigningPayload } from '../src/wire/public.js';
 import { measureAsync, printComparisons, type ComparisonRow } from './harness.js';
 
 const PACKETS = 4000;

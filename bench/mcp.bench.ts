@@ -17,9 +17,9 @@ import {
   HandoffGate,
   MemoryAgentRegistry,
   MemoryReplayStore,
-  attestationSigningPayload,
   issueAttestation,
 } from '../src/index.js';
+import { attestationSigningPayload } from '../src/wire/public.js';
 import {
   callVerifiedTool,
   issueToolCallEnvelope,

@@ -17,11 +17,11 @@ import {
   HandoffGate,
   createDelegationEnvelope,
   issueTaskPacket,
-  packetSigningPayload,
   type DelegationEnvelope,
   type GateHooks,
   type HandoffGateOptions,
 } from '../src/index.js';
+import { packetSigningPayload } from '../src/wire/public.js';
 import { measureAsync, printComparisons, type ComparisonRow } from './harness.js';
 
 const PACKETS = 3000;

@@ -3,14 +3,8 @@
  * verify of the same canonical bytes with the same cached KeyObjects. Target: both at least 0.9.
  */
 import { createPrivateKey, sign as rawSign, verify as rawVerify } from 'node:crypto';
-import {
-  AgentIdentity,
-  createTaskPacket,
-  packetSigningPayload,
-  parsePacket,
-  serializePacket,
-  signPacket,
-} from '../src/index.js';
+import { AgentIdentity, createTaskPacket, parsePacket, serializePacket, signPacket } from '../src/index.js';
+import { packetSigningPayload } from '../src/wire/public.js';
 import { insecureVerifyPacketSelfDeclaredKey } from '../src/reference/index.js';
 import { compareSync, printComparisons } from './harness.js';
 

@@ -35,9 +35,9 @@ import {
   createDelegationEnvelope,
   issueTaskPacket,
   type DelegationEnvelope,
-  type EventSink,
   type HandoffGateOptions,
 } from '../src/index.js';
+import { type EventSink } from '../src/events/index.js';
 import { gateTracing } from '../src/otel/index.js';
 import { JsonlFileSink } from '../src/sinks/jsonl/index.js';
 import { NatsJetStreamSink } from '../src/sinks/nats/index.js';

@@ -11,7 +11,6 @@
  */
 import {
   AgentIdentity,
-  DEFAULT_JSON_LIMITS,
   MemoryAgentRegistry,
   MemoryReplayStore,
   HandoffGate,
@@ -19,6 +18,7 @@ import {
   issueTaskPacket,
   serializeDelegationEnvelope,
 } from '../src/index.js';
+import { DEFAULT_JSON_LIMITS } from '../src/wire/public.js';
 
 interface Case {
   readonly name: string;

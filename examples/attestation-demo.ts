@@ -12,8 +12,8 @@ import {
   serializeNodeOutput,
   verifyNodeOutput,
   wrapNode,
-  type NodeOutputVerdict,
 } from 'trusthandoff';
+import { type NodeOutputVerdict } from 'trusthandoff/gate';
 
 export interface DemoOutcome {
   readonly legit: NodeOutputVerdict;

@@ -12,16 +12,18 @@ import {
   MemoryReplayStore,
   MemoryRevocationStore,
   Timestamp,
-  CapabilityEnvelopeVerifier,
   CapabilityExecutor,
-  createCapabilityTokenEnvelope,
   parseCapabilityToken,
   deriveCapability,
-  denyFileWritePolicy,
   serializeCapabilityToken,
   issueCapability,
   issueTaskPacket,
 } from 'trusthandoff';
+import {
+  CapabilityEnvelopeVerifier,
+  createCapabilityTokenEnvelope,
+  denyFileWritePolicy,
+} from 'trusthandoff/gate';
 
 export async function capabilityWalkthrough(): Promise<Record<string, unknown>> {
   const planner = AgentIdentity.generate();

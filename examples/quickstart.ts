@@ -5,9 +5,9 @@ import {
   issueTaskPacket,
   parseDelegationEnvelope,
   serializeDelegationEnvelope,
-  PacketValidator,
   verifyPacket,
 } from 'trusthandoff';
+import { PacketValidator } from 'trusthandoff/gate';
 
 export async function quickstart(): Promise<Record<string, unknown>> {
   // 1. Identities: an Ed25519 key pair each; the agent id is derived from the public key.

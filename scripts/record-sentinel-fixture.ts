@@ -11,10 +11,10 @@ import {
   AgentIdentity,
   EventHub,
   MemoryAgentRegistry,
-  MemoryOverlapWindow,
   MemoryReplayStore,
   issueTaskPacket,
 } from '../src/index.js';
+import { MemoryOverlapWindow } from '../src/stores/index.js';
 import { HandoffGate, createDelegationEnvelope, serializeDelegationEnvelope } from '../src/index.js';
 
 const lines: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import * as api from '../src/index.js';
+import * as api from './support/api.js';
 
 const hierarchy: [string, string, string][] = [
   ['AttestationError', 'ERR_ATTESTATION', 'TrustHandoffError'],

@@ -18,7 +18,7 @@ import {
   verifyNodeOutput,
   wrapNode,
   type ReplayStore,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 const NOW = 1_772_971_200_000;
 const worker = AgentIdentity.generate();

@@ -16,7 +16,7 @@ import {
   type AttestationSigner,
   type ExecutionAttestation,
   type ReplayStore,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 const worker = AgentIdentity.generate();
 const intruder = AgentIdentity.generate();
@@ -358,7 +358,7 @@ describe('float in a result', () => {
   });
 
   it('a float arriving on the wire (1.0) is refused when verifying', async () => {
-    const { parseJson, JsonFloat } = await import('../../src/index.js');
+    const { parseJson, JsonFloat } = await import('../support/api.js');
     const received = parseJson('{"answer":"Transfer approved","amount":5000.0,"currency":"USD"}');
     expect((received as Record<string, unknown>)['amount']).toBeInstanceOf(JsonFloat);
     expect(verifyAttestation(attest(), worker.publicKeyPem, { result: received, now: () => NOW })).toEqual({

@@ -13,7 +13,7 @@ import {
   parseAttestation,
   serializeAttestation,
   verifyAttestation,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { identityVector, vectors } from '../support/vectors.js';
 
 describe('attestation vectors', () => {

@@ -13,7 +13,7 @@ import {
   verifyAttestation,
   type AttestationSigner,
   type ExecutionAttestation,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 const worker = AgentIdentity.generate();
 const other = AgentIdentity.generate();

@@ -11,7 +11,7 @@ import {
   serializeAttestation,
   verifyAttestation,
   type JsonValue,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { wellFormedString } from '../support/arbitraries.js';
 
 const NOW = 1_772_971_200_000;

@@ -27,7 +27,7 @@ import {
   type AttestationSigner,
   type ExecutionAttestation,
   type JsonValue,
-} from '../../src/index.js';
+} from '../support/api.js';
 import type { EventCatalogue, EventPort, EventType } from '../../src/events/types.js';
 import { wellFormedString } from '../support/arbitraries.js';
 

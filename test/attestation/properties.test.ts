@@ -22,7 +22,7 @@ import {
   type ExecutionAttestation,
   type JsonObject,
   type JsonValue,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 const worker = AgentIdentity.generate();
 const NOW = 1_772_971_200_000;

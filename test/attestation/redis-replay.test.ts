@@ -10,7 +10,7 @@ import {
   serializeNodeOutput,
   verifyNodeOutput,
   wrapNode,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { RedisReplayStore, replayStoreKey } from '../../src/stores/redis/index.js';
 import { deleteKeys, makeClient, runPrefix, type TestRedisClient } from '../stores/redis-clients.js';
 import { REDIS_URL, redisAvailable } from '../support/services.js';

@@ -12,7 +12,7 @@ import {
   serializeNodeOutput,
   verifyNodeOutput,
   wrapNode,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 const worker = AgentIdentity.generate();
 const replay = (): AttestationReplayTracker =>

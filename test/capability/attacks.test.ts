@@ -20,7 +20,7 @@ import {
   signCapability,
   validateCapabilityChain,
   type DelegationCapability,
-} from '../../src/index.js';
+} from '../support/api.js';
 import {
   NOW_MS,
   at,

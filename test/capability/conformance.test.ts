@@ -17,7 +17,7 @@ import {
   validateCapabilityChain,
   insecureVerifyCapabilitySelfDeclaredKey,
   PayloadValidationError,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { identityVector, vectors } from '../support/vectors.js';
 
 describe('capability vectors', () => {

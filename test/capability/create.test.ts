@@ -11,7 +11,7 @@ import {
   insecureVerifyCapabilitySelfDeclaredKey,
   type CapabilityInput,
   type DelegationCapability,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { clock, planner, researcher, rootCapability } from './fixture.js';
 
 const valid: CapabilityInput = {

@@ -11,7 +11,7 @@ import {
   createCapabilityTokenEnvelope,
   issueCapability,
   serializeCapabilityToken,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { RedisReplayStore } from '../../src/stores/redis/index.js';
 import { REDIS_URL, redisAvailable } from '../support/services.js';
 import { deleteKeys, makeClient, runPrefix, type TestRedisClient } from '../stores/redis-clients.js';

@@ -9,7 +9,7 @@ import {
   serializeCapabilityTokenEnvelope,
   Timestamp,
   type ReplayStore,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { NOW_MS, clock, mallory, planner, researcher, rootCapability, threeLinkChain } from './fixture.js';
 
 class CountingReplayStore implements ReplayStore {

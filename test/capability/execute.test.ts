@@ -19,7 +19,7 @@ import {
   type CapabilityPolicy,
   type EventCatalogue,
   type SignedTaskPacket,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { clock, mallory, planner, researcher, rootCapability, threeLinkChain, writer } from './fixture.js';
 
 const ENVELOPE = new Set([

@@ -7,7 +7,7 @@ import {
   issueCapability,
   type CapabilityChainVerifierOptions,
   type DelegationCapability,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { identityVector } from '../support/vectors.js';
 
 export const planner: AgentIdentity = AgentIdentity.fromPrivateKeyPem(

@@ -14,7 +14,7 @@ import {
   deriveCapability,
   serializeCapabilityToken,
   issueCapability,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { anyString } from '../support/arbitraries.js';
 
 const T0 = Date.parse('2026-03-08T12:00:00Z');

@@ -12,7 +12,7 @@ import {
   serializeCapabilityToken,
   signCapability,
   insecureVerifyCapabilitySelfDeclaredKey,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { anyString } from '../support/arbitraries.js';
 import { planner } from './fixture.js';
 

@@ -13,12 +13,12 @@ import {
   createDelegationEnvelope,
   issueCapability,
   issueTaskPacket,
-  serializeAttestation,
   serializeCapabilityToken,
   serializeDelegationEnvelope,
   serializeNodeOutput,
   wrapNode,
 } from 'trusthandoff';
+import { serializeAttestation } from 'trusthandoff/wire';
 import { lineHash } from 'trusthandoff/sentinel';
 import { FIXTURE, chainLines, fixtureEvents, tempDir } from '../sentinel/support.js';
 

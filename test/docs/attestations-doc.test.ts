@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import * as api from '../../src/index.js';
+import * as api from '../support/api.js';
 
 const PAGE = readFileSync(new URL('../../docs/attestations.md', import.meta.url), 'utf8');
 const BLOCKS = [...PAGE.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);

@@ -19,7 +19,7 @@ import {
   issueTaskPacket,
   type EventPort,
   type ReplayStore,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { NOW_MS, clock, planner, researcher, rootCapability } from '../capability/fixture.js';
 
 function recorder(): { log: MemoryEventSink; port: EventHub } {

@@ -7,7 +7,7 @@ import {
   MemoryEventSink,
   type EventSink,
   type TrustHandoffEvent,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { anyString } from '../support/arbitraries.js';
 
 const T = Date.parse('2026-03-08T12:00:00.123Z');

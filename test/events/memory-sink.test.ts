@@ -8,7 +8,7 @@ import {
   MemoryEventSink,
   estimateEventBytes,
   type TrustHandoffEvent,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 const verifier = { agentId: 'agent:gate', instanceId: 'i-1' };
 

@@ -24,7 +24,7 @@ import {
   type RevocationStore,
   type SignedTaskPacket,
   type TaskPacketInput,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { createRedisStores } from '../../src/stores/redis/index.js';
 import { REDIS_URL, redisAvailable } from '../support/services.js';
 import { deleteKeys, makeClient, runPrefix, type TestRedisClient } from '../stores/redis-clients.js';

@@ -13,7 +13,7 @@ import {
   serializeDelegationEnvelope,
   type HumanApprovalCheck,
   type SignedApproval,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { Clock, fixture, mallory, sender } from './support.js';
 
 const alice = AgentIdentity.generate();

@@ -15,7 +15,7 @@ import {
   signPacket,
   type DelegationEnvelope,
   type SignedTaskPacket,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { T0, at, fixture, mallory, receiver, sender } from './support.js';
 
 function withPacket(
@@ -267,7 +267,7 @@ describe('time window', () => {
   });
 
   it('accepts an expired packet inside its overlap window, with an event', async () => {
-    const { MemoryOverlapWindow } = await import('../../src/index.js');
+    const { MemoryOverlapWindow } = await import('../support/api.js');
     const clock = { ms: T0 };
     const overlapWindow = new MemoryOverlapWindow({ now: () => clock.ms });
     const f = await fixture({ overlapWindow });

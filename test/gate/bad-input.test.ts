@@ -6,7 +6,7 @@ import {
   createDelegationEnvelope,
   serializeDelegationEnvelope,
   type SignedTaskPacket,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { fixture } from './support.js';
 
 describe('bad input through handle', async () => {

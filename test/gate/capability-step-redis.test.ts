@@ -14,7 +14,7 @@ import {
   issueTaskPacket,
   type GateEnvelope,
   type SignedTaskPacket,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { RedisAgentRegistry, RedisReplayStore, RedisRevocationStore } from '../../src/stores/redis/index.js';
 import { capabilityStep, type CapabilityStepOptions } from '../../src/gate/steps/capability.js';
 import { REDIS_URL, redisAvailable } from '../support/services.js';

@@ -24,7 +24,7 @@ import {
   type RevocationStore,
   type SignedTaskPacket,
   type TaskPacketInput,
-} from '../../src/index.js';
+} from '../support/api.js';
 import type { EventCatalogue, EventPort, EventType } from '../../src/events/types.js';
 import {
   CAPABILITY_REASONS,

@@ -15,7 +15,7 @@ import {
   serializeDelegationEnvelope,
   signPacket,
   type DelegationEnvelope,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 async function gateFor(receiver: AgentIdentity, sender: AgentIdentity) {
   const registry = new MemoryAgentRegistry();

@@ -6,7 +6,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EventHub, MemoryEventSink, type TrustHandoffEvent } from '../../src/index.js';
+import { EventHub, MemoryEventSink, type TrustHandoffEvent } from '../support/api.js';
 import { fixture, receiver, sender } from './support.js';
 
 // A full collection before each reading, so the figures are what is retained, not garbage.

@@ -1,6 +1,6 @@
 /** The executor runs a task only after ACCEPT. */
 import { describe, expect, it } from 'vitest';
-import { TaskExecutor } from '../../src/index.js';
+import { TaskExecutor } from '../support/api.js';
 import { fixture } from './support.js';
 
 describe('executor', () => {

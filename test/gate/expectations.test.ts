@@ -12,7 +12,7 @@ import {
   createDelegationEnvelope,
   toolArgumentsDigest,
   type CallExpectations,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { fixture } from './support.js';
 
 describe('tool-call digest (the convention both sides use)', () => {

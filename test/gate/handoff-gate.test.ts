@@ -9,7 +9,7 @@ import {
   sanitizeDetails,
   type ReplayStore,
   type RevocationStore,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { fixture, receiver, sender } from './support.js';
 
 const expectConfigError = (fn: () => unknown): void => {

@@ -8,7 +8,7 @@ import {
   type GateCall,
   type GateHooks,
   type StepReport,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { fixture, receiver, sender } from './support.js';
 
 function recorder(): { hooks: GateHooks; log: string[]; reports: StepReport[]; calls: Set<GateCall> } {

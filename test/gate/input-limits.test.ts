@@ -4,7 +4,7 @@
  * are in `npm run bench -- worst-input`; these tests pin the mechanism, not the time.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_JSON_LIMITS, serializeDelegationEnvelope } from '../../src/index.js';
+import { DEFAULT_JSON_LIMITS, serializeDelegationEnvelope } from '../support/api.js';
 import { fixture } from './support.js';
 
 describe('input limits (issue 9.1)', () => {

@@ -15,7 +15,7 @@ import {
   issueTaskPacket,
   replayKey,
   type SignedTaskPacket,
-} from '../../src/index.js';
+} from '../support/api.js';
 import {
   PostgresAgentRegistry,
   PostgresRevocationStore,

@@ -7,7 +7,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentIdentity } from '../../src/index.js';
+import { AgentIdentity } from '../support/api.js';
 import { RedisAgentRegistry, type RedisStoreClient } from '../../src/stores/redis/index.js';
 import { REDIS_URL, redisAvailable } from '../support/services.js';
 import {

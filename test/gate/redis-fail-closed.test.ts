@@ -14,7 +14,7 @@ import {
   replayKey,
   type GateDecision,
   type SignedTaskPacket,
-} from '../../src/index.js';
+} from '../support/api.js';
 import {
   RedisReplayStore,
   RedisRevocationStore,

@@ -9,7 +9,7 @@ import {
   TaskExecutor,
   revocationRevalidator,
   type RevalidationWatcherOptions,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { T0, fixture } from './support.js';
 
 function watcher(options: Partial<RevalidationWatcherOptions> = {}): RevalidationWatcher {

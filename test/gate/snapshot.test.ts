@@ -10,7 +10,7 @@ import {
   createDelegationEnvelope,
   snapshotJson,
   type SignedTaskPacket,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { insecureVerifyPacketSelfDeclaredKey } from '../../src/reference/index.js';
 import { fixture, sender } from './support.js';
 

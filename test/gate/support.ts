@@ -15,7 +15,7 @@ import {
   type HandoffGateOptions,
   type SignedTaskPacket,
   type TaskPacketInput,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 export const T0 = Date.parse('2026-03-08T12:00:00Z');
 

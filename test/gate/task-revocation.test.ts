@@ -10,7 +10,7 @@ import {
   revocationStep,
   HandoffContext,
   type GateStep,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { fixture } from './support.js';
 
 // Forces the per-store path (key binding, then one store call per check) without changing a decision.

@@ -23,7 +23,7 @@ import {
   registerAgentKeys,
   serializeDidKey,
   serializeDelegationEnvelope,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { createRedisStores } from '../../src/stores/redis/index.js';
 import { deleteKeys, makeClient, runPrefix } from '../stores/redis-clients.js';
 import { REDIS_URL, redisAvailable } from '../support/services.js';

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AgentIdentity, InvalidKeyError, parseDidKey, serializeDidKey } from '../../src/index.js';
+import { AgentIdentity, InvalidKeyError, parseDidKey, serializeDidKey } from '../support/api.js';
 import { decodeBase58btc, encodeBase58btc } from '../../src/wire/base58.js';
 
 const SPEC_VECTORS: { seed: string; did: string; publicKeyBase58: string }[] = [

@@ -5,7 +5,7 @@ import {
   agentIdFromPublicKeyPem,
   parsePublicKeyPem,
   InvalidKeyError,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 describe('AgentIdentity', () => {
   const identity = AgentIdentity.generate();

@@ -13,7 +13,7 @@ import {
   exportPublicKeyJwk,
   parseJwks,
   parsePublicKeyJwk,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 // RFC 8037, Appendix A.1/A.2: the private key d (the seed) and its public key x.
 const RFC8037 = {

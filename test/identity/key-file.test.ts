@@ -16,7 +16,7 @@ import {
   loadIdentity,
   saveIdentity,
   serializePrivateKeyPem,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { identityVector } from '../support/vectors.js';
 
 const PASSPHRASE = 'correct horse battery staple';

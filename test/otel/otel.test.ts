@@ -34,7 +34,7 @@ import {
   verifyCapabilityChain,
   type GateHooks,
   type JsonObject,
-} from '../../src/index.js';
+} from '../support/api.js';
 import {
   activeTraceparent,
   gateTracing,

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { agentIdFromPublicKeyPem } from '../../src/index.js';
+import { agentIdFromPublicKeyPem } from '../support/api.js';
 import { identityVector, vectors } from '../support/vectors.js';
 
 const doc = readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');

@@ -21,7 +21,7 @@ import {
   serializePacket,
   verifyPacket,
   type SignedTaskPacket,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { insecureVerifyPacketSelfDeclaredKey, referenceVerifyPacket } from '../../src/reference/index.js';
 
 const identity = AgentIdentity.generate();

@@ -11,7 +11,7 @@ import {
   parsePacket,
   serializePacket,
   signPacket,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 const identity = AgentIdentity.generate();
 const signed = signPacket(

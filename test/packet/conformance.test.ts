@@ -14,7 +14,7 @@ import {
   serializeDelegationEnvelope,
   signPacket,
   verifyPacket,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { insecureVerifyPacketSelfDeclaredKey, referenceVerifyPacket } from '../../src/reference/index.js';
 import { VECTORS_TEXT, identityVector, vectors } from '../support/vectors.js';
 

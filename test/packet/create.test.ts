@@ -7,7 +7,7 @@ import {
   PayloadValidationError,
   serializePacket,
   Timestamp,
-} from '../../src/index.js';
+} from '../support/api.js';
 import {
   getTaskMetadata,
   insecureVerifyPacketSelfDeclaredKey,

@@ -25,7 +25,7 @@ import {
   type GateDecision,
   type SignedTaskPacket,
   type TaskPacketInput,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { packetFromTask, signedTask } from '../../src/reference/index.js';
 import { anyString, jsonObject, jsonValue } from '../support/arbitraries.js';
 

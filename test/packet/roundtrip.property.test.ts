@@ -19,7 +19,7 @@ import {
   type SignedTaskPacket,
   type TaskPacketDraft,
   type TaskPacketInput,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { insecureVerifyPacketSelfDeclaredKey } from '../../src/reference/index.js';
 import { anyString, jsonObject, jsonValue } from '../support/arbitraries.js';
 

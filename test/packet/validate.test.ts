@@ -12,7 +12,7 @@ import {
   type SignedTaskPacket,
   type TaskPacketInput,
   type PacketValidatorOptions,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { referenceValidatePacket } from '../../src/reference/index.js';
 
 const T0 = Date.parse('2026-03-08T12:00:00Z');

@@ -12,7 +12,7 @@ import {
   serializePacket,
   verifyPacket,
   type AgentRegistry,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { referenceVerifyPacket } from '../../src/reference/index.js';
 
 const sender = AgentIdentity.generate();

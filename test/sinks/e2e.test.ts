@@ -25,7 +25,7 @@ import {
   issueTaskPacket,
   serializeDelegationEnvelope,
   type EventSink,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { gateTracing } from '../../src/otel/index.js';
 import { JsonlFileSink, verifyJsonlLog, type JsonlFile } from '../../src/sinks/jsonl/index.js';
 import { NatsJetStreamSink } from '../../src/sinks/nats/index.js';

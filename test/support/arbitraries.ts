@@ -1,6 +1,6 @@
 /** fast-check arbitraries for JSON values as this library holds them (bigint, JsonFloat, any unicode). */
 import fc from 'fast-check';
-import { JsonFloat, type JsonValue } from '../../src/index.js';
+import { JsonFloat, type JsonValue } from '../support/api.js';
 
 /** Strings over all of UTF-16: astral pairs, lone surrogates, controls, U+2028/2029, DEL. */
 export const anyString: fc.Arbitrary<string> = fc.oneof(

@@ -14,7 +14,7 @@ import {
   encodeJson,
   parseJson,
   type JsonValue,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { jsonValue, wellFormedString } from '../support/arbitraries.js';
 
 /** Both parser paths: a float anywhere sends the whole document to the lossless parser. */

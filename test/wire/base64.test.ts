@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, decodeBase64Url, encodeBase64, encodeBase64Url } from '../../src/index.js';
+import { decodeBase64, decodeBase64Url, encodeBase64, encodeBase64Url } from '../support/api.js';
 
 describe('strict base64', () => {
   it('accepts exactly the canonical encoding of any bytes (property)', () => {

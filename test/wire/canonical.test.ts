@@ -9,7 +9,7 @@ import {
   JsonFloat,
   sortByCodePoint,
   Timestamp,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { anyString, wellFormedString } from '../support/arbitraries.js';
 
 // Oracle for Python's ensure_ascii: JSON.stringify escapes the same C0/quote/backslash set the same way

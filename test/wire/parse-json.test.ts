@@ -8,7 +8,7 @@ import {
   PayloadValidationError,
   type EncodeOptions,
   type JsonValue,
-} from '../../src/index.js';
+} from '../support/api.js';
 import { anyKey, jsonValue } from '../support/arbitraries.js';
 
 const LAYOUTS: readonly Partial<EncodeOptions>[] = [

@@ -7,7 +7,7 @@ import {
   JsonFloat,
   parseJson,
   pythonFloatRepr,
-} from '../../src/index.js';
+} from '../support/api.js';
 
 interface FloatCase {
   bits: string;

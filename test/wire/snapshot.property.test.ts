@@ -1,7 +1,7 @@
 /** snapshotJson against the plain reference (structuredClone): equal values, deep-frozen, never shared. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { snapshotJson } from '../../src/index.js';
+import { snapshotJson } from '../support/api.js';
 
 function assertDeepFrozen(value: unknown): void {
   if (typeof value !== 'object' || value === null) return;

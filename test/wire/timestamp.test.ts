@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { PayloadValidationError, Timestamp } from '../../src/index.js';
+import { PayloadValidationError, Timestamp } from '../support/api.js';
 
 interface DatetimeCase {
   input: string;

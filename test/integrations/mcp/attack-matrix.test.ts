@@ -4,7 +4,7 @@
  * run counter show whether the tool ran. `TH_MCP_MATRIX=1` prints the table for docs/integrations/mcp.md.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AgentIdentity, AttestationReplayTracker, MemoryReplayStore } from '../../../src/index.js';
+import { AgentIdentity, AttestationReplayTracker, MemoryReplayStore } from '../../support/api.js';
 import {
   ENVELOPE_META_KEY,
   OUTPUT_META_KEY,

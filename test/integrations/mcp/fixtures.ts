@@ -13,7 +13,7 @@ import {
   MemoryAgentRegistry,
   MemoryReplayStore,
   type EventPort,
-} from '../../../src/index.js';
+} from '../../support/api.js';
 import {
   registerVerifiedTool,
   registerVerifiedToolV2,

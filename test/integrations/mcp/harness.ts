@@ -9,7 +9,7 @@ import { StdioClientTransport as StdioClientTransportV1 } from '@modelcontextpro
 import { InMemoryTransport as InMemoryTransportV1 } from '@modelcontextprotocol/sdk/inMemory.js';
 import { Client as ClientV2, InMemoryTransport as InMemoryTransportV2 } from '@modelcontextprotocol/client';
 import { StdioClientTransport as StdioClientTransportV2 } from '@modelcontextprotocol/client/stdio';
-import { AgentIdentity } from '../../../src/index.js';
+import { AgentIdentity } from '../../support/api.js';
 import type { McpToolClient } from '../../../src/integrations/mcp/index.js';
 import type { TsChildRunner } from '../../support/ts-child.js';
 import { buildServerV1, buildServerV2, type Runs } from './fixtures.js';

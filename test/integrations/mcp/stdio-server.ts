@@ -4,7 +4,7 @@
  */
 import { StdioServerTransport as StdioServerTransportV1 } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StdioServerTransport as StdioServerTransportV2 } from '@modelcontextprotocol/server/stdio';
-import { AgentIdentity } from '../../../src/index.js';
+import { AgentIdentity } from '../../support/api.js';
 import { buildServerV1, buildServerV2, type ToolServerParties } from './fixtures.js';
 
 const seedHex = process.env['TH_MCP_SERVER_SEED'];

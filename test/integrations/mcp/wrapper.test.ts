@@ -12,7 +12,7 @@ import {
   TOOL_CALL_CONTEXT_KEY,
   bindToolCall,
   parseDelegationEnvelope,
-} from '../../../src/index.js';
+} from '../../support/api.js';
 import {
   ENVELOPE_META_KEY,
   OUTPUT_META_KEY,

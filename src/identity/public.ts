@@ -1,0 +1,26 @@
+/**
+ * `trusthandoff/identity`: keys as users keep them — PEM parsing, encrypted PKCS#8 key files, JWK and
+ * JWKS, `did:key`, and registries filled from a JWKS or an agent map. (`AgentIdentity`,
+ * `loadIdentity`, `saveIdentity` and `loadAgentKeys` are also on the root entry.)
+ */
+export { parsePublicKeyPem, parsePrivateKeyPem, MAX_PEM_LENGTH, type PublicKey } from './keys.js';
+export type { PublicKeyInput } from './public-key-input.js';
+export {
+  serializePrivateKeyPem,
+  DEFAULT_KEY_FILE_ITERATIONS,
+  type PrivateKeyPemOptions,
+} from './private-key-pem.js';
+export { saveIdentity, type SaveIdentityOptions } from './save-identity.js';
+export { loadIdentity, type LoadIdentityOptions } from './load-identity.js';
+export { exportPublicKeyJwk, parsePublicKeyJwk, type Ed25519PublicJwk, type ParsedPublicJwk } from './jwk.js';
+export { serializeDidKey, parseDidKey, type DidKey } from './did-key.js';
+export {
+  exportJwks,
+  parseJwks,
+  parseAgentKeys,
+  MAX_AGENT_KEYS,
+  type AgentPublicKey,
+  type Ed25519Jwks,
+} from './agent-keys.js';
+export { registerAgentKeys } from './register-agent-keys.js';
+export { loadAgentKeys } from './load-agent-keys.js';
