@@ -598,10 +598,21 @@ export class HandoffGate {
     return decision;
   }
 
+  // Each event's fields are one object literal: V8 (Node 20) takes a slow path for a spread followed
+  // by more properties, which measured as most of the port's cost per decision.
   #emitAccepted(packet: SignedTaskPacket, latencyMs: number): void {
     try {
-      const fields = decisionFields(packet, packet.packet_id, latencyMs);
-      this.#events!.emit('packet_accepted', { ...fields, reason: REASONS.accepted });
+      this.#events!.emit('packet_accepted', {
+        packet_id: packet.packet_id,
+        task_id: packet.task_id,
+        from_agent: packet.from_agent,
+        to_agent: packet.to_agent,
+        intent: packet.intent,
+        risk_level: packet.risk_level,
+        ttl_seconds: packet.ttl_seconds,
+        latency_ms: latencyMs,
+        reason: REASONS.accepted,
+      });
     } catch {
       // Events are observability; a failing port never changes a decision.
     }
@@ -616,10 +627,17 @@ export class HandoffGate {
     const events = this.#events!;
     try {
       const fields: EventCatalogue['packet_rejected'] = {
-        ...decisionFields(packet, decision.packet_id, latencyMs),
+        packet_id: packet?.packet_id ?? decision.packet_id,
+        task_id: packet?.task_id ?? null,
+        from_agent: packet?.from_agent ?? null,
+        to_agent: packet?.to_agent ?? null,
+        intent: packet?.intent ?? null,
+        risk_level: packet?.risk_level ?? null,
+        ttl_seconds: packet?.ttl_seconds ?? null,
+        latency_ms: latencyMs,
         reason: decision.reason,
         step,
-        ...(decision.details === undefined ? {} : { details: decision.details }),
+        details: decision.details ?? null,
       };
       events.emit('packet_rejected', fields);
       const store =
@@ -655,23 +673,6 @@ const UNAVAILABLE_STORES: Readonly<Record<string, EventCatalogue['store_unavaila
     [REASONS.overlapWindowUnavailable]: 'overlap',
     [REASONS.approvalCheckUnavailable]: 'approval',
   });
-
-function decisionFields(
-  packet: SignedTaskPacket | undefined,
-  packetId: string | null,
-  latencyMs: number,
-): Omit<EventCatalogue['packet_accepted'], 'reason'> {
-  return {
-    packet_id: packet?.packet_id ?? packetId,
-    task_id: packet?.task_id ?? null,
-    from_agent: packet?.from_agent ?? null,
-    to_agent: packet?.to_agent ?? null,
-    intent: packet?.intent ?? null,
-    risk_level: packet?.risk_level ?? null,
-    ttl_seconds: packet?.ttl_seconds ?? null,
-    latency_ms: latencyMs,
-  };
-}
 
 const STARTED: Promise<void> = Promise.resolve();
 
