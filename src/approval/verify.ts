@@ -18,6 +18,7 @@ import { Timestamp } from '../wire/timestamp.js';
 import { packetDigest } from './digest.js';
 import { approvalSigningBytes } from './payload.js';
 import { APPROVAL_FIELDS, MAX_APPROVAL_FIELD_LENGTH, type SignedApproval } from './types.js';
+import { exceedsLifetime, isExpired, isIssuedInFuture } from '../lib/time-window.js';
 
 export interface ApprovalVerifierOptions {
   /** The approver registry: who may approve, with which key. Separate from the agent registry. */
@@ -128,8 +129,9 @@ function buildApprovalCheck(
       if (approval === undefined) continue;
       if (approval.packet_id !== packet.packet_id || approval.packet_digest !== digest) continue;
       if (approval.approver_agent === packet.from_agent) continue;
-      if (approval.issued.epochMillis - skewMs > nowMs || approval.expires.epochMillis <= nowMs) continue;
-      if (approval.expires.epochMillis - approval.issued.epochMillis > maxLifetimeMs) continue;
+      if (isIssuedInFuture(approval.issued.epochMillis, nowMs, skewMs)) continue;
+      if (isExpired(approval.expires.epochMillis, nowMs, 0, 'expired')) continue;
+      if (exceedsLifetime(approval.issued.epochMillis, approval.expires.epochMillis, maxLifetimeMs)) continue;
       const registered = await approvers.resolve(approval.approver_agent);
       if (registered === undefined) continue;
       // The sender's own key registered as an approver (under any id) does not approve its packet.

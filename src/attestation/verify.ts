@@ -22,6 +22,7 @@ import {
   type AttestationVerdict,
   type ExecutionAttestation,
 } from './types.js';
+import { ageWindow } from '../lib/time-window.js';
 
 export interface VerifyAttestationOptions {
   /** The result the attestation is about; its outcome hash is recomputed. Give this or `expectedOutcomeHash`. */
@@ -181,8 +182,9 @@ function checkSync(
   if (expectedReason !== checked.reason_hash) return reject('reason_hash_mismatch');
 
   const now = (options.now ?? Date.now)();
-  if (checked.timestamp_ms > now + ATTESTATION_FUTURE_SKEW_MS) return reject('timestamp_in_future');
-  if (checked.timestamp_ms < now - maxAgeMs) return reject('timestamp_too_old');
+  const window = ageWindow(checked.timestamp_ms, now, maxAgeMs, ATTESTATION_FUTURE_SKEW_MS);
+  if (window === 'in_future') return reject('timestamp_in_future');
+  if (window === 'too_old') return reject('timestamp_too_old');
 
   if (checked.agent_pubkey_fingerprint !== key.fingerprint) return reject('fingerprint_mismatch');
   // `signed_by` is not in the signed bytes; binding it to the verifying key makes it trustworthy. A

@@ -34,6 +34,7 @@ import { resolveClockTolerance } from '../settings.js';
 import { attempt, withDeadline } from '../lib/deadline.js';
 import type { RegisteredAgent } from '../stores/types.js';
 import type { Verdict } from '../lib/verdict.js';
+import { isExpired, isIssuedInFuture } from '../lib/time-window.js';
 
 /** Why a chain failed. Stable strings: match on them, never on messages. */
 export type CapabilityChainReason =
@@ -303,9 +304,10 @@ function buildChainVerifier(options: CapabilityChainVerifierOptions): ChainVerif
       }
       if (issuedAt.isNaive || expiresAt.isNaive) return invalid('naive_timestamp', i, capability);
       if (issuedAt.compare(expiresAt) > 0) return invalid('malformed_time_window', i, capability);
-      if (issuedAt.epochMillis - skewSeconds * 1000 > nowMs)
+      if (isIssuedInFuture(issuedAt.epochMillis, nowMs, skewSeconds * 1000))
         return invalid('issued_in_future', i, capability);
-      if (expiresAt.epochMillis + graceSeconds * 1000 < nowMs) return invalid('expired', i, capability);
+      if (isExpired(expiresAt.epochMillis, nowMs, graceSeconds * 1000))
+        return invalid('expired', i, capability);
       parent = capability;
       leaf = capability;
     }

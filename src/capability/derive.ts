@@ -12,6 +12,7 @@ import { Timestamp } from '../wire/timestamp.js';
 import { createCapability, type CapabilityInput } from './create.js';
 import { signCapability } from './sign.js';
 import type { CapabilityDraft, DelegationCapability } from './types.js';
+import { isExpired } from '../lib/time-window.js';
 
 /** The reasons a parent/child pair is not a valid derivation (SPEC §6, plus the unlimited-budget rule). */
 export type DerivationCheckReason = Exclude<
@@ -76,7 +77,8 @@ export function deriveCapability(
 ): DelegationCapability {
   const now = options.now ?? Date.now;
   const nowMs = now();
-  if (parent.expires_at.epochMillis < nowMs) throw new CapabilityDerivationError('parent_expired');
+  if (isExpired(parent.expires_at.epochMillis, nowMs, 0))
+    throw new CapabilityDerivationError('parent_expired');
   const childInput: CapabilityInput = {
     issuer_agent: input.issuer_agent ?? identity.agentId,
     subject_agent: input.subject_agent,

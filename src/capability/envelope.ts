@@ -36,6 +36,7 @@ import {
 } from './chain.js';
 import { parseCapabilityToken } from './token.js';
 import type { DelegationCapability } from './types.js';
+import { ageWindow } from '../lib/time-window.js';
 
 export interface CapabilityTokenEnvelope {
   readonly payload: Readonly<JsonObject>;
@@ -202,10 +203,10 @@ function buildEnvelopeVerifier(options: CapabilityEnvelopeVerifierOptions): Enve
         throw error;
       }
       if (envelope.issued_at.isNaive) return rejected('naive_timestamp');
-      const nowMs = now();
-      const ageMs = nowMs - envelope.issued_at.epochMillis;
-      if (ageMs < 0) return rejected('envelope_in_future');
-      if (ageMs > maxAgeMs) return rejected('envelope_expired');
+      // No future skew: an envelope is made and sent at once (its nonce is remembered for maxAge).
+      const window = ageWindow(envelope.issued_at.epochMillis, now(), maxAgeMs, 0);
+      if (window === 'in_future') return rejected('envelope_in_future');
+      if (window === 'too_old') return rejected('envelope_expired');
       let leaf: DelegationCapability;
       try {
         leaf = parseCapabilityToken(envelope.capability_token, decodeOptions);

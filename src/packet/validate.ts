@@ -14,6 +14,7 @@ import { envFlag, resolveClockTolerance } from '../settings.js';
 import type { Timestamp } from '../wire/timestamp.js';
 import { resolveBoundKey } from './verify.js';
 import { DEFAULT_TTL_POLICY, type SignedTaskPacket, type TaskPacketDraft, type TtlPolicy } from './types.js';
+import { exceedsLifetime, isExpired, isIssuedInFuture } from '../lib/time-window.js';
 
 /** The reasons validation can fail with. Reason strings are protocol: dashboards match on them. */
 export type ValidationReason =
@@ -192,7 +193,7 @@ function buildValidator(options: PacketValidatorOptions): ValidatorCore {
     if (expiresAt === null || issuedAt.compare(expiresAt) > 0) return 'malformed_time_window';
     const nowMicros = now() * 1000;
     // 3. Issued in the future (beyond the tolerated skew).
-    if (issuedAt.epochMicros - skewSeconds * 1e6 > nowMicros) return 'issued_in_future';
+    if (isIssuedInFuture(issuedAt.epochMicros, nowMicros, skewSeconds * 1e6)) return 'issued_in_future';
     // 4. Human review.
     if (packet.constraints?.requires_human_review === true) {
       const approved = humanApproval === undefined ? false : humanApproval(packet, context);
@@ -248,11 +249,14 @@ function buildValidator(options: PacketValidatorOptions): ValidatorCore {
       }
       if (!expiresAt.equals(expected)) return 'ttl_policy_mismatch';
     }
-    if (maxLifetime !== undefined && expiresAt.epochMicros - issuedAt.epochMicros > maxLifetime * 1e6) {
+    if (
+      maxLifetime !== undefined &&
+      exceedsLifetime(issuedAt.epochMicros, expiresAt.epochMicros, maxLifetime * 1e6)
+    ) {
       return 'lifetime_exceeds_maximum';
     }
     // 7. Expiry, with the token-rotation overlap window.
-    if (expiresAt.epochMicros + graceSeconds * 1e6 < nowMicros) {
+    if (isExpired(expiresAt.epochMicros, nowMicros, graceSeconds * 1e6)) {
       const overlapWindow = options.overlapWindow;
       if (overlapWindow === undefined) return 'expired';
       return overlapWindow.isValid(packet.packet_id).then((inWindow) => {
