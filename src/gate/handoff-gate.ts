@@ -45,7 +45,7 @@ import { capabilityStep, type CapabilityStepOptions } from './steps/capability.j
 import { audienceStep } from './steps/audience.js';
 import { chainStep } from './steps/chain.js';
 import { declaredKeyStep, keyBindingStep } from './steps/key-binding.js';
-import { replayStep } from './steps/replay.js';
+import { DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS, replayStep } from './steps/replay.js';
 import { revocationStep } from './steps/revocation.js';
 import { signatureStep, type SignatureVerification } from './steps/signature.js';
 import { validationStep } from './steps/validation.js';
@@ -108,7 +108,11 @@ export interface HandoffGateOptions {
   readonly storeTimeoutMs?: number;
   /** Where Ed25519 verification runs (default `auto`). */
   readonly signatureVerification?: SignatureVerification;
-  /** Extra replay retention for clock differences between verifiers, seconds (default 5). */
+  /**
+   * Extra replay retention for clock differences between verifiers that share the replay store,
+   * seconds. Default: the issuance skew the gate tolerates (30 s unless configured), and at least 5 —
+   * a verifier whose clock is behind accepts a packet for that much longer.
+   */
   readonly replayRetentionMarginSeconds?: number;
   /**
    * Your own checks; they run after the built-in ones and before the replay step, which stays last.
@@ -266,9 +270,9 @@ export class HandoffGate {
       expiryGraceSeconds: this.validator.settings.expiryGraceSeconds,
       overlapSeconds: options.overlapWindow === undefined ? 0 : overlapSeconds,
       fallbackRetentionSeconds: maxLifetime,
-      ...(options.replayRetentionMarginSeconds === undefined
-        ? {}
-        : { retentionMarginSeconds: options.replayRetentionMarginSeconds }),
+      retentionMarginSeconds:
+        options.replayRetentionMarginSeconds ??
+        Math.max(DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS, this.validator.settings.issuanceSkewSeconds),
     };
     const keyBinding = keyBindingStep(
       registry === undefined
