@@ -12,7 +12,7 @@ export default defineConfig({
       { find: /^trusthandoff\/wire$/, replacement: src('wire/public.ts') },
       { find: /^trusthandoff\/stores$/, replacement: src('stores/index.ts') },
       { find: /^trusthandoff\/events$/, replacement: src('events/index.ts') },
-      { find: /^trusthandoff\/identity$/, replacement: src('identity/public.ts') },
+      { find: /^trusthandoff\/identity$/, replacement: src('identity/index.ts') },
       { find: /^trusthandoff\/errors$/, replacement: src('errors.ts') },
       { find: /^trusthandoff\/reference$/, replacement: src('reference/index.ts') },
       { find: /^trusthandoff\/redis$/, replacement: src('stores/redis/index.ts') },

@@ -184,8 +184,10 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
     ],
   },
   'trusthandoff/identity': {
-    load: () => import('../src/identity/public.js'),
+    load: () => import('../src/identity/index.js'),
     names: [
+      'AgentIdentity',
+      'agentIdFromPublicKeyPem',
       'DEFAULT_KEY_FILE_ITERATIONS',
       'MAX_AGENT_KEYS',
       'MAX_PEM_LENGTH',

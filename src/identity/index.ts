@@ -1,12 +1,12 @@
+/**
+ * `trusthandoff/identity`: keys as users keep them — PEM parsing, encrypted PKCS#8 key files, JWK and
+ * JWKS, `did:key`, and registries filled from a JWKS or an agent map. (`AgentIdentity`,
+ * `agentIdFromPublicKeyPem`, `loadIdentity`, `saveIdentity` and `loadAgentKeys` are also on the root
+ * entry.)
+ */
 export { AgentIdentity } from './agent-identity.js';
 export { agentIdFromPublicKeyPem } from './agent-id.js';
-export {
-  parsePublicKeyPem,
-  parsePrivateKeyPem,
-  describePublicKey,
-  MAX_PEM_LENGTH,
-  type PublicKey,
-} from './keys.js';
+export { parsePublicKeyPem, parsePrivateKeyPem, MAX_PEM_LENGTH, type PublicKey } from './keys.js';
 export type { PublicKeyInput } from './public-key-input.js';
 export {
   serializePrivateKeyPem,
