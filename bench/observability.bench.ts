@@ -8,56 +8,24 @@
  * decision is a full ACCEPT path. The ratio is the median of the rounds' own ratios.
  */
 import { verify } from 'node:crypto';
-import {
-  AgentIdentity,
-  EventHub,
-  MemoryAgentRegistry,
-  MemoryReplayStore,
-  MemoryRevocationStore,
-  HandoffGate,
-  createDelegationEnvelope,
-  issueTaskPacket,
-  type DelegationEnvelope,
-  type GateHooks,
-  type HandoffGateOptions,
-} from '../src/index.js';
+import { AgentIdentity, EventHub, type GateHooks, type HandoffGateOptions } from '../src/index.js';
 import { packetSigningPayload } from '../src/wire/public.js';
-import { measureAsync, printComparisons, type ComparisonRow } from './harness.js';
+import { buildGateCorpus, gateAcceptRate, type GateCorpus } from './gate-corpus.js';
+import { printComparisons, type ComparisonRow } from './harness.js';
 
 const PACKETS = 3000;
 
-interface Corpus {
-  readonly receiver: string;
-  readonly senders: readonly AgentIdentity[];
-  readonly envelopes: readonly DelegationEnvelope[];
+interface Corpus extends GateCorpus {
   readonly bytes: readonly Buffer[];
   readonly signatures: readonly Buffer[];
 }
 
 function buildCorpus(): Corpus {
-  const receiver = AgentIdentity.generate();
-  const senders = Array.from({ length: 8 }, () => AgentIdentity.generate());
-  const envelopes: DelegationEnvelope[] = [];
-  for (let i = 0; i < PACKETS; i++) {
-    const identity = senders[i % senders.length]!;
-    envelopes.push(
-      createDelegationEnvelope(
-        issueTaskPacket(identity, {
-          to_agent: receiver.agentId,
-          intent: 'Research company background',
-          permissions: { allowed_actions: ['read', 'search'], max_tool_calls: 5 },
-          context: { company: 'Example Corp', quarter: 3, tags: ['finance', 'q3'] },
-          risk_level: 'read',
-        }),
-      ),
-    );
-  }
+  const corpus = buildGateCorpus(PACKETS);
   return {
-    receiver: receiver.agentId,
-    senders,
-    envelopes,
-    bytes: envelopes.map((e) => Buffer.from(packetSigningPayload(e.packet), 'utf8')),
-    signatures: envelopes.map((e) => Buffer.from(e.packet.signature, 'base64')),
+    ...corpus,
+    bytes: corpus.envelopes.map((e) => Buffer.from(packetSigningPayload(e.packet), 'utf8')),
+    signatures: corpus.envelopes.map((e) => Buffer.from(e.packet.signature, 'base64')),
   };
 }
 
@@ -74,31 +42,6 @@ const countingHooks: GateHooks = {
   },
 };
 
-async function gateRate(
-  corpus: Corpus,
-  extra: Partial<HandoffGateOptions>,
-  concurrency: number,
-): Promise<number> {
-  const registry = new MemoryAgentRegistry();
-  for (const s of corpus.senders) await registry.register(s.agentId, s.publicKeyPem);
-  const gate = new HandoffGate({
-    agentId: corpus.receiver,
-    registry,
-    replayStore: new MemoryReplayStore(),
-    revocationStore: new MemoryRevocationStore(),
-    ...extra,
-  });
-  let rejected = 0;
-  const figure = await measureAsync(
-    async (i) => {
-      if ((await gate.handle(corpus.envelopes[i]!)).decision !== 'ACCEPT') rejected++;
-    },
-    { total: corpus.envelopes.length, concurrency },
-  );
-  if (rejected > 0) throw new Error(`benchmark corpus: ${rejected} decisions were REJECT`);
-  return figure.opsPerSecond;
-}
-
 function rawRate(corpus: Corpus, senders: readonly AgentIdentity[]): number {
   const n = corpus.bytes.length;
   const start = process.hrtime.bigint();
@@ -113,7 +56,10 @@ async function paired(
   rounds: number,
 ): Promise<{ observed: number; plain: number; ratio: number; raw: number }> {
   const observedOptions = (): Partial<HandoffGateOptions> => ({
-    events: new EventHub({ verifier: { agentId: corpus.receiver }, sinks: [{ write: () => undefined }] }),
+    events: new EventHub({
+      verifier: { agentId: corpus.receiver.agentId },
+      sinks: [{ write: () => undefined }],
+    }),
     hooks: countingHooks,
   });
   let observed = 0;
@@ -124,11 +70,11 @@ async function paired(
     let o: number;
     let p: number;
     if (r % 2 === 0) {
-      o = await gateRate(corpus, observedOptions(), concurrency);
-      p = await gateRate(corpus, {}, concurrency);
+      o = await gateAcceptRate(corpus, observedOptions(), concurrency);
+      p = await gateAcceptRate(corpus, {}, concurrency);
     } else {
-      p = await gateRate(corpus, {}, concurrency);
-      o = await gateRate(corpus, observedOptions(), concurrency);
+      p = await gateAcceptRate(corpus, {}, concurrency);
+      o = await gateAcceptRate(corpus, observedOptions(), concurrency);
     }
     observed = Math.max(observed, o);
     plain = Math.max(plain, p);

@@ -26,51 +26,22 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import {
-  AgentIdentity,
   EventHub,
   MemoryAgentRegistry,
   MemoryReplayStore,
   MemoryRevocationStore,
   HandoffGate,
-  createDelegationEnvelope,
-  issueTaskPacket,
-  type DelegationEnvelope,
   type HandoffGateOptions,
 } from '../src/index.js';
 import { type EventSink } from '../src/events/index.js';
 import { gateTracing } from '../src/otel/index.js';
 import { JsonlFileSink } from '../src/sinks/jsonl/index.js';
 import { NatsJetStreamSink } from '../src/sinks/nats/index.js';
-import { measureAsync, printComparisons, type ComparisonRow } from './harness.js';
+import { buildGateCorpus, gateAcceptRate, type GateCorpus } from './gate-corpus.js';
+import { printComparisons, type ComparisonRow } from './harness.js';
 
 const PACKETS = 3000;
 const NATS_URL = process.env['NATS_URL'] ?? 'nats://127.0.0.1:4222';
-
-interface Corpus {
-  readonly receiver: AgentIdentity;
-  readonly senders: readonly AgentIdentity[];
-  readonly envelopes: readonly DelegationEnvelope[];
-}
-
-function buildCorpus(): Corpus {
-  const receiver = AgentIdentity.generate();
-  const senders = Array.from({ length: 8 }, () => AgentIdentity.generate());
-  const envelopes: DelegationEnvelope[] = [];
-  for (let i = 0; i < PACKETS; i++) {
-    envelopes.push(
-      createDelegationEnvelope(
-        issueTaskPacket(senders[i % senders.length]!, {
-          to_agent: receiver.agentId,
-          intent: 'Research company background',
-          permissions: { allowed_actions: ['read', 'search'], max_tool_calls: 5 },
-          context: { company: 'Example Corp', quarter: 3, tags: ['finance', 'q3'] },
-          risk_level: 'read',
-        }),
-      ),
-    );
-  }
-  return { receiver, senders, envelopes };
-}
 
 /** Counts spans and drops them: the cost measured is the SDK's and ours, not an exporter's network. */
 class CountingExporter implements SpanExporter {
@@ -117,38 +88,13 @@ interface Setup {
   readonly otel: 'off' | 'full' | 'sampled' | 'decision';
 }
 
-async function gateRate(
-  corpus: Corpus,
-  options: Partial<HandoffGateOptions>,
-  concurrency: number,
-): Promise<number> {
-  const registry = new MemoryAgentRegistry();
-  for (const s of corpus.senders) await registry.register(s.agentId, s.publicKeyPem);
-  const gate = new HandoffGate({
-    agentId: corpus.receiver.agentId,
-    registry,
-    replayStore: new MemoryReplayStore(),
-    revocationStore: new MemoryRevocationStore(),
-    ...options,
-  });
-  let rejected = 0;
-  const figure = await measureAsync(
-    async (i) => {
-      if ((await gate.handle(corpus.envelopes[i]!)).decision !== 'ACCEPT') rejected++;
-    },
-    { total: corpus.envelopes.length, concurrency },
-  );
-  if (rejected > 0) throw new Error(`benchmark corpus: ${rejected} decisions were REJECT`);
-  return figure.opsPerSecond;
-}
-
 /**
  * CPU time (all threads: process.cpuUsage) per event of each sink, from emit to acknowledged delivery,
  * next to the CPU time of one gate decision. Less sensitive to a loaded machine than ops/s: it says
  * what a sink costs, whatever the neighbours do.
  */
 async function printCpuCosts(
-  corpus: Corpus,
+  corpus: GateCorpus,
   dir: string,
   nats: { url: string; stream: string } | undefined,
 ): Promise<void> {
@@ -220,7 +166,7 @@ async function printCpuCosts(
 }
 
 export async function run(): Promise<void> {
-  const corpus = buildCorpus();
+  const corpus = buildGateCorpus(PACKETS);
   const dir = await mkdtemp(join(tmpdir(), 'th-bench-sinks-'));
   const natsUp = await reachable(NATS_URL);
   const stream = `TH_BENCH_${process.pid}`;
@@ -287,14 +233,14 @@ export async function run(): Promise<void> {
       let o: number;
       let p: number;
       if (r % 2 === 0) {
-        o = await gateRate(corpus, attached.options, concurrency);
+        o = await gateAcceptRate(corpus, attached.options, concurrency);
         const f = await attached.finish();
-        p = await gateRate(corpus, {}, concurrency);
+        p = await gateAcceptRate(corpus, {}, concurrency);
         drainMs = Math.max(drainMs, f.drainMs);
         dropped += f.dropped + f.failed;
       } else {
-        p = await gateRate(corpus, {}, concurrency);
-        o = await gateRate(corpus, attached.options, concurrency);
+        p = await gateAcceptRate(corpus, {}, concurrency);
+        o = await gateAcceptRate(corpus, attached.options, concurrency);
         const f = await attached.finish();
         drainMs = Math.max(drainMs, f.drainMs);
         dropped += f.dropped + f.failed;

@@ -1,24 +1,9 @@
-export {
-  JsonFloat,
-  isPlainObject,
-  type JsonValue,
-  type JsonObject,
-  type JsonArray,
-  type JsonPrimitive,
-} from './json-value.js';
-export { parseJson, DEFAULT_JSON_LIMITS, type JsonLimits } from './parse-json.js';
-export {
-  canonicalPacketJson,
-  canonicalCapabilityJson,
-  canonicalOutcomeJson,
-  encodeJson,
-  compareCodePoints,
-  sortByCodePoint,
-  DEFAULT_ENCODE_MAX_DEPTH,
-  OUTCOME_MAX_DEPTH,
-  type EncodeOptions,
-} from './canonical.js';
-export { pythonFloatRepr, canonicalNumber } from './python-float.js';
-export { Timestamp } from './timestamp.js';
-export { decodeBase64, decodeBase64Url, encodeBase64, encodeBase64Url } from './base64.js';
-export { snapshotJson, deepFreezeJson } from './snapshot.js';
+/**
+ * The wire folder's own barrel, for the library's other modules and the tests: the public
+ * `trusthandoff/wire` entry (./public.ts) and the encoding internals that are not published.
+ */
+export * from './public.js';
+export { isPlainObject } from './json-value.js';
+export { compareCodePoints, sortByCodePoint } from './canonical.js';
+export { pythonFloatRepr } from './python-float.js';
+export { deepFreezeJson } from './snapshot.js';
