@@ -33,14 +33,10 @@ export {
   type VerifiedToolResult,
   type ToolCallRejection,
   type RequestMetaReader,
-} from './server.js';
-export {
-  verifiedTool,
-  registerVerifiedTool,
-  type McpV1RequestExtra,
-  type McpV1ServerLike,
   type McpToolConfig,
-} from './v1.js';
+  type McpServerLike,
+} from './server.js';
+export { verifiedTool, registerVerifiedTool, type McpV1RequestExtra, type McpV1ServerLike } from './v1.js';
 export {
   verifiedToolV2,
   registerVerifiedToolV2,

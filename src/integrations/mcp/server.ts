@@ -169,3 +169,39 @@ function rejectionResult(rejection: ToolCallRejection): VerifiedToolResult {
     _meta: { [REJECTION_META_KEY]: rejection },
   };
 }
+
+/** The part of an `McpServer` (v1 or v2) the register helpers use. */
+export interface McpServerLike {
+  registerTool(name: string, config: never, callback: never): unknown;
+}
+
+/** The config of `registerTool` (`inputSchema` a zod raw shape or schema, or absent). */
+export interface McpToolConfig {
+  readonly title?: string;
+  readonly description?: string;
+  readonly inputSchema?: unknown;
+  readonly annotations?: Record<string, unknown>;
+  readonly _meta?: Record<string, unknown>;
+}
+
+/**
+ * `server.registerTool(name, config, verifiedToolWith(...))` for either SDK generation, also for tools
+ * without an `inputSchema` (the SDK then calls back with its request object alone, and the caller
+ * must have signed the arguments `{}`).
+ */
+export function registerVerifiedToolWith<A, R extends object, X>(
+  readMeta: (request: X) => unknown,
+  helper: string,
+  server: McpServerLike,
+  gate: ToolCallGate,
+  name: string,
+  config: McpToolConfig,
+  handler: VerifiedToolHandler<A, R, X>,
+  options: VerifiedToolOptions,
+): unknown {
+  if (server === null || typeof server !== 'object' || typeof server.registerTool !== 'function')
+    throw new ConfigurationError(`${helper} needs an McpServer`);
+  const callback = verifiedToolWith<A, R, X>(readMeta, gate, name, handler, options);
+  const registered = config.inputSchema === undefined ? (request: X) => callback({} as A, request) : callback;
+  return server.registerTool(name, config as never, registered as never);
+}

@@ -2,9 +2,11 @@
  * Adapter for `@modelcontextprotocol/sdk` 1.x (`McpServer`): tool callbacks get `(args, extra)` and
  * the request `_meta` is `extra._meta`. Nothing here imports the SDK; the types are structural.
  */
-import { ConfigurationError } from '../../errors.js';
 import {
+  registerVerifiedToolWith,
   verifiedToolWith,
+  type McpServerLike,
+  type McpToolConfig,
   type ToolCallGate,
   type VerifiedToolHandler,
   type VerifiedToolOptions,
@@ -17,18 +19,7 @@ export interface McpV1RequestExtra {
 }
 
 /** The part of v1's `McpServer` `registerVerifiedTool` uses. */
-export interface McpV1ServerLike {
-  registerTool(name: string, config: never, callback: never): unknown;
-}
-
-/** The config of v1's `registerTool` (`inputSchema` a zod raw shape or schema, or absent). */
-export interface McpToolConfig {
-  readonly title?: string;
-  readonly description?: string;
-  readonly inputSchema?: unknown;
-  readonly annotations?: Record<string, unknown>;
-  readonly _meta?: Record<string, unknown>;
-}
+export type McpV1ServerLike = McpServerLike;
 
 const readV1Meta = (extra: McpV1RequestExtra): unknown => extra?._meta;
 
@@ -58,10 +49,14 @@ export function registerVerifiedTool<A, R extends object>(
   handler: VerifiedToolHandler<A, R, McpV1RequestExtra>,
   options: VerifiedToolOptions,
 ): unknown {
-  if (server === null || typeof server !== 'object' || typeof server.registerTool !== 'function')
-    throw new ConfigurationError('registerVerifiedTool needs an McpServer');
-  const callback = verifiedTool<A, R>(gate, name, handler, options);
-  const registered =
-    config.inputSchema === undefined ? (extra: McpV1RequestExtra) => callback({} as A, extra) : callback;
-  return server.registerTool(name, config as never, registered as never);
+  return registerVerifiedToolWith(
+    readV1Meta,
+    'registerVerifiedTool',
+    server,
+    gate,
+    name,
+    config,
+    handler,
+    options,
+  );
 }

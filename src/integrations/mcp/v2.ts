@@ -4,15 +4,16 @@
  * keys out; ours stay). Under the stateless 2026-07-28 protocol every request carries its own
  * envelope anyway. Nothing here imports the SDK; the types are structural.
  */
-import { ConfigurationError } from '../../errors.js';
 import {
+  registerVerifiedToolWith,
   verifiedToolWith,
+  type McpServerLike,
+  type McpToolConfig,
   type ToolCallGate,
   type VerifiedToolHandler,
   type VerifiedToolOptions,
   type VerifiedToolResult,
 } from './server.js';
-import type { McpToolConfig } from './v1.js';
 
 /** The part of v2's `ServerContext` this adapter reads. */
 export interface McpV2RequestContext {
@@ -20,9 +21,7 @@ export interface McpV2RequestContext {
 }
 
 /** The part of v2's `McpServer` `registerVerifiedToolV2` uses. */
-export interface McpV2ServerLike {
-  registerTool(name: string, config: never, callback: never): unknown;
-}
+export type McpV2ServerLike = McpServerLike;
 
 const readV2Meta = (ctx: McpV2RequestContext): unknown => ctx?.mcpReq?._meta;
 
@@ -45,10 +44,14 @@ export function registerVerifiedToolV2<A, R extends object>(
   handler: VerifiedToolHandler<A, R, McpV2RequestContext>,
   options: VerifiedToolOptions,
 ): unknown {
-  if (server === null || typeof server !== 'object' || typeof server.registerTool !== 'function')
-    throw new ConfigurationError('registerVerifiedToolV2 needs an McpServer');
-  const callback = verifiedToolV2<A, R>(gate, name, handler, options);
-  const registered =
-    config.inputSchema === undefined ? (ctx: McpV2RequestContext) => callback({} as A, ctx) : callback;
-  return server.registerTool(name, config as never, registered as never);
+  return registerVerifiedToolWith(
+    readV2Meta,
+    'registerVerifiedToolV2',
+    server,
+    gate,
+    name,
+    config,
+    handler,
+    options,
+  );
 }
