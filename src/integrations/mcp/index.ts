@@ -12,26 +12,28 @@ export {
 } from './keys.js';
 export {
   issueToolCallEnvelope,
-  callVerifiedTool,
-  callToolWithEnvelope,
-  verifyToolCallResult,
   type ToolCall,
-  type McpToolClient,
   type IssueToolCallEnvelopeOptions,
   type ToolCallEnvelope,
   type VerifyToolCallResultOptions,
-  type CallVerifiedToolOptions,
   type ToolCallRefusalReason,
   type ToolCallVerdict,
-} from './client.js';
-export {
-  verifiedToolWith,
+  type ToolCallRejection,
   type ToolCallGate,
   type VerifiedToolOptions,
   type VerifiedToolCall,
   type VerifiedToolHandler,
+} from '../core/index.js';
+export {
+  callVerifiedTool,
+  callToolWithEnvelope,
+  verifyToolCallResult,
+  type McpToolClient,
+  type CallVerifiedToolOptions,
+} from './client.js';
+export {
+  verifiedToolWith,
   type VerifiedToolResult,
-  type ToolCallRejection,
   type RequestMetaReader,
   type McpToolConfig,
   type McpServerLike,

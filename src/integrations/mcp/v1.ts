@@ -7,11 +7,9 @@ import {
   verifiedToolWith,
   type McpServerLike,
   type McpToolConfig,
-  type ToolCallGate,
-  type VerifiedToolHandler,
-  type VerifiedToolOptions,
   type VerifiedToolResult,
 } from './server.js';
+import { type ToolCallGate, type VerifiedToolHandler, type VerifiedToolOptions } from '../core/receive.js';
 
 /** The part of v1's `RequestHandlerExtra` this adapter reads. */
 export interface McpV1RequestExtra {

@@ -9,11 +9,9 @@ import {
   verifiedToolWith,
   type McpServerLike,
   type McpToolConfig,
-  type ToolCallGate,
-  type VerifiedToolHandler,
-  type VerifiedToolOptions,
   type VerifiedToolResult,
 } from './server.js';
+import { type ToolCallGate, type VerifiedToolHandler, type VerifiedToolOptions } from '../core/receive.js';
 
 /** The part of v2's `ServerContext` this adapter reads. */
 export interface McpV2RequestContext {
