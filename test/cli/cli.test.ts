@@ -20,6 +20,7 @@ import {
 } from 'trusthandoff';
 import { serializeAttestation } from 'trusthandoff/wire';
 import { lineHash } from 'trusthandoff/sentinel';
+import { JsonlFileSink } from 'trusthandoff/sinks/jsonl';
 import { FIXTURE, chainLines, fixtureEvents, tempDir } from '../sentinel/support.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -404,6 +405,55 @@ describe('trusthandoff audit', () => {
       ['missing', 9],
     ]);
     expect(lineHash(lines[0]!)).toHaveLength(64);
+  });
+
+  it('a sealed log: the checkpoint signature is checked, against --key when given', async () => {
+    const dir = tempDir();
+    const verifier = AgentIdentity.generate();
+    const sealedPath = join(dir, 'sealed.jsonl');
+    const unsealedPath = join(dir, 'unsealed.jsonl');
+    for (const [path, identity] of [
+      [sealedPath, verifier],
+      [unsealedPath, undefined],
+    ] as const) {
+      const sink = new JsonlFileSink({ path, ...(identity === undefined ? {} : { identity }) });
+      for (const e of fixtureEvents().slice(0, 6)) sink.write(e as never);
+      await sink.close();
+    }
+    writeFileSync(join(dir, 'verifier.pub.pem'), verifier.publicKeyPem);
+    writeFileSync(join(dir, 'other.pub.pem'), AgentIdentity.generate().publicKeyPem);
+
+    const good = cli(['audit', 'sealed.jsonl', '--key', 'verifier.pub.pem'], { cwd: dir });
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain(`checkpoint at seq 7 by ${verifier.agentId}`);
+    expect(good.stdout).toContain('signature valid, by --key');
+    const keyless = cli(['audit', 'sealed.jsonl'], { cwd: dir });
+    expect(keyless.code).toBe(0);
+    expect(keyless.stdout).toContain('no --key given: signer not checked');
+
+    const stranger = cli(['audit', 'sealed.jsonl', '--key', 'other.pub.pem'], { cwd: dir });
+    expect(stranger.code).toBe(1);
+    expect(stranger.stdout).toContain('signed, but NOT by --key');
+
+    const lines = readFileSync(sealedPath, 'utf8').trimEnd().split('\n');
+    const seal = JSON.parse(lines.at(-1)!) as { checkpoint: { signature: string } };
+    const flipped = seal.checkpoint.signature.startsWith('A') ? 'B' : 'A';
+    lines[lines.length - 1] = lines
+      .at(-1)!
+      .replace(seal.checkpoint.signature, flipped + seal.checkpoint.signature.slice(1));
+    writeFileSync(join(dir, 'forged.jsonl'), lines.join('\n') + '\n');
+    const forged = cli(['audit', 'forged.jsonl', '--format', 'json'], { cwd: dir });
+    expect(forged.code).toBe(1);
+    expect(JSON.parse(forged.stdout)).toMatchObject({ log: { checkpoint_failure: 'checkpoint_invalid' } });
+
+    expect(cli(['audit', 'unsealed.jsonl'], { cwd: dir }).code).toBe(0);
+    const required = cli(['audit', 'unsealed.jsonl', '--require-checkpoint'], { cwd: dir });
+    expect(required.code).toBe(1);
+    expect(required.stdout).toContain('checkpoint MISSING');
+    expectUsageError(
+      cli(['audit', 'sealed.jsonl', '--key', 'sealed.jsonl'], { cwd: dir }),
+      'is not an Ed25519',
+    );
   });
 
   it('a progress bar on a long file only when stderr is a terminal', () => {
