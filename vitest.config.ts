@@ -19,7 +19,7 @@ export default defineConfig({
       { find: /^trusthandoff\/postgres$/, replacement: src('stores/postgres/index.ts') },
       { find: /^trusthandoff\/sentinel$/, replacement: src('sentinel/index.ts') },
       { find: /^trusthandoff\/sentinel\/jetstream$/, replacement: src('sentinel/jetstream/index.ts') },
-      { find: /^trusthandoff\/sinks\/(jsonl|nats|kafka)$/, replacement: src('sinks/$1/index.ts') },
+      { find: /^trusthandoff\/sinks\/(jsonl|nats|kafka|worker)$/, replacement: src('sinks/$1/index.ts') },
       { find: /^trusthandoff\/export$/, replacement: src('export/index.ts') },
       { find: /^trusthandoff\/otel$/, replacement: src('otel/index.ts') },
       { find: /^trusthandoff\/mcp$/, replacement: src('integrations/mcp/index.ts') },

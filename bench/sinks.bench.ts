@@ -37,6 +37,8 @@ import { type EventSink } from '../src/events/index.js';
 import { gateTracing } from '../src/otel/index.js';
 import { JsonlFileSink } from '../src/sinks/jsonl/index.js';
 import { NatsJetStreamSink } from '../src/sinks/nats/index.js';
+import { WorkerSink, type WorkerSinkSpec } from '../src/sinks/worker/index.js';
+import { saveIdentity } from '../src/identity/index.js';
 import { buildGateCorpus, gateAcceptRate, type GateCorpus } from './gate-corpus.js';
 import { printComparisons, type ComparisonRow } from './harness.js';
 
@@ -84,6 +86,8 @@ interface Attached {
 interface Setup {
   readonly jsonl: boolean;
   readonly nats: boolean;
+  /** The sinks run on a WorkerSink's thread instead of the deciding thread. */
+  readonly threaded?: boolean;
   /** full: every decision traced with step spans; sampled: 10% of traces; decision: no step spans. */
   readonly otel: 'off' | 'full' | 'sampled' | 'decision';
 }
@@ -179,13 +183,29 @@ export async function run(): Promise<void> {
   const meterProvider = new MeterProvider();
   let fileNo = 0;
 
+  const keyFile = join(dir, 'verifier.pem');
+  await saveIdentity(corpus.receiver, keyFile);
   const attach = (setup: Setup): Attached => {
     const sinks: (EventSink & { stats: { dropped: number; failed: number } })[] = [];
-    if (setup.jsonl)
+    if (setup.threaded === true) {
+      const specs: WorkerSinkSpec[] = [];
+      if (setup.jsonl)
+        specs.push({
+          sink: 'jsonl',
+          options: { path: join(dir, `audit-${fileNo++}.jsonl`) },
+          identityKeyFile: keyFile,
+        });
+      if (setup.nats && natsUp)
+        specs.push({
+          sink: 'nats',
+          options: { servers: NATS_URL, stream, subjectPrefix: `th.bench.${process.pid}` },
+        });
+      sinks.push(new WorkerSink({ sinks: specs }));
+    } else if (setup.jsonl)
       sinks.push(
         new JsonlFileSink({ path: join(dir, `audit-${fileNo++}.jsonl`), identity: corpus.receiver }),
       );
-    if (setup.nats && natsUp)
+    if (setup.threaded !== true && setup.nats && natsUp)
       sinks.push(
         new NatsJetStreamSink({ servers: NATS_URL, stream, subjectPrefix: `th.bench.${process.pid}` }),
       );
@@ -256,13 +276,20 @@ export async function run(): Promise<void> {
   try {
     const all: Setup = { jsonl: true, nats: true, otel: 'full' };
     const sampled: Setup = { jsonl: true, nats: true, otel: 'sampled' };
+    const threadedAll: Setup = { jsonl: true, nats: true, threaded: true, otel: 'full' };
+    const threadedDecision: Setup = { jsonl: true, nats: true, threaded: true, otel: 'decision' };
+    const headline = [all, sampled, threadedAll, threadedDecision];
     await paired(all, 1, 2); // warm-up: JIT, key cache, thread pool, NATS stream creation
+    await paired(threadedAll, 1, 1);
     const rows: ComparisonRow[] = [];
     const js = natsUp ? 'JetStream' : '(JetStream unreachable)';
     const setups: [string, Setup, number][] = [
+      [`WorkerSink(JSONL + ${js}) + OTel (all traced, step spans)`, threadedAll, 7],
+      [`WorkerSink(JSONL + ${js}) + OTel (all traced, decision spans)`, threadedDecision, 7],
       [`JSONL + ${js} + OTel (all traced, step spans)`, all, 7],
       [`JSONL + ${js} + OTel (10% of traces sampled)`, sampled, 7],
       ['JSONL only', { jsonl: true, nats: false, otel: 'off' }, 5],
+      ['WorkerSink(JSONL) only', { jsonl: true, nats: false, threaded: true, otel: 'off' }, 5],
       ...(natsUp
         ? [['JetStream only', { jsonl: false, nats: true, otel: 'off' }, 5] as [string, Setup, number]]
         : []),
@@ -271,7 +298,7 @@ export async function run(): Promise<void> {
       ['OTel only, 10% of traces sampled', { jsonl: false, nats: false, otel: 'sampled' }, 5],
     ];
     for (const [label, setup, rounds] of setups) {
-      for (const concurrency of setup === all || setup === sampled ? [1, 64] : [64]) {
+      for (const concurrency of headline.includes(setup) ? [1, 64] : [64]) {
         const f = await paired(setup, concurrency, rounds);
         rows.push({
           name: `gate + ${label}, c=${concurrency}`,

@@ -17,3 +17,11 @@ export function eventJson(event: TrustHandoffEvent): string {
   }
   return json;
 }
+
+/**
+ * Record `json` as the serialization of `event` (a frozen object parsed from exactly that text): a
+ * sink running in a worker thread receives events as JSON and writes that same text.
+ */
+export function rememberEventJson(event: TrustHandoffEvent, json: string): void {
+  if (Object.isFrozen(event)) memo.set(event, json);
+}
