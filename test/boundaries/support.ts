@@ -5,7 +5,6 @@
  */
 import {
   AgentIdentity,
-  ApprovalVerifier,
   EventHub,
   HandoffGate,
   MemoryAgentRegistry,
