@@ -147,7 +147,7 @@ describe('parseBoundaryPolicy (properties)', () => {
         (p, pick, key) => {
           const i = pick % p.boundaries.length;
           const where = pick % 3;
-          const copy = structuredClone(p) as {
+          const copy = structuredClone(p) as unknown as {
             boundaries: Record<string, Record<string, unknown>>[];
           } & Record<string, unknown>;
           let path: string;
@@ -185,7 +185,7 @@ describe('parseBoundaryPolicy (properties)', () => {
     fc.assert(
       fc.property(policy, fc.nat(), fc.constantFrom(...fields), bad, (p, pick, field, value) => {
         const i = pick % p.boundaries.length;
-        const copy = structuredClone(p) as { boundaries: Record<string, unknown>[] };
+        const copy = structuredClone(p) as unknown as { boundaries: Record<string, unknown>[] };
         copy.boundaries[i]!['require'] = { ...(copy.boundaries[i]!['require'] as object), [field]: value };
         let error: BoundaryPolicyError | undefined;
         try {
