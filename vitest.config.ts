@@ -23,6 +23,7 @@ export default defineConfig({
       { find: /^trusthandoff\/export$/, replacement: src('export/index.ts') },
       { find: /^trusthandoff\/otel$/, replacement: src('otel/index.ts') },
       { find: /^trusthandoff\/mcp$/, replacement: src('integrations/mcp/index.ts') },
+      { find: /^trusthandoff\/boundaries$/, replacement: src('boundaries/index.ts') },
     ],
   },
   test: {

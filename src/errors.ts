@@ -180,6 +180,24 @@ export class ConfigurationError extends TrustHandoffError {
   readonly code = 'ERR_CONFIGURATION';
 }
 
+/**
+ * A boundary policy (`trusthandoff/boundaries`) that does not validate. `path` names the bad field as
+ * a JSONPath (`$.boundaries[1].require.maxLifetimeSeconds`); `problem` says what is wrong with it.
+ * Raised when a policy is parsed or loaded, and by a gate or boundary step given one, never per request.
+ */
+export class BoundaryPolicyError extends TrustHandoffError {
+  static readonly code = 'ERR_BOUNDARY_POLICY';
+  readonly code = 'ERR_BOUNDARY_POLICY';
+  readonly path: string;
+  readonly problem: string;
+
+  constructor(path: string, problem: string, options?: { cause?: unknown }) {
+    super(`${path}: ${problem}`, options);
+    this.path = path;
+    this.problem = problem;
+  }
+}
+
 /** Why a derivation was refused: the child would widen its parent's authority or not be its child. */
 export type CapabilityDerivationReason =
   | 'issuer_not_parent_subject'
@@ -222,7 +240,8 @@ export type TrustHandoffErrors =
   | KeyPassphraseError
   | StoreUnavailableError
   | ConfigurationError
-  | CapabilityDerivationError;
+  | CapabilityDerivationError
+  | BoundaryPolicyError;
 
 /** Every code an error of this library can carry. */
 export type TrustHandoffErrorCode = TrustHandoffErrors['code'];

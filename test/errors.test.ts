@@ -10,6 +10,7 @@ const hierarchy: [string, string, string][] = [
   ['InvalidKeyError', 'ERR_INVALID_KEY', 'TrustHandoffError'],
   ['StoreUnavailableError', 'ERR_STORE_UNAVAILABLE', 'TrustHandoffError'],
   ['ConfigurationError', 'ERR_CONFIGURATION', 'TrustHandoffError'],
+  ['BoundaryPolicyError', 'ERR_BOUNDARY_POLICY', 'TrustHandoffError'],
 ];
 
 describe('error hierarchy (SPEC §9)', () => {
@@ -49,6 +50,13 @@ describe('error hierarchy (SPEC §9)', () => {
       'ERR_REVOCATION_CONSISTENCY',
       'tok',
       'diverged',
+    ]);
+    const policy = new api.BoundaryPolicyError('$.boundaries[0].name', 'is required');
+    expect([policy.code, policy.path, policy.problem, policy.message]).toEqual([
+      'ERR_BOUNDARY_POLICY',
+      '$.boundaries[0].name',
+      'is required',
+      '$.boundaries[0].name: is required',
     ]);
   });
 

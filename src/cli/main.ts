@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { AUDIT_HELP, audit } from './commands/audit.js';
+import { BOUNDARIES_HELP, boundaries } from './commands/boundaries.js';
 import { DEMO_HELP, demo } from './commands/demo.js';
 import { INSPECT_HELP, inspect } from './commands/inspect.js';
 import { KEYGEN_HELP, keygen } from './commands/keygen.js';
@@ -22,12 +23,13 @@ const HELP = `Usage: trusthandoff <command> [options]
 Verifiable task delegation between AI agents.
 
 Commands:
-  demo      the attack demo: tampered and replayed handoffs refused, audit report written
-  keygen    create an agent identity (Ed25519 key file, agent id, public key)
-  sign      sign a task packet and print its envelope
-  verify    decide an envelope against a registry of public keys
-  inspect   decode and explain a packet, envelope, capability, token or attestation
-  audit     audit a JSONL event log (text, JSON or HTML); checks a hash-chained log
+  demo        the attack demo: tampered and replayed handoffs refused, audit report written
+  keygen      create an agent identity (Ed25519 key file, agent id, public key)
+  sign        sign a task packet and print its envelope
+  verify      decide an envelope against a registry of public keys
+  inspect     decode and explain a packet, envelope, capability, token or attestation
+  audit       audit a JSONL event log (text, JSON or HTML); checks a hash-chained log
+  boundaries  check a trust-boundary policy file (boundaries check <file>)
 
 Run \`trusthandoff <command> --help\` for a command's options.
 Global options: --no-color, -h/--help, -v/--version.
@@ -42,6 +44,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
   verify: { run: verify, help: VERIFY_HELP },
   inspect: { run: inspect, help: INSPECT_HELP },
   audit: { run: audit, help: AUDIT_HELP },
+  boundaries: { run: boundaries, help: BOUNDARIES_HELP },
 };
 
 function version(): string {

@@ -159,6 +159,28 @@ export interface EventCatalogue {
     readonly approvers: readonly string[];
     readonly required: number;
   };
+  /**
+   * A packet satisfied every trust boundary it crosses into (the boundary step; `boundaries` in policy
+   * order). Later steps (replay, admission) may still refuse it: `packet_accepted` is the decision.
+   */
+  readonly boundary_satisfied: {
+    readonly packet_id: string;
+    readonly from_agent: string;
+    /** `arrival.transport` as the caller gave it, or null. */
+    readonly transport: string | null;
+    readonly boundaries: readonly string[];
+  };
+  /**
+   * The boundary step refused a packet: `reason` is its REJECT reason (`boundary_…`, or a store's
+   * fail-closed reason), `boundary` the boundary whose requirement failed (null when none matched).
+   */
+  readonly boundary_refused: {
+    readonly packet_id: string;
+    readonly from_agent: string;
+    readonly transport: string | null;
+    readonly boundary: string | null;
+    readonly reason: string;
+  };
   /** A networked store missed its deadline or failed; the decision failed closed. */
   readonly store_unavailable: {
     readonly store: 'replay' | 'revocation' | 'registry' | 'overlap' | 'admission' | 'approval';

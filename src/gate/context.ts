@@ -22,6 +22,19 @@ export interface GateEnvelope extends DelegationEnvelope {
   readonly capability_chain?: readonly string[];
 }
 
+/**
+ * How the packet reached this gate, as the caller knows it (`handle(input, { arrival })`): the
+ * transport it came in on, and optionally the trust boundary the caller received it through (a
+ * listener bound to the partner network, say). Trust boundaries match on it; see
+ * `trusthandoff/boundaries`. It is the caller's word, never read from the packet.
+ */
+export interface Arrival {
+  /** The transport the packet arrived on, e.g. `mcp`, `http`, `nats`, `in-process`. */
+  readonly transport?: string;
+  /** The name of the boundary the packet crossed into; its requirements then apply. */
+  readonly boundary?: string;
+}
+
 export interface StepRejection {
   readonly reason: RejectReason;
   readonly details?: Readonly<Record<string, unknown>>;
@@ -60,6 +73,8 @@ export class HandoffContext {
   readonly inFlight: number;
   /** What the caller said this call must be (`handle(input, { expect })`). */
   readonly expect: CallExpectations | undefined;
+  /** How the packet arrived (`handle(input, { arrival })`), for trust boundaries. */
+  readonly arrival: Arrival | undefined;
   /** The capability chain (root first) the capability step verified, when one is configured. */
   capabilities: readonly DelegationCapability[] | undefined = undefined;
 
@@ -68,6 +83,7 @@ export class HandoffContext {
     receivedAtMs: number,
     inFlight: number,
     expect: CallExpectations | undefined,
+    arrival?: Arrival,
   ) {
     this.envelope = envelope;
     this.packet = envelope.packet;
@@ -75,6 +91,7 @@ export class HandoffContext {
     this.receivedAtMs = receivedAtMs;
     this.inFlight = inFlight;
     this.expect = expect;
+    this.arrival = arrival;
   }
 }
 

@@ -7,6 +7,7 @@ import { cutString as cut, sanitizeDetails } from '../lib/sanitize.js';
 import type { DelegationCapability } from '../capability/types.js';
 import type { ValidationReason } from '../packet/validate.js';
 import type { CapabilityStepReason } from './steps/capability.js';
+import type { BoundaryStepReason } from '../boundaries/step.js';
 import type { DelegationChain, SignedTaskPacket } from '../packet/types.js';
 
 export type DecisionKind = 'ACCEPT' | 'REJECT';
@@ -96,12 +97,13 @@ export type CustomRejectReason = `custom:${string}`;
 
 /**
  * Every reason a REJECT can carry: the gate's own, validation's (SPEC §4), the capability step's, the
- * revalidation watcher's (through the executor), and your custom steps' (`custom:…`).
+ * boundary step's (`boundary_…`), the revalidation watcher's (through the executor), and your custom steps' (`custom:…`).
  */
 export type RejectReason =
   | Exclude<ReasonStrings[keyof ReasonStrings], AcceptReason>
   | ValidationReason
   | CapabilityRejectReason
+  | BoundaryStepReason
   | StaleReason
   | CustomRejectReason;
 

@@ -3,7 +3,7 @@
  * never an exception. The steps and their order are data, built by `buildSteps` (see pipeline.ts):
  *
  *   parse → audience → key binding → signature → validation → chain → expectations → revocation →
- *   capability → your extra steps → replay check-and-store
+ *   capability → boundary → your extra steps → replay check-and-store
  *
  * Everything that can be checked without remembering anything comes before the one step that writes
  * (replay), so forged, misaddressed, mismatched, expired or revoked packets never touch the replay
@@ -24,7 +24,14 @@ import {
   type RevocationStore,
 } from '../stores/types.js';
 import type { JsonLimits } from '../wire/parse-json.js';
-import { HandoffContext, type GateStep, type StepRejection, type StepResult } from './context.js';
+import { boundaryStep, type BoundaryStepOptions } from '../boundaries/step.js';
+import {
+  HandoffContext,
+  type Arrival,
+  type GateStep,
+  type StepRejection,
+  type StepResult,
+} from './context.js';
 import { REASONS, acceptDecision, rejectDecision, type GateDecision } from './decision.js';
 import { expectationsStep, type CallExpectations } from './expectations.js';
 import type { GateCall, GateHooks, StepReport } from './hooks.js';
@@ -134,6 +141,13 @@ export interface HandoffGateOptions {
    * must be an action the leaf authorizes. See docs/capability-step.md.
    */
   readonly capabilities?: GateCapabilityOptions;
+  /**
+   * Trust boundaries, off unless set: a boundary policy (`trusthandoff/boundaries`) saying what a
+   * packet must satisfy to cross into each boundary, matched by sender group, registry namespace or
+   * the transport passed as `handle(input, { arrival })`. One step after the capability step, before
+   * replay. See docs/boundaries.md.
+   */
+  readonly boundaries?: GateBoundaryOptions;
   /** Hooks around every step and every decision (spans, metrics). */
   readonly hooks?: GateHooks;
   /** Clock in epoch milliseconds (default `Date.now`). */
@@ -148,10 +162,15 @@ export type GateCapabilityOptions = Pick<
   'trustedRoots' | 'required' | 'maxChainLength' | 'maxTokenLength'
 >;
 
-/** Per call: what this call must be. */
+/** The boundary step's own settings; stores, clock, deadline and events come from the gate. */
+export type GateBoundaryOptions = Pick<BoundaryStepOptions, 'policy' | 'approvers' | 'namespaces'>;
+
+/** Per call: what this call must be, and how it arrived. */
 export interface HandleOptions {
   /** Checked against the signed packet before the replay step: a mismatch never spends the nonce. */
   readonly expect?: CallExpectations;
+  /** How the packet arrived (transport, boundary), for the trust-boundary step; ignored without one. */
+  readonly arrival?: Arrival;
 }
 
 export interface RevalidationCallOptions extends RevalidationConfig, HandleOptions {
@@ -314,6 +333,20 @@ export class HandoffGate {
               ...(events === undefined ? {} : { events }),
             }),
           }),
+      ...(options.boundaries === undefined
+        ? {}
+        : {
+            boundary: boundaryStep({
+              ...checkBoundaryOptions(options.boundaries),
+              ...(options.registry === undefined ? {} : { registry: options.registry }),
+              ...(options.revocationStore === undefined ? {} : { revocationStore: options.revocationStore }),
+              now: this.#now,
+              issuanceSkewSeconds: this.validator.settings.issuanceSkewSeconds,
+              expiryGraceSeconds: this.validator.settings.expiryGraceSeconds,
+              storeTimeoutMs: timeoutMs,
+              ...(events === undefined ? {} : { events }),
+            }),
+          }),
       extraSteps,
       replay: replayStep({ store: guardReplayStore(options.replayStore, timeoutMs), ...replayRetention }),
     });
@@ -360,25 +393,24 @@ export class HandoffGate {
   handle(input: GateInput, options?: HandleOptions): Promise<GateDecision> {
     const inFlight = ++this.#inFlight;
     const startedAt = this.#timed ? performance.now() : 0;
-    const expect = options?.expect;
     // Decide one microtask later, not inside this call: with memory stores a decision is otherwise
     // synchronous end to end, so callers that start many requests at once would never be seen in
     // flight together, and `auto` signature verification would stay on this thread instead of
     // spreading over the thread pool.
-    return STARTED.then(() => this.#run(input, inFlight, expect, startedAt));
+    return STARTED.then(() => this.#run(input, inFlight, options, startedAt));
   }
 
   #run(
     input: GateInput,
     inFlight: number,
-    expect: CallExpectations | undefined,
+    options: HandleOptions | undefined,
     startedAt: number,
   ): GateDecision | Promise<GateDecision> {
     const call: MutableCall | undefined =
       this.#hooks === undefined ? undefined : { id: ++this.#calls, startedAt, packet: undefined };
     let out: GateDecision | Promise<GateDecision>;
     try {
-      out = this.#decide(input, inFlight, expect, startedAt, call);
+      out = this.#decide(input, inFlight, options, startedAt, call);
     } catch {
       // #decide catches step errors itself; this is the last line of defence (a throwing getter…).
       this.#inFlight--;
@@ -412,7 +444,10 @@ export class HandoffGate {
   ): Promise<DecisionWithWatcher> {
     const config: RevalidationConfig = { ...this.#revalidation, ...options };
     checkRevalidation(config);
-    const decision = await this.handle(input, options.expect === undefined ? {} : { expect: options.expect });
+    const decision = await this.handle(input, {
+      ...(options.expect === undefined ? {} : { expect: options.expect }),
+      ...(options.arrival === undefined ? {} : { arrival: options.arrival }),
+    });
     if (decision.decision !== 'ACCEPT' || !isEnabled(config.intervalSeconds)) return { decision };
     const packet = decision.packet;
     const revalidate = config.revalidate;
@@ -434,7 +469,7 @@ export class HandoffGate {
   #decide(
     input: GateInput,
     inFlight: number,
-    expect: CallExpectations | undefined,
+    options: HandleOptions | undefined,
     startedAt: number,
     call: MutableCall | undefined,
   ): GateDecision | Promise<GateDecision> {
@@ -449,7 +484,7 @@ export class HandoffGate {
       if (call !== undefined) this.#after(call, 'parse', parseStart, rejection);
       return this.#reject(undefined, parsed.packetId, rejection, 'parse', startedAt, call);
     }
-    const ctx = new HandoffContext(parsed, this.#now(), inFlight, expect);
+    const ctx = new HandoffContext(parsed, this.#now(), inFlight, options?.expect, options?.arrival);
     if (call === undefined) return this.#runSteps(ctx, 0, startedAt);
     call.packet = parsed.packet;
     this.#after(call, 'parse', parseStart, undefined);
@@ -707,6 +742,16 @@ function errorName(error: unknown): string {
 
 function isEnabled(interval: number | null | undefined): boolean {
   return typeof interval === 'number' && interval > 0;
+}
+
+function checkBoundaryOptions(options: GateBoundaryOptions): GateBoundaryOptions {
+  if (options === null || typeof options !== 'object')
+    throw new ConfigurationError('boundaries must be an object with a policy');
+  return {
+    policy: options.policy,
+    ...(options.approvers === undefined ? {} : { approvers: options.approvers }),
+    ...(options.namespaces === undefined ? {} : { namespaces: options.namespaces }),
+  };
 }
 
 function checkHooks(hooks: GateHooks): void {

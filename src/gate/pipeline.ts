@@ -2,7 +2,7 @@
  * The gate as data: one ordered list of steps, built from the gate's options by {@link buildSteps}.
  *
  *   audience → key binding → signature → validation → chain → expectations → revocation →
- *   capability → your extra steps → replay (check-and-store, last)
+ *   capability → boundary → your extra steps → replay (check-and-store, last)
  *
  * Everything that can be checked without remembering anything comes before the one step that writes
  * (replay), so forged, misaddressed, mismatched, expired or revoked packets never spend a nonce.
@@ -36,6 +36,8 @@ export interface PipelineParts {
   readonly expectations: GateStep;
   readonly revocation?: GateStep;
   readonly capability?: GateStep;
+  /** The trust-boundary step (`boundaries` option): after the capability step, whose chain it may read. */
+  readonly boundary?: GateStep;
   readonly extraSteps: readonly GateStep[];
   readonly replay: GateStep;
 }
@@ -52,6 +54,7 @@ export function buildSteps(parts: PipelineParts): readonly PlannedStep[] {
   ];
   if (parts.revocation !== undefined) planned.push({ step: parts.revocation, role: 'revocation' });
   if (parts.capability !== undefined) planned.push({ step: parts.capability, role: 'local' });
+  if (parts.boundary !== undefined) planned.push({ step: parts.boundary, role: 'local' });
   for (const step of parts.extraSteps) planned.push({ step, role: 'local' });
   planned.push({ step: parts.replay, role: 'replay' });
   return planned;

@@ -44,6 +44,17 @@ export function chainDepth(chain: DelegationChain): number {
   return chain.packet_ids.length;
 }
 
+/**
+ * How deep a delegation is, as the gate counts it: the largest of the chain's packet ids, its agents
+ * and the depth the sender signed (`provenance.delegation_depth`), so neither an unsigned chain cut
+ * short nor a signed depth set low slips a packet under a depth limit. The chain step's maximum and a
+ * trust boundary's `maxDelegationDepth` both compare against this one number.
+ */
+export function delegationDepth(packet: SignedTaskPacket, chain: DelegationChain): number {
+  const signed = packet.provenance?.delegation_depth ?? null;
+  return Math.max(chain.packet_ids.length, chain.agents.length, signed ?? 0);
+}
+
 /** SPEC §3: a loop is the next agent already appearing in the chain. */
 export function chainHasLoop(chain: DelegationChain, nextAgent: string): boolean {
   return chain.agents.includes(nextAgent);

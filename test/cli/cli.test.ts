@@ -82,7 +82,7 @@ function expectUsageError(run: Run, needle: string): void {
   expect(run.stderr).not.toMatch(/\n\s+at /);
 }
 
-const COMMANDS = ['demo', 'keygen', 'sign', 'verify', 'inspect', 'audit'];
+const COMMANDS = ['demo', 'keygen', 'sign', 'verify', 'inspect', 'audit', 'boundaries'];
 
 describe('trusthandoff: help, version and usage errors', () => {
   it('--help lists every command; each command has its own --help', () => {
@@ -511,5 +511,97 @@ describe('trusthandoff demo', () => {
     expect(cliTty(['demo', '--out', 'a.html'], dir)).toContain('\u001b[32m');
     expect(cliTty(['demo', '--out', 'b.html'], dir, { NO_COLOR: '1' })).not.toContain('\u001b[');
     expect(cliTty(['demo', '--out', 'c.html', '--no-color'], dir)).not.toContain('\u001b[');
+  });
+});
+
+describe('trusthandoff boundaries check', () => {
+  const policy = {
+    version: 1,
+    boundaries: [
+      { name: 'internal', match: { transports: ['in-process'] }, require: { maxLifetimeSeconds: 3600 } },
+      {
+        name: 'partner',
+        match: { agentPrefixes: ['agent:partner:'], transports: ['https'] },
+        require: { maxDelegationDepth: 1, allowedIntents: ['summarize'] },
+      },
+    ],
+  };
+
+  it('a valid JSON or YAML policy: exit 0 and one line per boundary', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify(policy));
+    const yaml = [
+      'version: 1',
+      'default: allow',
+      'boundaries:',
+      '  - name: internal',
+      '    match: { transports: [in-process] }',
+      '    require: { maxLifetimeSeconds: 3600 }',
+    ].join('\n');
+    writeFileSync(join(dir, 'policy.yaml'), yaml);
+    const json = cli(['boundaries', 'check', 'policy.json'], { cwd: dir });
+    expect(json.code).toBe(0);
+    expect(json.stdout).toBe(
+      [
+        'valid boundary policy: 2 boundaries, default deny',
+        '  internal  match transports=in-process; require maxLifetimeSeconds',
+        '  partner   match agentPrefixes=agent:partner: transports=https; require maxDelegationDepth, allowedIntents',
+        '',
+      ].join('\n'),
+    );
+    const fromYaml = cli(['boundaries', 'check', 'policy.yaml'], { cwd: dir });
+    expect([fromYaml.code, fromYaml.stdout.split('\n')[0]]).toEqual([
+      0,
+      'valid boundary policy: 1 boundary, default allow',
+    ]);
+    const printed = cli(['boundaries', 'check', '-', '--format', 'json', '--json'], {
+      cwd: dir,
+      input: JSON.stringify(policy),
+    });
+    expect(printed.code).toBe(0);
+    expect(JSON.parse(printed.stdout)).toMatchObject({
+      version: 1,
+      default: 'deny',
+      boundaries: [{ name: 'internal' }, { name: 'partner' }],
+    });
+  });
+
+  it('an invalid policy: exit 2 with one line naming the file, the field and the problem', () => {
+    const dir = tempDir();
+    const bad = structuredClone(policy) as { boundaries: { require: Record<string, unknown> }[] };
+    bad.boundaries[1]!.require['maxLifetime'] = 300;
+    writeFileSync(join(dir, 'typo.json'), JSON.stringify(bad));
+    expectUsageError(
+      cli(['boundaries', 'check', 'typo.json'], { cwd: dir }),
+      'typo.json: $.boundaries[1].require.maxLifetime: unknown field (ERR_BOUNDARY_POLICY)',
+    );
+    bad.boundaries[1]!.require = { maxDelegationDepth: 0 };
+    writeFileSync(join(dir, 'zero.json'), JSON.stringify(bad));
+    expectUsageError(
+      cli(['boundaries', 'check', 'zero.json'], { cwd: dir }),
+      '$.boundaries[1].require.maxDelegationDepth: must be an integer ≥ 1',
+    );
+    writeFileSync(join(dir, 'broken.yml'), 'version: [1\n');
+    expectUsageError(
+      cli(['boundaries', 'check', 'broken.yml'], { cwd: dir }),
+      'broken.yml: $: not a YAML document',
+    );
+  });
+
+  it('usage errors: no subcommand, unknown subcommand, no file, unknown format, missing file', () => {
+    const dir = tempDir();
+    expectUsageError(cli(['boundaries']), 'missing subcommand (check)');
+    expectUsageError(cli(['boundaries', 'lint', 'x.json']), 'unknown subcommand "lint" (check)');
+    expectUsageError(cli(['boundaries', 'check']), 'missing policy file');
+    expectUsageError(cli(['boundaries', 'check', 'policy.toml']), 'cannot tell the format of policy.toml');
+    expectUsageError(cli(['boundaries', 'check', '-']), '--format is required');
+    expectUsageError(
+      cli(['boundaries', 'check', 'x.json', '--format', 'xml']),
+      '--format must be json or yaml',
+    );
+    expectUsageError(
+      cli(['boundaries', 'check', 'missing.json'], { cwd: dir }),
+      'cannot read policy file missing.json',
+    );
   });
 });

@@ -12,7 +12,7 @@
  *    (`delegation_chain_widened`).
  */
 import { ConfigurationError } from '../../errors.js';
-import { isChainNarrowing, isPermissionSubset } from '../../packet/chain.js';
+import { delegationDepth, isChainNarrowing, isPermissionSubset } from '../../packet/chain.js';
 import { rejection, type GateStep, type HandoffContext, type StepResult } from '../context.js';
 import { REASONS } from '../decision.js';
 
@@ -57,7 +57,7 @@ export function chainStep(options: ChainStepOptions): GateStep {
           details: { signed_depth: signedDepth, chain_agents: agents.length, chain_packets: ids.length },
         };
       }
-      const depth = Math.max(ids.length, agents.length, signedDepth ?? 0);
+      const depth = delegationDepth(packet, chain);
       if (depth > maxDepth) return { reason: REASONS.depthExceeded, details: { depth, max_depth: maxDepth } };
       if (rejectLoops) {
         // Bounded by maxDepth above, so the quadratic scan is a handful of comparisons.
