@@ -12,6 +12,7 @@ import type { NodeOutput } from '../../attestation/wrap-node.js';
 import type { AttestationSigner } from '../../attestation/types.js';
 import type { AcceptDecision, GateDecision } from '../../gate/decision.js';
 import type { CallExpectations } from '../../gate/expectations.js';
+import type { Arrival } from '../../gate/context.js';
 import type { GateInput } from '../../gate/parse.js';
 import type { SignedTaskPacket } from '../../packet/types.js';
 import type { OutcomeEncoding } from '../../wire/canonical.js';
@@ -19,7 +20,10 @@ import type { ToolCallRejection } from './verdict.js';
 
 /** What a receiver needs of a gate: `HandoffGate` fits. */
 export interface ToolCallGate {
-  handle(input: GateInput, options?: { readonly expect?: CallExpectations }): Promise<GateDecision>;
+  handle(
+    input: GateInput,
+    options?: { readonly expect?: CallExpectations; readonly arrival?: Arrival },
+  ): Promise<GateDecision>;
 }
 
 export interface VerifiedToolOptions {
@@ -31,6 +35,11 @@ export interface VerifiedToolOptions {
   readonly outcomeEncoding?: OutcomeEncoding;
   /** Longest error message put in the attested result of a throwing handler (default 1,024). */
   readonly maxErrorMessageLength?: number;
+  /**
+   * How calls reach this receiver, for the gate's trust boundaries (`handle(input, { arrival })`).
+   * Default: `{ transport: <the integration's name> }` (`mcp`, `a2a`, …).
+   */
+  readonly arrival?: Arrival;
 }
 
 /** What the handler gets besides its arguments: the verified packet and the framework's context. */
@@ -73,6 +82,7 @@ export function createCallReceiver<A, R extends object, X>(
   handler: VerifiedToolHandler<A, R, X>,
   options: VerifiedToolOptions,
   helper = 'verifiedTool',
+  transport?: string,
 ): CallReceiver<A, X> {
   if (gate === null || typeof gate !== 'object' || typeof gate.handle !== 'function')
     throw new ConfigurationError(`${helper} needs a gate with a handle() method`);
@@ -90,6 +100,7 @@ export function createCallReceiver<A, R extends object, X>(
       ? {}
       : { maxErrorMessageLength: options.maxErrorMessageLength }),
   });
+  const arrival = options.arrival ?? (transport === undefined ? undefined : { transport });
   const outcomeEncoding = options.outcomeEncoding;
   const serializeOptions = outcomeEncoding === undefined ? {} : { outcomeEncoding };
 
@@ -98,9 +109,8 @@ export function createCallReceiver<A, R extends object, X>(
     if (typeof envelope !== 'string') return refusal('malformed_envelope', null);
     // A call without arguments is bound as `{}`: the caller must have signed exactly that.
     const callArguments: unknown = args === undefined ? {} : args;
-    const decision = await gate.handle(envelope, {
-      expect: { toolCall: { name, arguments: callArguments } },
-    });
+    const expect = { toolCall: { name, arguments: callArguments } };
+    const decision = await gate.handle(envelope, arrival === undefined ? { expect } : { expect, arrival });
     if (decision.decision !== 'ACCEPT') return refusal(decision.reason, decision.packet_id, decision.details);
     const packetId = decision.packet.packet_id;
     let output: NodeOutput<object>;

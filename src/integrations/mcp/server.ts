@@ -38,7 +38,7 @@ export function verifiedToolWith<A, R extends object, X>(
   handler: VerifiedToolHandler<A, R, X>,
   options: VerifiedToolOptions,
 ): (args: A, extra: X) => Promise<VerifiedToolResult> {
-  const receive = createCallReceiver(gate, name, handler, options);
+  const receive = createCallReceiver(gate, name, handler, options, 'verifiedTool', 'mcp');
   return async function verifiedToolCallback(args: A, extra: X): Promise<VerifiedToolResult> {
     const received = await receive(readEnvelope(readMeta, extra), args, extra);
     if (!received.ok) return rejectionResult(received.rejection);
