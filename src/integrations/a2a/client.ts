@@ -5,6 +5,7 @@
  * comes back in its `after` hook. The verdict of a call is read with `verdictOf(result)`.
  */
 import { ConfigurationError } from '../../errors.js';
+import { parseDelegationEnvelope } from '../../packet/wire.js';
 import type { ExecutionAttestation } from '../../attestation/types.js';
 import type { AgentIdentity } from '../../identity/agent-identity.js';
 import type { JsonValue } from '../../wire/json-value.js';
@@ -106,7 +107,10 @@ export async function verifyA2AResult(
   }
 }
 
-async function verifyArtifacts(artifacts: unknown, options: VerifyToolCallResultOptions): Promise<A2AVerdict> {
+async function verifyArtifacts(
+  artifacts: unknown,
+  options: VerifyToolCallResultOptions,
+): Promise<A2AVerdict> {
   if (!Array.isArray(artifacts) || artifacts.length === 0) return refuse('attestation_missing');
   const attested: AttestedArtifact[] = [];
   for (const artifact of artifacts as unknown[]) {
@@ -140,7 +144,8 @@ export function skillMessage(
   content: Record<string, unknown> | readonly A2APart[],
   extra: Partial<Pick<A2AMessage, 'messageId' | 'contextId' | 'taskId' | 'referenceTaskIds'>> = {},
 ): A2AMessage {
-  if (typeof skill !== 'string' || skill.length === 0) throw new ConfigurationError('skillMessage needs a skill id');
+  if (typeof skill !== 'string' || skill.length === 0)
+    throw new ConfigurationError('skillMessage needs a skill id');
   return {
     messageId: extra.messageId ?? globalThis.crypto.randomUUID(),
     contextId: extra.contextId ?? '',
@@ -243,13 +248,20 @@ export function delegationInterceptor(options: DelegationInterceptorOptions): De
       let next: Record<string, unknown> = entry;
       if (Array.isArray(entry['approvals'])) {
         packetId = typeof message.taskId === 'string' ? waiting.get(message.taskId) : undefined;
+      } else if (typeof entry['envelope'] === 'string') {
+        // An envelope the caller minted itself (e.g. a packet that requires review): verify against it.
+        packetId = packetIdOf(entry['envelope']);
       } else if (entry['envelope'] === undefined) {
         const call = a2aCallOf(message);
         if (call === undefined) return;
         const minted = issueToolCallEnvelope(identity, call, rest);
         packetId = minted.packetId;
         const trace = traceparent?.();
-        next = { ...entry, envelope: minted.envelope, ...(trace === undefined ? {} : { traceparent: trace }) };
+        next = {
+          ...entry,
+          envelope: minted.envelope,
+          ...(trace === undefined ? {} : { traceparent: trace }),
+        };
       }
       request['message'] = {
         ...message,
@@ -280,6 +292,14 @@ export function delegationInterceptor(options: DelegationInterceptorOptions): De
       return result !== null && typeof result === 'object' ? verdicts.get(result) : undefined;
     },
   };
+}
+
+function packetIdOf(envelope: string): string | undefined {
+  try {
+    return parseDelegationEnvelope(envelope).packet.packet_id;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Add the extension's URI to the extensions service parameter, in the spelling the wire version uses. */

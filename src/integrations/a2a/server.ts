@@ -336,7 +336,9 @@ export function verifiedAgentExecutor<C extends A2ARequestContext, B extends A2A
         status: status(TASK_STATE.submitted),
         metadata: {
           ...task.metadata,
-          [DELEGATION_EXTENSION_URI]: { pending: { message_id: original.messageId, packet_id: request.packet_id } },
+          [DELEGATION_EXTENSION_URI]: {
+            pending: { message_id: original.messageId, packet_id: request.packet_id },
+          },
         },
       },
     });
@@ -415,7 +417,11 @@ function publishStatus(
   });
 }
 
-function statusMessage(requestContext: A2ARequestContext, text: string, entry: DelegationResultEntry): A2AMessage {
+function statusMessage(
+  requestContext: A2ARequestContext,
+  text: string,
+  entry: DelegationResultEntry,
+): A2AMessage {
   return {
     messageId: globalThis.crypto.randomUUID(),
     contextId: requestContext.contextId,
@@ -476,7 +482,12 @@ function attestingBus(
       } catch (error) {
         state.closed = true;
         const code = error instanceof TrustHandoffError ? error.code : 'unexpected_error';
-        onAttestationFailure({ decision: 'REJECT', reason: 'attestation_failed', packet_id: packetId, details: { code } });
+        onAttestationFailure({
+          decision: 'REJECT',
+          reason: 'attestation_failed',
+          packet_id: packetId,
+          details: { code },
+        });
         return;
       }
       target.publish({

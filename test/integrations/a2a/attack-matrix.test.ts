@@ -2,7 +2,11 @@
  * The issue-11 attack matrix (test/integrations/matrix/cases.ts) for A2A with the real SDK: the
  * envelope rides in the message's extension metadata over JSON-RPC to an agent on a loopback port.
  */
-import { DELEGATION_EXTENSION_URI, skillMessage, verifyA2AResult } from '../../../src/integrations/a2a/index.js';
+import {
+  DELEGATION_EXTENSION_URI,
+  skillMessage,
+  verifyA2AResult,
+} from '../../../src/integrations/a2a/index.js';
 import { describeAttackMatrix, type MatrixTarget } from '../matrix/cases.js';
 import { startAgent } from './harness.js';
 
@@ -17,7 +21,12 @@ async function target(): Promise<MatrixTarget> {
       const message = skillMessage(call.name, call.arguments ?? {});
       const entry = { skill: call.name, ...(envelope === undefined ? {} : { envelope }) };
       return client.sendMessage(
-        { tenant: '', message: { ...message, metadata: { [DELEGATION_EXTENSION_URI]: entry } }, configuration: undefined, metadata: {} },
+        {
+          tenant: '',
+          message: { ...message, metadata: { [DELEGATION_EXTENSION_URI]: entry } },
+          configuration: undefined,
+          metadata: {},
+        },
         { serviceParameters: { 'A2A-Extensions': DELEGATION_EXTENSION_URI } },
       );
     },
@@ -30,7 +39,9 @@ async function target(): Promise<MatrixTarget> {
           ...a,
           metadata: {
             ...a.metadata,
-            [DELEGATION_EXTENSION_URI]: { output: mutate(a.metadata[DELEGATION_EXTENSION_URI]?.output ?? '') },
+            [DELEGATION_EXTENSION_URI]: {
+              output: mutate(a.metadata[DELEGATION_EXTENSION_URI]?.output ?? ''),
+            },
           },
         })),
       };
