@@ -192,11 +192,11 @@ export interface DelegationInterceptorOptions
 
 /** The SDK's `BeforeArgs` / `AfterArgs`, as far as the interceptor reads them. */
 export interface InterceptorBeforeArgs {
-  readonly input: { readonly method: string; value?: unknown };
+  readonly input: { readonly method: string; value?: unknown } | undefined;
   options?: { serviceParameters?: Record<string, string> } | undefined;
 }
 export interface InterceptorAfterArgs {
-  readonly result: { readonly method: string; value: unknown };
+  readonly result: { readonly method: string; value?: unknown } | undefined;
   options?: { serviceParameters?: Record<string, string> } | undefined;
 }
 
@@ -233,65 +233,76 @@ export function delegationInterceptor(options: DelegationInterceptorOptions): De
   const calls = new WeakMap<object, string>(); // request options → the packet id sent
   const verdicts = new WeakMap<object, A2AVerdict>();
   const waiting = new Map<string, string>(); // task id → packet id, tasks waiting for approval
-  const { identity, traceparent, maxPendingApprovals: _max, ...rest } = options;
-  void _max;
+  const { identity, traceparent } = options;
+  // The options carry both the envelope's issue options and the result's verify options.
+  const rest = options;
 
   return {
-    async before(args: InterceptorBeforeArgs): Promise<void> {
-      if (!SEND_METHODS.has(args.input.method) || !isPlainObject(args.input.value)) return;
-      const request = args.input.value;
-      const message = request['message'] as A2AMessage | undefined;
-      if (!isPlainObject(message)) return;
-      const entry = delegationEntry(message.metadata);
-      if (entry === undefined) return;
-      let packetId: string | undefined;
-      let next: Record<string, unknown> = entry;
-      if (Array.isArray(entry['approvals'])) {
-        packetId = typeof message.taskId === 'string' ? waiting.get(message.taskId) : undefined;
-      } else if (typeof entry['envelope'] === 'string') {
-        // An envelope the caller minted itself (e.g. a packet that requires review): verify against it.
-        packetId = packetIdOf(entry['envelope']);
-      } else if (entry['envelope'] === undefined) {
-        const call = a2aCallOf(message);
-        if (call === undefined) return;
-        const minted = issueToolCallEnvelope(identity, call, rest);
-        packetId = minted.packetId;
-        const trace = traceparent?.();
-        next = {
-          ...entry,
-          envelope: minted.envelope,
-          ...(trace === undefined ? {} : { traceparent: trace }),
-        };
-      }
-      request['message'] = {
-        ...message,
-        metadata: { ...message.metadata, [DELEGATION_EXTENSION_URI]: next },
-        extensions: [...new Set([...(message.extensions ?? []), DELEGATION_EXTENSION_URI])],
-      };
-      activateExtension(args);
-      if (packetId !== undefined && args.options !== undefined) calls.set(args.options, packetId);
+    before(args: InterceptorBeforeArgs): Promise<void> {
+      beforeSend(args);
+      return Promise.resolve();
     },
 
     async after(args: InterceptorAfterArgs): Promise<void> {
-      if (args.result.method !== 'sendMessage' || args.options === undefined) return;
-      const packetId = calls.get(args.options);
-      const value = args.result.value;
-      if (packetId === undefined || !isPlainObject(value)) return;
-      const verdict = await verifyA2AResult(value, { ...rest, packetId });
-      if (!verdict.ok && verdict.reason === 'approval_required') {
-        waiting.delete(verdict.details.task_id);
-        waiting.set(verdict.details.task_id, packetId);
-        if (waiting.size > maxPending) waiting.delete(waiting.keys().next().value as string);
-      } else if (typeof value['id'] === 'string') {
-        waiting.delete(value['id']);
-      }
-      verdicts.set(value, verdict);
+      await afterSend(args);
     },
 
     verdictOf(result: unknown): A2AVerdict | undefined {
       return result !== null && typeof result === 'object' ? verdicts.get(result) : undefined;
     },
   };
+
+  function beforeSend(args: InterceptorBeforeArgs): void {
+    if (args.input === undefined || !SEND_METHODS.has(args.input.method)) return;
+    if (!isPlainObject(args.input.value)) return;
+    const request = args.input.value;
+    const message = request['message'] as A2AMessage | undefined;
+    if (!isPlainObject(message)) return;
+    const entry = delegationEntry(message.metadata);
+    if (entry === undefined) return;
+    let packetId: string | undefined;
+    let next: Record<string, unknown> = entry;
+    if (Array.isArray(entry['approvals'])) {
+      packetId = typeof message.taskId === 'string' ? waiting.get(message.taskId) : undefined;
+    } else if (typeof entry['envelope'] === 'string') {
+      // An envelope the caller minted itself (e.g. a packet that requires review): verify against it.
+      packetId = packetIdOf(entry['envelope']);
+    } else if (entry['envelope'] === undefined) {
+      const call = a2aCallOf(message);
+      if (call === undefined) return;
+      const minted = issueToolCallEnvelope(identity, call, rest);
+      packetId = minted.packetId;
+      const trace = traceparent?.();
+      next = {
+        ...entry,
+        envelope: minted.envelope,
+        ...(trace === undefined ? {} : { traceparent: trace }),
+      };
+    }
+    request['message'] = {
+      ...message,
+      metadata: { ...message.metadata, [DELEGATION_EXTENSION_URI]: next },
+      extensions: [...new Set([...(message.extensions ?? []), DELEGATION_EXTENSION_URI])],
+    };
+    activateExtension(args);
+    if (packetId !== undefined && args.options !== undefined) calls.set(args.options, packetId);
+  }
+
+  async function afterSend(args: InterceptorAfterArgs): Promise<void> {
+    if (args.result?.method !== 'sendMessage' || args.options === undefined) return;
+    const packetId = calls.get(args.options);
+    const value = args.result.value;
+    if (packetId === undefined || !isPlainObject(value)) return;
+    const verdict = await verifyA2AResult(value, { ...rest, packetId });
+    if (!verdict.ok && verdict.reason === 'approval_required') {
+      waiting.delete(verdict.details.task_id);
+      waiting.set(verdict.details.task_id, packetId);
+      if (waiting.size > maxPending) waiting.delete(waiting.keys().next().value as string);
+    } else if (typeof value['id'] === 'string') {
+      waiting.delete(value['id']);
+    }
+    verdicts.set(value, verdict);
+  }
 }
 
 function packetIdOf(envelope: string): string | undefined {

@@ -179,7 +179,7 @@ export function verifiedAgentExecutor<C extends A2ARequestContext, B extends A2A
 
   function attestArtifact(packetId: string, artifact: A2AArtifact): string {
     const data = (artifact.parts ?? []).filter((part) => part?.content?.$case === 'data');
-    const value = data.length === 1 ? (data[0]?.content?.value as unknown) : undefined;
+    const value = data.length === 1 ? data[0]?.content?.value : undefined;
     if (!isPlainObject(value))
       throw new ConfigurationError('an attested artifact carries exactly one data part holding an object');
     const attestation = issueAttestation({ packetId, result: value, signer: identity, now, outcomeEncoding });
@@ -273,7 +273,7 @@ export function verifiedAgentExecutor<C extends A2ARequestContext, B extends A2A
     const traceparent = entry?.['traceparent'];
     const verified: VerifiedA2ACall = Object.freeze({
       name: call?.name ?? '',
-      arguments: (call?.arguments ?? {}) as Record<string, unknown>,
+      arguments: call?.arguments ?? {},
       packet: decision.packet,
       decision,
       ...(typeof traceparent === 'string' ? { traceparent } : {}),
@@ -323,11 +323,7 @@ export function verifiedAgentExecutor<C extends A2ARequestContext, B extends A2A
   ): void {
     const entry: Record<string, unknown> = { approval_required: request };
     if (refusal !== undefined) entry['rejection'] = refusal;
-    const message = statusMessage(
-      requestContext,
-      `approval required for packet ${request.packet_id}`,
-      entry as DelegationResultEntry,
-    );
+    const message = statusMessage(requestContext, `approval required for packet ${request.packet_id}`, entry);
     const task = requestContext.task ?? newTask(requestContext, original);
     eventBus.publish({
       kind: 'task',
@@ -502,7 +498,9 @@ function attestingBus(
         },
       });
     },
-    finished: () => target.finished(),
+    finished: () => {
+      target.finished();
+    },
     on: (name, listener) => target.on(name, listener),
     off: (name, listener) => target.off(name, listener),
     once: (name, listener) => target.once(name, listener),

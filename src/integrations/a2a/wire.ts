@@ -13,7 +13,16 @@ import type { ToolCall } from '../core/envelope.js';
 export const DELEGATION_EXTENSION_URI = 'https://trusthandoff.dev/a2a/ext/delegation/v1';
 
 /** A2A `TaskState` values (the SDK's numeric enum; `TASK_STATE_…` names on the JSON wire). */
-export const TASK_STATE = Object.freeze({
+export const TASK_STATE: {
+  readonly submitted: 1;
+  readonly working: 2;
+  readonly completed: 3;
+  readonly failed: 4;
+  readonly canceled: 5;
+  readonly inputRequired: 6;
+  readonly rejected: 7;
+  readonly authRequired: 8;
+} = Object.freeze({
   submitted: 1,
   working: 2,
   completed: 3,
@@ -25,13 +34,13 @@ export const TASK_STATE = Object.freeze({
 } as const);
 
 /** A2A `Role` values. */
-export const ROLE = Object.freeze({ user: 1, agent: 2 } as const);
+export const ROLE: { readonly user: 1; readonly agent: 2 } = Object.freeze({ user: 1, agent: 2 } as const);
 
 /** A part of an A2A message or artifact (the SDK's `Part`). */
 export interface A2APart {
   content?:
     | { $case: 'text'; value: string }
-    | { $case: 'raw'; value: Uint8Array }
+    | { $case: 'raw'; value: Buffer }
     | { $case: 'url'; value: string }
     | { $case: 'data'; value: unknown }
     | undefined;
@@ -87,7 +96,7 @@ export function a2aCallOf(message: Pick<A2AMessage, 'parts' | 'metadata'>): Tool
 
 /** The arguments half of {@link a2aCallOf}. */
 export function a2aArgumentsOf(parts: readonly A2APart[] | undefined): Record<string, unknown> {
-  const list = Array.isArray(parts) ? parts : [];
+  const list: readonly A2APart[] = Array.isArray(parts) ? parts : [];
   const only = list.length === 1 ? list[0] : undefined;
   if (only?.content?.$case === 'data' && isPlainObject(only.content.value)) return only.content.value;
   return { parts: list.map(projectPart) };

@@ -120,9 +120,9 @@ describe('A2A: the client interceptor', () => {
 
 describe('A2A: a refused call', () => {
   it('is a task in TASK_STATE_REJECTED with the reason in its status message metadata', async () => {
-    const task = (await send(await h.client([]), skillMessage('read_file', { path: '/srv/a' })).catch(
+    const task: unknown = await send(await h.client([]), skillMessage('read_file', { path: '/srv/a' })).catch(
       (error: unknown) => error,
-    )) as unknown;
+    );
     expect(task).toBeInstanceOf(Error); // no A2A-Extensions header: the SDK refuses before the executor
     const plain = await h.client();
     const refused = await plain.sendMessage(

@@ -30,7 +30,13 @@ async function target(): Promise<MatrixTarget> {
         { serviceParameters: { 'A2A-Extensions': DELEGATION_EXTENSION_URI } },
       );
     },
-    verify: verifyA2AResult,
+    verify: async (raw, options) => {
+      const verdict = await verifyA2AResult(raw, options);
+      // No matrix packet requires review, so no verdict is `approval_required`.
+      if (!verdict.ok && verdict.reason === 'approval_required')
+        throw new Error('unexpected approval_required');
+      return verdict;
+    },
     rewriteOutput: (raw, mutate) => {
       const task = raw as { artifacts: { metadata: Record<string, { output: string }> }[] };
       return {

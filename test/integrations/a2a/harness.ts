@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { type AgentCard } from '@a2a-js/sdk';
+import { TaskState, type AgentCard } from '@a2a-js/sdk';
 import { Client, ClientFactory, ClientFactoryOptions, type CallInterceptor } from '@a2a-js/sdk/client';
 import {
   AgentEvent,
@@ -78,7 +78,7 @@ export async function startAgent(): Promise<A2AHarness> {
         AgentEvent.task({
           id: taskId,
           contextId,
-          status: { state: 2, message: undefined, timestamp: undefined },
+          status: { state: TaskState.TASK_STATE_WORKING, message: undefined, timestamp: undefined },
           artifacts: [],
           history: [requestContext.userMessage],
           metadata: {},
@@ -96,7 +96,7 @@ export async function startAgent(): Promise<A2AHarness> {
             artifactId: 'result',
             name: call.name,
             description: '',
-            parts: [dataPart(result) as never],
+            parts: [dataPart(result)],
             metadata: {},
             extensions: [],
           },
@@ -109,7 +109,11 @@ export async function startAgent(): Promise<A2AHarness> {
         AgentEvent.statusUpdate({
           taskId,
           contextId,
-          status: { state: 3, message: undefined, timestamp: new Date().toISOString() },
+          status: {
+            state: TaskState.TASK_STATE_COMPLETED,
+            message: undefined,
+            timestamp: new Date().toISOString(),
+          },
           metadata: {},
         }),
       );
@@ -172,7 +176,11 @@ export async function startAgent(): Promise<A2AHarness> {
     },
     async close() {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }
