@@ -24,6 +24,7 @@ export default defineConfig({
       { find: /^trusthandoff\/otel$/, replacement: src('otel/index.ts') },
       { find: /^trusthandoff\/mcp$/, replacement: src('integrations/mcp/index.ts') },
       { find: /^trusthandoff\/boundaries$/, replacement: src('boundaries/index.ts') },
+      { find: /^trusthandoff\/a2a$/, replacement: src('integrations/a2a/index.ts') },
     ],
   },
   test: {

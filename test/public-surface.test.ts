@@ -232,6 +232,24 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'isTrustHandoffError',
     ],
   },
+  'trusthandoff/a2a': {
+    load: () => import('../src/integrations/a2a/index.js'),
+    names: [
+      'DELEGATION_EXTENSION_URI',
+      'TASK_STATE',
+      'a2aArgumentsOf',
+      'a2aCallOf',
+      'approvalMessage',
+      'dataPart',
+      'delegationExtension',
+      'delegationInterceptor',
+      'issueToolCallEnvelope',
+      'skillMessage',
+      'textPart',
+      'verifiedAgentExecutor',
+      'verifyA2AResult',
+    ],
+  },
   'trusthandoff/reference': {
     load: () => import('../src/reference/index.js'),
     names: [

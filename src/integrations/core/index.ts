@@ -19,7 +19,9 @@ export {
 } from './verdict.js';
 export {
   createCallReceiver,
+  admitCall,
   readOwnEntry,
+  type AdmittedCall,
   type ToolCallGate,
   type VerifiedToolOptions,
   type VerifiedToolCall,

@@ -105,13 +105,10 @@ export function createCallReceiver<A, R extends object, X>(
   const serializeOptions = outcomeEncoding === undefined ? {} : { outcomeEncoding };
 
   return async function receiveCall(envelope: unknown, args: A, extra: X): Promise<ReceivedCall> {
-    if (envelope === undefined) return refusal('envelope_missing', null);
-    if (typeof envelope !== 'string') return refusal('malformed_envelope', null);
-    // A call without arguments is bound as `{}`: the caller must have signed exactly that.
-    const callArguments: unknown = args === undefined ? {} : args;
-    const expect = { toolCall: { name, arguments: callArguments } };
-    const decision = await gate.handle(envelope, arrival === undefined ? { expect } : { expect, arrival });
-    if (decision.decision !== 'ACCEPT') return refusal(decision.reason, decision.packet_id, decision.details);
+    if (envelope !== undefined && typeof envelope !== 'string') return refusal('malformed_envelope', null);
+    const admitted = await admitCall(gate, envelope, name, args, arrival);
+    if (!admitted.ok) return admitted;
+    const decision = admitted.decision;
     const packetId = decision.packet.packet_id;
     let output: NodeOutput<object>;
     try {
@@ -131,7 +128,42 @@ export function createCallReceiver<A, R extends object, X>(
   };
 }
 
-function refusal(reason: string, packetId: string | null, details?: unknown): ReceivedCall {
+/** The gate's verdict on one call: the ACCEPT, or the refusal to report. */
+export type AdmittedCall =
+  | { readonly ok: true; readonly decision: AcceptDecision }
+  | { readonly ok: false; readonly rejection: ToolCallRejection };
+
+/**
+ * The gate step every receiver shares: `envelope` (wire JSON, or an envelope object the gate reads
+ * once into its own copy; undefined = none carried → `envelope_missing`) is checked with the call's
+ * name and arguments as expectations, so a mismatch is refused before the replay step. Arguments
+ * absent are bound as `{}`: the caller must have signed exactly that.
+ */
+export async function admitCall(
+  gate: ToolCallGate,
+  envelope: unknown,
+  name: string,
+  args: unknown,
+  arrival?: Arrival,
+): Promise<AdmittedCall> {
+  if (envelope === undefined) return refusal('envelope_missing', null);
+  if (typeof envelope !== 'string' && (envelope === null || typeof envelope !== 'object'))
+    return refusal('malformed_envelope', null);
+  const callArguments: unknown = args === undefined ? {} : args;
+  const expect = { toolCall: { name, arguments: callArguments } };
+  const decision = await gate.handle(
+    envelope as GateInput,
+    arrival === undefined ? { expect } : { expect, arrival },
+  );
+  if (decision.decision !== 'ACCEPT') return refusal(decision.reason, decision.packet_id, decision.details);
+  return { ok: true, decision };
+}
+
+function refusal(
+  reason: string,
+  packetId: string | null,
+  details?: unknown,
+): { readonly ok: false; readonly rejection: ToolCallRejection } {
   return {
     ok: false,
     rejection: {

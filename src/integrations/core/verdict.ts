@@ -61,7 +61,9 @@ export interface ToolCallRejection {
   /**
    * The gate's reason (`Invalid signature`, `Replay detected`, `tool_name_mismatch`, …), or the
    * integration's own: `envelope_missing` (no envelope where it should ride), `malformed_envelope`
-   * (not a string), `attestation_failed` (the result cannot be attested; `details.code` says why).
+   * (not a string), `attestation_failed` (the result cannot be attested; `details.code` says why);
+   * A2A adds `skill_missing` (the message names no skill) and `pending_call_missing` (an approval
+   * for a task whose original call cannot be found).
    */
   readonly reason: string;
   readonly packet_id: string | null;
