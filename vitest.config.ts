@@ -22,6 +22,7 @@ export default defineConfig({
       { find: /^trusthandoff\/export$/, replacement: src('export/index.ts') },
       { find: /^trusthandoff\/otel$/, replacement: src('otel/index.ts') },
       { find: /^trusthandoff\/mcp$/, replacement: src('integrations/mcp/index.ts') },
+      { find: /^trusthandoff\/sodium$/, replacement: src('sodium/index.ts') },
     ],
   },
   test: {
