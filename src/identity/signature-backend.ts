@@ -63,14 +63,15 @@ export const nodeSignatureBackend: SignatureBackend = Object.freeze({
 /** Private helper: check a `signatureBackend` option when a component is built (fail at construction). */
 export function checkSignatureBackend(value: unknown, where: string): SignatureBackend {
   if (value === undefined) return nodeSignatureBackend;
-  const candidate = value;
+  if (typeof value !== 'object' || value === null) {
+    throw new ConfigurationError(`${where}: signatureBackend must be a SignatureBackend`);
+  }
+  const candidate = value as Record<string, unknown>;
   if (
-    candidate === null ||
-    typeof candidate !== 'object' ||
-    typeof candidate.name !== 'string' ||
-    typeof candidate.signer !== 'function' ||
-    typeof candidate.verify !== 'function' ||
-    typeof candidate.verifyAsync !== 'function'
+    typeof candidate['name'] !== 'string' ||
+    typeof candidate['signer'] !== 'function' ||
+    typeof candidate['verify'] !== 'function' ||
+    typeof candidate['verifyAsync'] !== 'function'
   ) {
     throw new ConfigurationError(`${where}: signatureBackend must be a SignatureBackend`);
   }
