@@ -58,16 +58,32 @@ export function negate(a: Point): Point {
   return { x: mod(-a.x), y: a.y };
 }
 
+type Extended = readonly [x: bigint, y: bigint, z: bigint, t: bigint];
+
+function addExtended(a: Extended, b: Extended): Extended {
+  const A = mod((a[1] - a[0]) * (b[1] - b[0]));
+  const B = mod((a[1] + a[0]) * (b[1] + b[0]));
+  const C = mod(a[3] * 2n * D * b[3]);
+  const Dd = mod(a[2] * 2n * b[2]);
+  const E = B - A;
+  const F = Dd - C;
+  const G = Dd + C;
+  const H = B + A;
+  return [mod(E * F), mod(G * H), mod(F * G), mod(E * H)];
+}
+
+/** scalar·point (double-and-add in extended coordinates, one inversion at the end). */
 export function multiply(point: Point, scalar: bigint): Point {
-  let result = IDENTITY;
-  let addend = point;
+  let result: Extended = [0n, 1n, 1n, 0n];
+  let addend: Extended = [point.x, point.y, 1n, mod(point.x * point.y)];
   let k = scalar;
   while (k > 0n) {
-    if ((k & 1n) === 1n) result = add(result, addend);
-    addend = add(addend, addend);
+    if ((k & 1n) === 1n) result = addExtended(result, addend);
+    addend = addExtended(addend, addend);
     k >>= 1n;
   }
-  return result;
+  const zInverse = inverse(result[2]);
+  return { x: mod(result[0] * zInverse), y: mod(result[1] * zInverse) };
 }
 
 export function equal(a: Point, b: Point): boolean {
@@ -183,4 +199,48 @@ export function signWith(
   const rEncoded = encode(add(multiply(BASE, r), rTorsion));
   const k = challenge(rEncoded, publicKey, message);
   return Buffer.concat([rEncoded, littleEndian(mod(r + k * scalar, L))]);
+}
+
+/** Index i of TORSION[i] (= i·T8) for a small-order point, or undefined. */
+export function torsionIndex(point: Point): number | undefined {
+  const i = TORSION.findIndex((t) => equal(t, point));
+  return i < 0 ? undefined : i;
+}
+
+/** The y-coordinate encoding plus p (non-canonical), when it still fits in 255 bits. */
+export function nonCanonicalY(encoding: Uint8Array): Buffer | undefined {
+  const value = fromLittleEndian(encoding);
+  const sign = value >> 255n;
+  const y = value & ((1n << 255n) - 1n);
+  const shifted = y + P;
+  if (shifted >= 1n << 255n) return undefined;
+  return littleEndian(shifted | (sign << 255n));
+}
+
+/** The encoding with its sign bit flipped ("negative zero" for x = 0). */
+export function flipSign(encoding: Uint8Array): Buffer {
+  const out = Buffer.from(encoding);
+  out[31] = (out[31] ?? 0) ^ 0x80;
+  return out;
+}
+
+/**
+ * The strict verdict, computed the slow way: S < L, R and A canonical and not of small order, and
+ * encode(S·B − k·A) equal to R's bytes (cofactorless). The reference the corpus is checked against.
+ */
+export function strictVerify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  const rBytes = signature.subarray(0, 32);
+  const s = fromLittleEndian(signature.subarray(32));
+  if (s >= L) return false;
+  for (const bytes of [publicKey, rBytes]) {
+    const point = decodeLoose(bytes);
+    if (point === undefined || !encode(point).equals(Buffer.from(bytes))) return false;
+    if (torsionIndex(point) !== undefined) return false;
+  }
+  const a = decodeLoose(publicKey);
+  if (a === undefined) return false;
+  const k = challenge(rBytes, publicKey, message);
+  const check = add(multiply(BASE, s), negate(multiply(a, k)));
+  return encode(check).equals(Buffer.from(rBytes));
 }
