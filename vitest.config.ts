@@ -25,6 +25,7 @@ export default defineConfig({
       { find: /^trusthandoff\/mcp$/, replacement: src('integrations/mcp/index.ts') },
       { find: /^trusthandoff\/boundaries$/, replacement: src('boundaries/index.ts') },
       { find: /^trusthandoff\/a2a$/, replacement: src('integrations/a2a/index.ts') },
+      { find: /^trusthandoff\/sodium$/, replacement: src('sodium/index.ts') },
     ],
   },
   test: {

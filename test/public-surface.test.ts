@@ -193,8 +193,10 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'MAX_PEM_LENGTH',
       'exportJwks',
       'exportPublicKeyJwk',
+      'isStrictEd25519',
       'loadAgentKeys',
       'loadIdentity',
+      'nodeSignatureBackend',
       'parseAgentKeys',
       'parseDidKey',
       'parseJwks',
@@ -206,6 +208,10 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'serializeDidKey',
       'serializePrivateKeyPem',
     ],
+  },
+  'trusthandoff/sodium': {
+    load: () => import('../src/sodium/index.js'),
+    names: ['DEFAULT_SODIUM_LARGE_MESSAGE_BYTES', 'sodiumBackend'],
   },
   'trusthandoff/errors': {
     load: () => import('../src/errors.js'),

@@ -4,7 +4,6 @@
  * approver registry (a registry separate from the agents'); the approval's own fields never name a
  * key, so there is no presented key to compare with a registered one.
  */
-import { verify } from 'node:crypto';
 import { ConfigurationError } from '../errors.js';
 import { checkEventPort } from '../events/check.js';
 import type { EventPort } from '../events/types.js';
@@ -13,6 +12,11 @@ import type { SignedTaskPacket, TaskPacketDraft } from '../packet/types.js';
 import type { ValidationContext } from '../packet/validate.js';
 import type { AgentRegistry } from '../stores/types.js';
 import { decodeSignature } from '../identity/signature.js';
+import {
+  checkSignatureBackend,
+  verifyEd25519,
+  type SignatureBackend,
+} from '../identity/signature-backend.js';
 import { isPlainObject } from '../wire/json-value.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { packetDigest } from './digest.js';
@@ -36,6 +40,8 @@ export interface ApprovalVerifierOptions {
   readonly now?: () => number;
   /** Where `approval_accepted` / `approval_rejected` go. Without a port the check emits nothing. */
   readonly events?: EventPort;
+  /** Where approval signatures are verified (default node:crypto; same verdict on every backend). */
+  readonly signatureBackend?: SignatureBackend;
 }
 
 /** Why approvals did not suffice (the `reason` of `approval_rejected`). */
@@ -78,6 +84,7 @@ function buildApprovalCheck(
   if (options === undefined || options === null)
     throw new ConfigurationError('approval verifier needs options with an approver registry');
   const approvers = options.approvers;
+  const backend = checkSignatureBackend(options.signatureBackend, 'approval verifier');
   if (approvers === undefined || approvers === null || typeof approvers.resolve !== 'function') {
     throw new ConfigurationError('approval verifier needs an approver registry');
   }
@@ -138,10 +145,10 @@ function buildApprovalCheck(
       if (registered.publicKey.raw.equals(senderKey.raw)) continue;
       if (await approvers.isRevoked(approval.approver_agent)) continue;
       if (
-        !verify(
-          null,
+        !verifyEd25519(
+          backend,
+          registered.publicKey,
           approvalSigningBytes(approval.fields),
-          registered.publicKey.key,
           approval.signatureBytes,
         )
       )

@@ -3,6 +3,7 @@
  * over the output's own result and reason, with replay tracking.
  */
 import type { EventPort } from '../events/types.js';
+import type { SignatureBackend } from '../identity/signature-backend.js';
 import type { Verdict } from '../lib/verdict.js';
 import type { AgentRegistry } from '../stores/types.js';
 import type { OutcomeEncoding } from '../wire/canonical.js';
@@ -27,6 +28,8 @@ export interface VerifyNodeOutputOptions {
   readonly registry?: AgentRegistry;
   /** Where `attestation_verified` / `attestation_rejected` go (one event per call). */
   readonly events?: EventPort;
+  /** Where the signature is verified (default node:crypto; same verdict on every backend). */
+  readonly signatureBackend?: SignatureBackend;
 }
 
 /** `{ ok: true, output }` (the parsed, frozen output) or `{ ok: false, reason }`. */
@@ -64,6 +67,7 @@ export async function verifyNodeOutput(
     ...(options.now === undefined ? {} : { now: options.now }),
     ...(options.outcomeEncoding === undefined ? {} : { outcomeEncoding: options.outcomeEncoding }),
     ...(options.registry === undefined ? {} : { registry: options.registry }),
+    ...(options.signatureBackend === undefined ? {} : { signatureBackend: options.signatureBackend }),
   });
   if (events !== undefined) emitAttestationVerdict(events, received.attestation, verdict);
   if (!verdict.ok) return verdict;

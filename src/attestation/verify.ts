@@ -3,13 +3,17 @@
  * ({@link verifyAttestationOnce}) because it needs a store; this function is the part every verifier
  * shares and the one the conformance vectors exercise.
  */
-import { verify } from 'node:crypto';
 import { ConfigurationError, TrustHandoffError } from '../errors.js';
 import type { EventPort } from '../events/types.js';
 import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
 import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
 import type { AgentRegistry } from '../stores/types.js';
 import { decodeSignature } from '../identity/signature.js';
+import {
+  checkSignatureBackend,
+  verifyEd25519,
+  type SignatureBackend,
+} from '../identity/signature-backend.js';
 import type { OutcomeEncoding } from '../wire/canonical.js';
 import { outcomeHash } from './outcome.js';
 import { attestationSigningPayload } from './payload.js';
@@ -56,6 +60,8 @@ export interface VerifyAttestationOptions {
   readonly registry?: AgentRegistry;
   /** Where `attestation_verified` / `attestation_rejected` go. Without a port nothing is emitted. */
   readonly events?: EventPort;
+  /** Where the signature is verified (default node:crypto; same verdict on every backend). */
+  readonly signatureBackend?: SignatureBackend;
 }
 
 /** An Ed25519 public key as SPKI PEM, or already imported with {@link parsePublicKeyPem}. */
@@ -133,10 +139,12 @@ export function checkAttestation(
   if (registry !== undefined && (typeof registry !== 'object' || typeof registry.resolve !== 'function')) {
     throw new ConfigurationError('registry must be an AgentRegistry');
   }
+  const backend = checkSignatureBackend(options.signatureBackend, 'verifyAttestation');
   const key = typeof publicKey === 'string' ? parsePublicKeyPem(publicKey) : publicKey;
   const verdict = checkSync(
     attestation,
     key,
+    backend,
     options,
     maxAgeSeconds * 1000,
     encoding,
@@ -151,6 +159,7 @@ export function checkAttestation(
 function checkSync(
   attestation: ExecutionAttestation,
   key: PublicKey,
+  backend: SignatureBackend,
   options: VerifyAttestationOptions,
   maxAgeMs: number,
   encoding: OutcomeEncoding,
@@ -193,7 +202,7 @@ function checkSync(
 
   const signature = decodeSignature(checked.signature, 'base64url');
   if (signature === undefined) return reject('invalid_signature');
-  if (!verify(null, attestationSigningPayload(checked), key.key, signature))
+  if (!verifyEd25519(backend, key, attestationSigningPayload(checked), signature))
     return reject('invalid_signature');
   return Object.freeze({ ok: true, attestation: checked });
 }

@@ -30,6 +30,7 @@ import { Timestamp } from '../wire/timestamp.js';
 import { checkCapabilityDerivation, type DerivationCheckReason } from './derive.js';
 import type { DelegationCapability } from './types.js';
 import { checkCapabilitySignature } from './verify.js';
+import { checkSignatureBackend, type SignatureBackend } from '../identity/signature-backend.js';
 import { resolveClockTolerance } from '../settings.js';
 import { attempt, withDeadline } from '../lib/deadline.js';
 import type { RegisteredAgent } from '../stores/types.js';
@@ -153,6 +154,8 @@ export interface CapabilityChainVerifierOptions {
   readonly storeTimeoutMs?: number;
   /** Where `capability_chain_verified` / `capability_chain_rejected` go. Without one, nothing is emitted. */
   readonly events?: EventPort;
+  /** Where the links' signatures are verified (default node:crypto; same verdict on every backend). */
+  readonly signatureBackend?: SignatureBackend;
 }
 
 export interface VerifyChainOptions {
@@ -280,6 +283,7 @@ function buildChainVerifier(options: CapabilityChainVerifierOptions): ChainVerif
   if (events !== undefined && (events === null || typeof events.emit !== 'function')) {
     throw new ConfigurationError('events must be an EventPort (an object with emit)');
   }
+  const backend = checkSignatureBackend(options.signatureBackend, 'capability chain verifier');
 
   function checkShape(chain: readonly DelegationCapability[], presenter: string | undefined): ChainCheck {
     if (!isList(chain)) return invalid('malformed_chain');
@@ -386,7 +390,7 @@ function buildChainVerifier(options: CapabilityChainVerifierOptions): ChainVerif
         localFailure = invalid(key, i, capability);
         break;
       }
-      const check = checkCapabilitySignature(capability, key);
+      const check = checkCapabilitySignature(capability, key, backend);
       if (check !== 'valid') {
         localFailure = invalid(
           check === 'bad_signature' || check === 'unencodable' ? 'invalid_signature' : check,

@@ -1,6 +1,6 @@
-import { verify } from 'node:crypto';
 import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
 import { decodeSignature } from '../identity/signature.js';
+import { nodeSignatureBackend, verifyEd25519, type SignatureBackend } from '../identity/signature-backend.js';
 import { capabilitySigningBytes } from './payload.js';
 import type { DelegationCapability } from './types.js';
 
@@ -17,10 +17,12 @@ export type CapabilitySignatureCheck =
  * Check the Ed25519 signature over the SPEC §2.3 bytes with `publicKey`, or with the capability's own
  * (self-reported!) `public_key` when none is given. Never throws. A valid signature proves only that
  * the holder of that key signed; binding the key to `issuer_agent` is the chain verifier's job.
+ * `backend` (default node:crypto) decides where the Ed25519 operation runs, never the verdict.
  */
 export function checkCapabilitySignature(
   capability: DelegationCapability,
   publicKey?: PublicKey,
+  backend: SignatureBackend = nodeSignatureBackend,
 ): CapabilitySignatureCheck {
   if (capability.signature_algo !== 'Ed25519') return 'unsupported_signature_algo';
   const signature = decodeSignature(capability.signature, 'base64');
@@ -39,7 +41,7 @@ export function checkCapabilitySignature(
   } catch {
     return 'unencodable';
   }
-  return verify(null, payload, key.key, signature) ? 'valid' : 'bad_signature';
+  return verifyEd25519(backend, key, payload, signature) ? 'valid' : 'bad_signature';
 }
 
 /** Signature check against the capability's self-reported key. Prefer `verifyCapabilityChain`. */

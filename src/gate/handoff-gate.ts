@@ -55,6 +55,7 @@ import { declaredKeyStep, keyBindingStep } from './steps/key-binding.js';
 import { DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS, replayStep } from './steps/replay.js';
 import { revocationStep } from './steps/revocation.js';
 import { signatureStep, type SignatureVerification } from './steps/signature.js';
+import type { SignatureBackend } from '../identity/signature-backend.js';
 import { validationStep } from './steps/validation.js';
 
 export interface RevalidationConfig {
@@ -115,6 +116,12 @@ export interface HandoffGateOptions {
   readonly storeTimeoutMs?: number;
   /** Where Ed25519 verification runs (default `auto`). */
   readonly signatureVerification?: SignatureVerification;
+  /**
+   * The Ed25519 implementation for the packet signature and capability links (default node:crypto;
+   * `sodiumBackend()` from `trusthandoff/sodium`). A speed choice only: the verdict is the same on
+   * every backend. Approvals are verified by the `humanApproval` verifier, with its own option.
+   */
+  readonly signatureBackend?: SignatureBackend;
   /**
    * Extra replay retention for clock differences between verifiers that share the replay store,
    * seconds. Default: the issuance skew the gate tolerates (30 s unless configured), and at least 5 —
@@ -301,7 +308,10 @@ export class HandoffGate {
     const planned = buildSteps({
       audience: audienceStep({ agentId }),
       keyBinding,
-      signature: signatureStep({ verification: options.signatureVerification ?? 'auto' }),
+      signature: signatureStep({
+        verification: options.signatureVerification ?? 'auto',
+        ...(options.signatureBackend === undefined ? {} : { signatureBackend: options.signatureBackend }),
+      }),
       validation: validationStep({ validator: this.validator }),
       chain: chainStep({
         agentId,
@@ -331,6 +341,9 @@ export class HandoffGate {
               expiryGraceSeconds: this.validator.settings.expiryGraceSeconds,
               storeTimeoutMs: timeoutMs,
               ...(events === undefined ? {} : { events }),
+              ...(options.signatureBackend === undefined
+                ? {}
+                : { signatureBackend: options.signatureBackend }),
             }),
           }),
       ...(options.boundaries === undefined

@@ -1,8 +1,14 @@
-import { createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
 import { InvalidKeyError } from '../errors.js';
 import { agentIdFromPublicKeyPem } from './agent-id.js';
 import { describePublicKey, parsePrivateKeyPem, importPrivateKeySeed, type PublicKey } from './keys.js';
+import {
+  checkSignatureBackend,
+  nodeSignatureBackend,
+  type Ed25519Signer,
+  type SignatureBackend,
+} from './signature-backend.js';
 
 /**
  * An agent's Ed25519 key pair and the id derived from it. The private key never appears in
@@ -17,10 +23,15 @@ export class AgentIdentity {
   readonly publicKeyRaw: Buffer;
   /** Lowercase hex SHA-256 of the raw public key (`agent_pubkey_fingerprint`). */
   readonly fingerprint: string;
+  /** Where this identity's signatures are made (default node:crypto; see {@link withSignatureBackend}). */
+  readonly signatureBackend: SignatureBackend;
   readonly #privateKey: KeyObject;
+  readonly #sign: Ed25519Signer;
 
-  private constructor(privateKey: KeyObject) {
+  private constructor(privateKey: KeyObject, backend: SignatureBackend = nodeSignatureBackend) {
     this.#privateKey = privateKey;
+    this.signatureBackend = backend;
+    this.#sign = backend.signer(privateKey);
     const described: PublicKey = describePublicKey(createPublicKey(privateKey));
     this.publicKey = described.key;
     this.publicKeyRaw = described.raw;
@@ -60,6 +71,15 @@ export class AgentIdentity {
     return new AgentIdentity(privateKey);
   }
 
+  /**
+   * The same key, signing through `backend` (e.g. `sodiumBackend()` from `trusthandoff/sodium`): the
+   * key is imported into the backend's native form once, here. Signatures are byte-identical on every
+   * backend (Ed25519 is deterministic). Throws ConfigurationError for something that is not a backend.
+   */
+  withSignatureBackend(backend: SignatureBackend): AgentIdentity {
+    return new AgentIdentity(this.#privateKey, checkSignatureBackend(backend, 'withSignatureBackend'));
+  }
+
   /** PKCS#8 PEM of the private key. Secret: store it like a password. */
   get privateKeyPem(): string {
     return this.#privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
@@ -67,7 +87,7 @@ export class AgentIdentity {
 
   /** Ed25519 signature (64 bytes) over `bytes`. */
   sign(bytes: Uint8Array): Buffer {
-    return sign(null, bytes, this.#privateKey);
+    return this.#sign(bytes);
   }
 
   toJSON(): { agentId: string; publicKeyPem: string } {

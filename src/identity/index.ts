@@ -7,6 +7,12 @@
 export { AgentIdentity } from './agent-identity.js';
 export { agentIdFromPublicKeyPem } from './agent-id.js';
 export { parsePublicKeyPem, parsePrivateKeyPem, MAX_PEM_LENGTH, type PublicKey } from './keys.js';
+export {
+  nodeSignatureBackend,
+  isStrictEd25519,
+  type SignatureBackend,
+  type Ed25519Signer,
+} from './signature-backend.js';
 export type { PublicKeyInput } from './public-key-input.js';
 export {
   serializePrivateKeyPem,

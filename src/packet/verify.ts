@@ -1,8 +1,14 @@
-import { verify } from 'node:crypto';
 import { ConfigurationError, PublicKeyMismatchError } from '../errors.js';
 import { bindPresentedKey } from '../identity/key-binding.js';
 import { parsePublicKeyPem, type PublicKey } from '../identity/keys.js';
 import { decodeSignature } from '../identity/signature.js';
+import {
+  checkSignatureBackend,
+  nodeSignatureBackend,
+  verifyEd25519,
+  verifyEd25519Async,
+  type SignatureBackend,
+} from '../identity/signature-backend.js';
 import type { Verdict } from '../lib/verdict.js';
 import type { AgentRegistry, RegisteredAgent } from '../stores/types.js';
 import { packetSigningBytes, packetSigningView } from './payload.js';
@@ -37,9 +43,14 @@ function prepareCheck(
 
 /**
  * Check the Ed25519 signature over the SPEC §2.1 bytes with `publicKey`, or with the packet's own
- * (self-reported!) `public_key` when none is given. Never throws.
+ * (self-reported!) `public_key` when none is given, on `backend` (default node:crypto; the verdict is
+ * the same on every backend). Never throws.
  */
-export function checkPacketSignature(packet: SignedTaskPacket, publicKey?: PublicKey): SignatureCheck {
+export function checkPacketSignature(
+  packet: SignedTaskPacket,
+  publicKey?: PublicKey,
+  backend: SignatureBackend = nodeSignatureBackend,
+): SignatureCheck {
   const prepared = prepareCheck(packet, publicKey);
   if (typeof prepared === 'string') return prepared;
   let payload: Uint8Array;
@@ -49,7 +60,7 @@ export function checkPacketSignature(packet: SignedTaskPacket, publicKey?: Publi
   } catch {
     return 'unencodable';
   }
-  return verify(null, payload, prepared.key.key, prepared.signature) ? 'valid' : 'bad_signature';
+  return verifyEd25519(backend, prepared.key, payload, prepared.signature) ? 'valid' : 'bad_signature';
 }
 
 /**
@@ -60,6 +71,7 @@ export function checkPacketSignature(packet: SignedTaskPacket, publicKey?: Publi
 export function checkPacketSignatureAsync(
   packet: SignedTaskPacket,
   publicKey?: PublicKey,
+  backend: SignatureBackend = nodeSignatureBackend,
 ): Promise<SignatureCheck> {
   const prepared = prepareCheck(packet, publicKey);
   if (typeof prepared === 'string') return Promise.resolve(prepared);
@@ -70,11 +82,9 @@ export function checkPacketSignatureAsync(
   } catch {
     return Promise.resolve('unencodable');
   }
-  return new Promise((resolve) => {
-    verify(null, payload, prepared.key.key, prepared.signature, (error, ok) => {
-      resolve((error === null || error === undefined) && ok ? 'valid' : 'bad_signature');
-    });
-  });
+  return verifyEd25519Async(backend, prepared.key, payload, prepared.signature).then((ok) =>
+    ok ? 'valid' : 'bad_signature',
+  );
 }
 
 /** Signature check against the packet's self-reported key. Prefer {@link verifyPacket} with a registry. */
@@ -102,6 +112,8 @@ export type PacketVerdict = Verdict<
 export interface VerifyPacketOptions {
   /** The trust anchor: `from_agent` must be registered, unrevoked, with exactly the packet's key. */
   readonly registry: AgentRegistry;
+  /** Where the signature is verified (default node:crypto; same verdict on every backend). */
+  readonly signatureBackend?: SignatureBackend;
 }
 
 const REFUSED: { readonly [R in PacketVerifyReason]: PacketVerdict } = Object.freeze({
@@ -132,6 +144,7 @@ export async function verifyPacket(
   if (registry === undefined || registry === null || typeof registry.resolve !== 'function') {
     throw new ConfigurationError('verifyPacket needs a registry (an AgentRegistry)');
   }
+  const backend = checkSignatureBackend(options.signatureBackend, 'verifyPacket');
   if (packet === null || typeof packet !== 'object') return REFUSED.unencodable;
   const agentId = packet.from_agent;
   if (typeof agentId !== 'string') return REFUSED.not_registered;
@@ -145,7 +158,7 @@ export async function verifyPacket(
   if (typeof packet.public_key !== 'string') return REFUSED.key_mismatch;
   const binding = bindPresentedKey(registered, packet.public_key);
   if (binding !== 'bound') return REFUSED[binding];
-  const check = checkPacketSignature(packet, registered.publicKey);
+  const check = checkPacketSignature(packet, registered.publicKey, backend);
   if (check !== 'valid') return REFUSED[check];
   try {
     if (await registry.isRevoked(agentId)) return REFUSED.agent_revoked;

@@ -26,6 +26,7 @@
  */
 import { ConfigurationError } from '../../errors.js';
 import type { EventPort } from '../../events/types.js';
+import type { SignatureBackend } from '../../identity/signature-backend.js';
 import { boundedMemo } from '../../lib/bounded-memo.js';
 import { authorizeAction } from '../../capability/authorize.js';
 import {
@@ -126,6 +127,8 @@ export interface CapabilityStepOptions {
   readonly storeTimeoutMs?: number;
   /** Where the chain verifier's `capability_chain_verified` / `capability_chain_rejected` go. */
   readonly events?: EventPort;
+  /** Where the links' signatures are verified (default node:crypto; same verdict on every backend). */
+  readonly signatureBackend?: SignatureBackend;
 }
 
 const REQUIRED: StepRejection = Object.freeze({ reason: CAPABILITY_REASONS.required });
@@ -197,6 +200,7 @@ export function capabilityStep(options: CapabilityStepOptions): GateStep {
   if (options.registry !== undefined) verifierOptions.registry = options.registry;
   if (options.revocationStore !== undefined) verifierOptions.revocationStore = options.revocationStore;
   if (options.now !== undefined) verifierOptions.now = options.now;
+  if (options.signatureBackend !== undefined) verifierOptions.signatureBackend = options.signatureBackend;
   if (options.issuanceSkewSeconds !== undefined)
     verifierOptions.issuanceSkewSeconds = options.issuanceSkewSeconds;
   if (options.expiryGraceSeconds !== undefined)

@@ -3,6 +3,7 @@
  * own claim unless that step was told to trust it). Runs before anything is remembered (SPEC §7.1).
  */
 import { ConfigurationError } from '../../errors.js';
+import { checkSignatureBackend, type SignatureBackend } from '../../identity/signature-backend.js';
 import { checkPacketSignature, checkPacketSignatureAsync, type SignatureCheck } from '../../packet/verify.js';
 import type { GateStep, HandoffContext, StepRejection, StepResult } from '../context.js';
 import { REASONS } from '../decision.js';
@@ -16,6 +17,11 @@ export type SignatureVerification = 'auto' | 'threadpool' | 'sync';
 
 export interface SignatureStepOptions {
   readonly verification?: SignatureVerification;
+  /**
+   * The Ed25519 implementation (default node:crypto; `sodiumBackend()` from `trusthandoff/sodium`).
+   * The verdict is the same on every backend; `threadpool` runs on node:crypto's pool whatever the backend.
+   */
+  readonly signatureBackend?: SignatureBackend;
 }
 
 function reject(check: string): StepRejection {
@@ -42,6 +48,7 @@ export function signatureStep(options: SignatureStepOptions = {}): GateStep {
   if (mode !== 'auto' && mode !== 'threadpool' && mode !== 'sync') {
     throw new ConfigurationError('signature verification must be "auto", "threadpool" or "sync"');
   }
+  const backend = checkSignatureBackend(options.signatureBackend, 'signature step');
   return {
     name: 'signature',
     check(ctx: HandoffContext): StepResult | Promise<StepResult> {
@@ -49,8 +56,8 @@ export function signatureStep(options: SignatureStepOptions = {}): GateStep {
       // Fail closed: a step list without key binding must not fall back to the self-declared key.
       if (key === undefined) return NO_KEY;
       if (mode === 'sync' || (mode === 'auto' && ctx.inFlight <= 1))
-        return outcome(checkPacketSignature(ctx.packet, key));
-      return checkPacketSignatureAsync(ctx.packet, key).then(outcome);
+        return outcome(checkPacketSignature(ctx.packet, key, backend));
+      return checkPacketSignatureAsync(ctx.packet, key, backend).then(outcome);
     },
   };
 }

@@ -3,10 +3,11 @@
  * name the first line that was edited, removed, reordered or torn, and whether its checkpoints'
  * signatures hold. Never throws on bad input: an unreadable file is a verdict too.
  */
-import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { parsePublicKeyPem } from '../../identity/keys.js';
+import { describePublicKey, parsePublicKeyPem } from '../../identity/keys.js';
+import { nodeSignatureBackend, verifyEd25519 } from '../../identity/signature-backend.js';
 import { checkpointMessage, GENESIS_HASH, hashLine } from './chain.js';
 
 export type JsonlLogFailure =
@@ -188,9 +189,13 @@ export async function verifyJsonlLog(
               const embedded = rawKey(Buffer.from(String(cp['public_key']), 'base64'));
               const signature = Buffer.from(String(cp['signature']), 'base64');
               const key = trustedKey ?? embedded;
-              valid =
-                signature.length === 64 &&
-                verifySignature(null, checkpointMessage(seq, prev), key, signature);
+              // The library's one Ed25519 rule (strict encodings), as for packets and attestations.
+              valid = verifyEd25519(
+                nodeSignatureBackend,
+                describePublicKey(key),
+                checkpointMessage(seq, prev),
+                signature,
+              );
               trusted = valid && trustedKey !== undefined && sameKey(trustedKey, embedded);
               if (trustedKey !== undefined && !trusted) valid = false;
             } catch {
