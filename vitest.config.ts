@@ -22,6 +22,8 @@ export default defineConfig({
       { find: /^trusthandoff\/export$/, replacement: src('export/index.ts') },
       { find: /^trusthandoff\/otel$/, replacement: src('otel/index.ts') },
       { find: /^trusthandoff\/mcp$/, replacement: src('integrations/mcp/index.ts') },
+      { find: /^trusthandoff\/langgraph$/, replacement: src('integrations/langgraph/index.ts') },
+      { find: /^trusthandoff\/langchain$/, replacement: src('integrations/langchain/index.ts') },
     ],
   },
   test: {
