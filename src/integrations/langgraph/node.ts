@@ -106,12 +106,11 @@ export function verifiedNode<S extends Record<string, unknown>, A, R extends obj
       if (!received.ok && rejectionOf(received).reason !== HUMAN_REVIEW_REQUIRED) break;
     }
 
-    const base = slot ?? {};
-    if (!received.ok) {
-      const { output: _output, ...rest } = base;
-      return { [stateKey]: { ...rest, rejection: received.rejection } };
-    }
-    const { rejection: _rejection, ...rest } = base;
+    // The slot keeps what the sender wrote and gets this run's outcome, never a stale one.
+    const rest = { ...slot };
+    delete rest['output'];
+    delete rest['rejection'];
+    if (!received.ok) return { [stateKey]: { ...rest, rejection: received.rejection } };
     const more = options.update === undefined ? {} : options.update(received.output.result as R, state);
     return { ...more, [stateKey]: { ...rest, output: received.wire } };
   };

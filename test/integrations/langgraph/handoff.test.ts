@@ -17,6 +17,7 @@ import {
   StateGraph,
 } from '@langchain/langgraph';
 import { createAgent } from 'langchain';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   HANDOFF_STATE_KEY,
@@ -232,5 +233,35 @@ describe('LangGraph handoff: tool → Command → verified node', () => {
     expect(() =>
       verifiedNode(p.gate, 'w', () => ({}), { identity: p.receiver, approval: { attempts: 0 } }),
     ).toThrow(ConfigurationError);
+  });
+});
+
+describe('verifiedNode on arbitrary state', () => {
+  it('never throws and never runs the body for a slot nobody signed', async () => {
+    const p = await parties();
+    let ran = 0;
+    const node = verifiedNode(
+      p.gate,
+      'worker',
+      () => {
+        ran++;
+        return {};
+      },
+      { identity: p.receiver },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.anything(),
+          fc.record({ envelope: fc.oneof(fc.string(), fc.json()), call: fc.anything() }),
+        ),
+        async (slot) => {
+          const update = (await node({ trusthandoff: slot })) as Record<string, HandoffSlot>;
+          expect(update['trusthandoff']?.rejection?.decision).toBe('REJECT');
+        },
+      ),
+      { numRuns: 200 },
+    );
+    expect(ran).toBe(0);
   });
 });
