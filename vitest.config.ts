@@ -26,6 +26,8 @@ export default defineConfig({
       { find: /^trusthandoff\/boundaries$/, replacement: src('boundaries/index.ts') },
       { find: /^trusthandoff\/a2a$/, replacement: src('integrations/a2a/index.ts') },
       { find: /^trusthandoff\/sodium$/, replacement: src('sodium/index.ts') },
+      { find: /^trusthandoff\/langgraph$/, replacement: src('integrations/langgraph/index.ts') },
+      { find: /^trusthandoff\/langchain$/, replacement: src('integrations/langchain/index.ts') },
     ],
   },
   test: {

@@ -284,6 +284,31 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'parseBoundaryPolicyText',
     ],
   },
+  'trusthandoff/langgraph': {
+    load: () => import('../src/integrations/langgraph/index.js'),
+    names: [
+      'APPROVAL_REQUEST_TYPE',
+      'HANDOFF_STATE_KEY',
+      'createHandoffTool',
+      'handoffChannel',
+      'issueToolCallEnvelope',
+      'verifiedNode',
+      'verifyHandoffResult',
+    ],
+  },
+  'trusthandoff/langchain': {
+    load: () => import('../src/integrations/langchain/index.js'),
+    names: [
+      'ARTIFACT_KEY',
+      'ENVELOPE_TOOL_CALL_KEY',
+      'TRACEPARENT_TOOL_CALL_KEY',
+      'createVerifiedTool',
+      'issueToolCallEnvelope',
+      'signedToolCallMiddleware',
+      'verifyToolMessage',
+      'withEnvelope',
+    ],
+  },
 };
 
 describe('public surface', () => {

@@ -8,7 +8,7 @@ import { ConfigurationError } from '../../errors.js';
 import type { AgentIdentity } from '../../identity/agent-identity.js';
 import { createDelegationEnvelope, serializeDelegationEnvelope } from '../../packet/index.js';
 import { issueTaskPacket } from '../../packet/sign.js';
-import type { Permissions } from '../../packet/types.js';
+import type { Constraints, Permissions } from '../../packet/types.js';
 import { bindToolCall } from '../../gate/expectations.js';
 import type { JsonObject } from '../../wire/json-value.js';
 
@@ -31,6 +31,12 @@ export interface IssueToolCallEnvelopeOptions {
   readonly permissions?: Permissions;
   /** Packet `risk_level` (default null: the lifetime is `ttlSeconds`). */
   readonly riskLevel?: string;
+  /**
+   * Packet `constraints` (default none). `{ requires_human_review: true }` makes the receiving gate
+   * refuse the call (`human_review_required`, before the replay step) until signed approvals ride
+   * beside the packet — what a receiver that pauses for a human approval needs.
+   */
+  readonly constraints?: Partial<Constraints>;
 }
 
 /** A minted envelope for one call: the wire JSON and the packet id the attestation must name. */
@@ -63,6 +69,7 @@ export function issueToolCallEnvelope(
       permissions: options.permissions ?? { allowed_actions: [call.name], max_tool_calls: 1 },
       ttl_seconds: ttlSeconds,
       ...(options.riskLevel === undefined ? {} : { risk_level: options.riskLevel }),
+      ...(options.constraints === undefined ? {} : { constraints: options.constraints }),
     },
     options.now === undefined ? {} : { now: options.now },
   );

@@ -88,6 +88,8 @@ export const MATRIX_COLUMNS = [
   'MCP v1 stdio',
   'MCP v2 stdio',
   'A2A',
+  'LangGraph',
+  'LangGraph node',
 ] as const;
 
 export const MATRIX_OUT_DIR = fileURLToPath(new URL('../../../.matrix-out/', import.meta.url));
