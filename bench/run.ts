@@ -22,6 +22,8 @@ const suites: Record<string, Suite> = {
   observability: () => import('./observability.bench.js'),
   sinks: () => import('./sinks.bench.js'),
   mcp: () => import('./mcp.bench.js'),
+  partition: () => import('./partition.bench.js'),
+  persistence: () => import('./persistence.bench.js'),
 };
 
 const args = process.argv.slice(2);
