@@ -205,14 +205,19 @@ export interface EventCatalogue {
     readonly epoch: string;
     readonly by: 'startup' | 'operator' | 'policy' | 'fleet';
   };
-  /** The store does not persist what the gate relies on (Redis without AOF), or this could not be checked. */
+  /**
+   * The store may not keep what the gate relies on (Redis without AOF, AOF without fsync, an eviction
+   * policy other than `noeviction`), or this could not be checked.
+   */
   readonly store_persistence_warning: {
     readonly store: string;
     /** `aof_enabled` from `INFO persistence`; null when INFO was refused. */
     readonly aof_enabled: boolean | null;
     /** `CONFIG GET appendfsync`; null when CONFIG is refused (managed Redis) or AOF is off. */
     readonly appendfsync: string | null;
-    readonly detail: 'aof_disabled' | 'appendfsync_no' | 'unknown';
+    /** `maxmemory_policy` from `INFO memory`; anything but `noeviction` can drop replay records. */
+    readonly maxmemory_policy: string | null;
+    readonly detail: 'aof_disabled' | 'eviction' | 'appendfsync_no' | 'unknown';
   };
 }
 

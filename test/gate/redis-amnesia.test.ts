@@ -245,7 +245,7 @@ describe.skipIf(!present)('gate fails closed when Redis loses its state', () => 
     const events = new EventHub({ verifier: { agentId: 'x', instanceId: 'a' }, sinks: [sink] });
     const warn = new RedisStoreState({ client, events, checkIntervalMs: 0 });
     await warn.start();
-    expect(warn.persistence).toEqual({ aofEnabled: false, appendfsync: null });
+    expect(warn.persistence).toEqual({ aofEnabled: false, appendfsync: null, maxmemoryPolicy: 'noeviction' });
     expect(sink.snapshot().find((e) => e.event_type === 'store_persistence_warning')).toMatchObject({
       aof_enabled: false,
       detail: 'aof_disabled',
@@ -267,9 +267,38 @@ describe.skipIf(!present)('with AOF the restart loses nothing', () => {
     await server.stop();
   });
 
+  it('an eviction policy other than noeviction is warned about (replay records have a TTL) and refused with require', async () => {
+    await server.cli('CONFIG', 'SET', 'maxmemory-policy', 'volatile-lru');
+    try {
+      const client = makeClient(server.url);
+      await client.connect();
+      const sink = new MemoryEventSink({ maxEvents: 100 });
+      const events = new EventHub({ verifier: { agentId: 'x', instanceId: 'a' }, sinks: [sink] });
+      const warn = new RedisStoreState({ client, events, checkIntervalMs: 0 });
+      await warn.start();
+      expect(sink.snapshot().find((e) => e.event_type === 'store_persistence_warning')).toMatchObject({
+        aof_enabled: true,
+        appendfsync: 'always',
+        maxmemory_policy: 'volatile-lru',
+        detail: 'eviction',
+      });
+      warn.close();
+      const strict = new RedisStoreState({ client, persistence: 'require', checkIntervalMs: 0 });
+      await expect(strict.start()).rejects.toThrow(/maxmemory-policy/);
+      strict.close();
+      await client.close();
+    } finally {
+      await server.cli('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    }
+  });
+
   it('after SIGKILL and restart the marker, replay records and revocations are back: no refusal', async () => {
     const d = await deploy(server);
-    expect(d.state.persistence).toEqual({ aofEnabled: true, appendfsync: 'always' });
+    expect(d.state.persistence).toEqual({
+      aofEnabled: true,
+      appendfsync: 'always',
+      maxmemoryPolicy: 'noeviction',
+    });
     expect(d.sink.snapshot().some((e) => e.event_type === 'store_persistence_warning')).toBe(false);
     await d.state.trustStoreState();
     await d.stores.agentRegistry.register(sender.agentId, sender.publicKeyPem);

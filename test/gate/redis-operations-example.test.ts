@@ -33,7 +33,11 @@ describe.skipIf(!present)('examples/redis-operations.ts', () => {
       return createDelegationEnvelope(p, createChain(p));
     };
     expect(g.status).toBe('lost');
-    expect(g.storeState.persistence).toEqual({ aofEnabled: false, appendfsync: null });
+    expect(g.storeState.persistence).toEqual({
+      aofEnabled: false,
+      appendfsync: null,
+      maxmemoryPolicy: 'noeviction',
+    });
     expect(g.audit.snapshot().map((e) => e.event_type)).toContain('store_persistence_warning');
     await g.stores.agentRegistry.register(sender.agentId, sender.publicKeyPem);
     await g.storeState.trustStoreState();

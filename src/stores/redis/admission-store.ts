@@ -46,6 +46,15 @@ if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return {'admitted'}
 return {'replay'}`;
 const EPOCH_ADMIT_SHA = createHash('sha1').update(EPOCH_ADMIT_SCRIPT).digest('hex');
 
+// A revocation read beside the script on a cluster, behind the marker of the revocation key's slot.
+const EPOCH_EXISTS_SCRIPT = `local marker = redis.call('GET', KEYS[2])
+if marker ~= ARGV[1] then
+  if marker then return {'state_lost', marker} end
+  return {'state_lost'}
+end
+return {redis.call('EXISTS', KEYS[1])}`;
+const EPOCH_EXISTS_SHA = createHash('sha1').update(EPOCH_EXISTS_SCRIPT).digest('hex');
+
 // Takes back a replay record this store wrote for a request that a revocation read beside the script
 // then refused (cluster only): the refusal must leave the nonce unstored.
 const FORGET_SCRIPT = `return redis.call('DEL', KEYS[1])`;
@@ -173,10 +182,10 @@ export class RedisAdmissionStore implements AdmissionStore {
   }
 
   async #script(keys: string[], pem: string, ttl: string): Promise<ScriptResult> {
-    // Single Redis: the epoch marker is checked in the script itself. A cluster cannot (the marker
-    // lives in another slot); there the guard's reconnect and periodic checks apply.
+    // The epoch marker that lives with the sender's keys (the one marker on a single Redis, the
+    // marker of the sender's slot on a cluster) is checked in the script itself.
     const state = this.#runner.storeState;
-    const epoch = state === undefined || this.#runner.isCluster ? undefined : state.epoch;
+    const epoch = state?.epoch;
     const reply =
       epoch === undefined
         ? await this.#runner.run((client) =>
@@ -184,7 +193,7 @@ export class RedisAdmissionStore implements AdmissionStore {
           )
         : await this.#runner.run((client) =>
             evalScript(client, EPOCH_ADMIT_SCRIPT, EPOCH_ADMIT_SHA, {
-              keys: [...keys, state!.markerKey],
+              keys: [...keys, state!.markerKeyFor(keys[0]!)],
               arguments: [pem, ttl, epoch],
             }),
           );
@@ -202,8 +211,34 @@ export class RedisAdmissionStore implements AdmissionStore {
   async #anyRevoked(runner: RedisCommandRunner, keys: readonly string[]): Promise<boolean> {
     // One EXISTS per id: on a cluster the ids hash to different slots (and nodes), so a multi-key
     // EXISTS would be refused with CROSSSLOT. They are sent together, so this is one round trip.
-    const replies = await Promise.all(keys.map((key) => runner.run((client) => client.exists(key))));
-    return replies.some((reply) => existsReply(reply, 'EXISTS'));
+    const state = runner.storeState;
+    const epoch = state?.epoch;
+    if (state === undefined || epoch === undefined) {
+      const replies = await Promise.all(keys.map((key) => runner.run((client) => client.exists(key))));
+      return replies.some((reply) => existsReply(reply, 'EXISTS'));
+    }
+    // With the store-state epoch: each read also checks the marker of its own slot, atomically, so
+    // a master that lost its revocations is noticed by the read that would have missed one.
+    const replies = await Promise.all(
+      keys.map((key) =>
+        runner.run((client) =>
+          evalScript(client, EPOCH_EXISTS_SCRIPT, EPOCH_EXISTS_SHA, {
+            keys: [key, state.markerKeyFor(key)],
+            arguments: [epoch],
+          }),
+        ),
+      ),
+    );
+    let revoked = false;
+    for (const reply of replies) {
+      if (!Array.isArray(reply)) throw unexpectedReply('EVALSHA revocation');
+      if (reply[0] === 'state_lost') {
+        state.sawMarker(epoch, typeof reply[1] === 'string' ? reply[1] : null);
+        throw new StoreStateLostError('redis store state lost: epoch marker missing or changed');
+      }
+      if (existsReply(reply[0], 'EXISTS')) revoked = true;
+    }
+    return revoked;
   }
 
   async #forget(replayKey: string): Promise<void> {

@@ -32,6 +32,7 @@ import { ConfigurationError, StoreStateLostError, StoreUnavailableError } from '
 import type { EventCatalogue, EventPort } from '../../events/types.js';
 import { attempt, withDeadline } from '../../lib/deadline.js';
 import type { RedisStoreClient } from './client.js';
+import { SLOTS, slotMarkerKey, slotOf } from './slots.js';
 
 /** `unverified`: not checked yet (or reconnected); `trusted`: the marker holds our epoch; `lost`. */
 export type StoreStateStatus = 'unverified' | 'trusted' | 'lost';
@@ -64,10 +65,36 @@ export interface RedisStoreStateOptions {
   readonly now?: () => number;
 }
 
-/** What `INFO persistence` and `CONFIG GET appendfsync` said (null: could not be read). */
+/** What `INFO persistence`, `INFO memory` and `CONFIG GET appendfsync` said (null: not read). */
 export interface PersistenceReport {
   readonly aofEnabled: boolean | null;
+  /** Only read when AOF is on. */
   readonly appendfsync: string | null;
+  /** Anything but `noeviction` lets Redis drop replay records (they have a TTL) under memory pressure. */
+  readonly maxmemoryPolicy: string | null;
+}
+
+const UNKNOWN: PersistenceReport = Object.freeze({
+  aofEnabled: null,
+  appendfsync: null,
+  maxmemoryPolicy: null,
+});
+
+type PersistenceProblem = EventCatalogue['store_persistence_warning']['detail'];
+
+const PROBLEMS: Readonly<Record<PersistenceProblem, string>> = Object.freeze({
+  unknown: 'Redis persistence could not be checked (INFO refused)',
+  aof_disabled: 'Redis runs without AOF persistence (appendonly no)',
+  eviction: 'Redis may evict keys under memory pressure (maxmemory-policy is not noeviction)',
+  appendfsync_no: 'Redis AOF is written without fsync (appendfsync no)',
+});
+
+function persistenceProblem(report: PersistenceReport): PersistenceProblem | undefined {
+  if (report.aofEnabled === null || report.maxmemoryPolicy === null) return 'unknown';
+  if (!report.aofEnabled) return 'aof_disabled';
+  if (report.maxmemoryPolicy !== 'noeviction') return 'eviction';
+  if (report.appendfsync === 'no') return 'appendfsync_no';
+  return undefined;
 }
 
 /** `trusthandoff:{epoch}`: the braces make it a hash tag of its own on Redis Cluster. */
@@ -89,6 +116,9 @@ export class RedisStoreState {
   readonly markerKey: string;
   readonly commandTimeoutMs: number;
   readonly checkIntervalMs: number;
+  /** A cluster client: one marker per slot (`<markerKey without braces>:{<slot tag>}`). */
+  readonly isCluster: boolean;
+  readonly #markerBase: string;
   readonly #persistencePolicy: PersistencePolicy;
   readonly #autoTrustAfterMs: number | undefined;
   readonly #events: EventPort | undefined;
@@ -140,6 +170,8 @@ export class RedisStoreState {
     }
     this.client = options.client;
     this.markerKey = markerKey;
+    this.isCluster = 'masters' in options.client || 'slots' in options.client;
+    this.#markerBase = markerKey.replace(/[{}]/g, '');
     this.commandTimeoutMs = timeout;
     this.checkIntervalMs = interval;
     this.#persistencePolicy = persistence;
@@ -150,6 +182,14 @@ export class RedisStoreState {
 
   get status(): StoreStateStatus {
     return this.#status;
+  }
+
+  /**
+   * The marker that lives with `key`: the one marker on a single Redis; on a cluster the marker of
+   * `key`'s slot, so a script can read it atomically with `key`.
+   */
+  markerKeyFor(key: string): string {
+    return this.isCluster ? slotMarkerKey(this.#markerBase, slotOf(key)) : this.markerKey;
   }
 
   /** The epoch id this instance trusts, while trusted. */
@@ -172,26 +212,16 @@ export class RedisStoreState {
     if (this.#persistencePolicy !== 'ignore') {
       const report = await this.checkPersistence();
       this.#persistence = report;
-      const detail =
-        report.aofEnabled === null
-          ? 'unknown'
-          : !report.aofEnabled
-            ? 'aof_disabled'
-            : report.appendfsync === 'no'
-              ? 'appendfsync_no'
-              : undefined;
+      const detail = persistenceProblem(report);
       if (detail !== undefined && this.#persistencePolicy === 'require' && detail !== 'appendfsync_no') {
-        throw new ConfigurationError(
-          detail === 'unknown'
-            ? 'RedisStoreState: Redis persistence could not be checked (INFO persistence refused)'
-            : 'RedisStoreState: Redis runs without AOF persistence (appendonly no)',
-        );
+        throw new ConfigurationError(`RedisStoreState: ${PROBLEMS[detail]}`);
       }
       if (detail !== undefined) {
         this.#emit('store_persistence_warning', {
           store: 'redis',
           aof_enabled: report.aofEnabled,
           appendfsync: report.appendfsync,
+          maxmemory_policy: report.maxmemoryPolicy,
           detail,
         });
       }
@@ -269,37 +299,74 @@ export class RedisStoreState {
   }
 
   /**
-   * `aof_enabled` from `INFO persistence` and `appendfsync` from `CONFIG GET` (managed Redis often
-   * refuses CONFIG: null then). A cluster client is not asked (null, null): ask each node yourself.
+   * `aof_enabled` (`INFO persistence`), `maxmemory_policy` (`INFO memory`) and `appendfsync`
+   * (`CONFIG GET`; managed Redis often refuses CONFIG: null then). On a cluster client every master
+   * is asked and the weakest answer is reported.
    */
   async checkPersistence(): Promise<PersistenceReport> {
-    const send = (this.client as { sendCommand?: unknown }).sendCommand;
-    if (typeof send !== 'function' || 'masters' in this.client || 'slots' in this.client) {
-      return { aofEnabled: null, appendfsync: null };
-    }
+    if (!this.isCluster) return this.#nodePersistence(this.client);
+    const masters = (this.client as { masters?: unknown }).masters;
+    const nodeClient = (this.client as { nodeClient?: unknown }).nodeClient;
+    if (!Array.isArray(masters) || masters.length === 0 || typeof nodeClient !== 'function') return UNKNOWN;
+    const reports = await Promise.all(
+      masters.map(async (master: unknown) => {
+        try {
+          const node = await this.#bounded(() =>
+            (nodeClient as (node: unknown) => Promise<unknown>).call(this.client, master),
+          );
+          return await this.#nodePersistence(node);
+        } catch {
+          return UNKNOWN;
+        }
+      }),
+    );
+    const weakest = <T>(values: (T | null)[], order: readonly T[]): T | null =>
+      values.includes(null) ? null : (order.find((v) => values.includes(v)) ?? values[0] ?? null);
+    return {
+      aofEnabled: weakest(
+        reports.map((r) => r.aofEnabled),
+        [false, true],
+      ),
+      appendfsync: weakest(
+        reports.map((r) => r.appendfsync),
+        ['no', 'everysec', 'always'],
+      ),
+      maxmemoryPolicy:
+        reports.find((r) => r.maxmemoryPolicy !== 'noeviction')?.maxmemoryPolicy ?? 'noeviction',
+    };
+  }
+
+  async #nodePersistence(node: unknown): Promise<PersistenceReport> {
+    const send = (node as { sendCommand?: unknown } | null)?.sendCommand;
+    if (typeof send !== 'function') return UNKNOWN;
     const command = (args: string[]): Promise<unknown> =>
-      this.#bounded(() => (send as (args: string[]) => Promise<unknown>).call(this.client, args));
-    let aofEnabled: boolean | null = null;
-    try {
-      const info = await command(['INFO', 'persistence']);
-      const match = /^aof_enabled:(\d)/m.exec(String(info));
-      if (match !== null) aofEnabled = match[1] === '1';
-    } catch {
-      aofEnabled = null;
-    }
+      this.#bounded(() => (send as (args: string[]) => Promise<unknown>).call(node, args));
+    const info = async (section: string, field: string): Promise<string | null> => {
+      try {
+        const text = String(await command(['INFO', section]));
+        return new RegExp(`^${field}:(.*)$`, 'm').exec(text)?.[1]?.trim() ?? null;
+      } catch {
+        return null;
+      }
+    };
+    const aof = await info('persistence', 'aof_enabled');
+    const aofEnabled = aof === null ? null : aof === '1';
+    const maxmemoryPolicy = await info('memory', 'maxmemory_policy');
     let appendfsync: string | null = null;
-    try {
-      const reply = await command(['CONFIG', 'GET', 'appendfsync']);
-      const value = Array.isArray(reply)
-        ? (reply as unknown[])[1]
-        : reply !== null && typeof reply === 'object'
-          ? (reply as Record<string, unknown>)['appendfsync']
-          : undefined;
-      if (typeof value === 'string' || value instanceof Uint8Array) appendfsync = String(value);
-    } catch {
-      appendfsync = null;
+    if (aofEnabled === true) {
+      try {
+        const reply = await command(['CONFIG', 'GET', 'appendfsync']);
+        const value = Array.isArray(reply)
+          ? (reply as unknown[])[1]
+          : reply !== null && typeof reply === 'object'
+            ? (reply as Record<string, unknown>)['appendfsync']
+            : undefined;
+        if (typeof value === 'string' || value instanceof Uint8Array) appendfsync = String(value);
+      } catch {
+        appendfsync = null;
+      }
     }
-    return { aofEnabled, appendfsync: aofEnabled === true ? appendfsync : null };
+    return { aofEnabled, appendfsync, maxmemoryPolicy };
   }
 
   #evaluate(found: string | null): StoreStateStatus {
@@ -344,20 +411,56 @@ export class RedisStoreState {
 
   async #writeEpoch(by: 'operator' | 'policy'): Promise<string> {
     const epoch = randomUUID();
-    const reply = await this.#bounded(() => this.client.set(this.markerKey, epoch));
-    if (reply !== 'OK') throw new StoreUnavailableError('unexpected redis reply to SET (epoch marker)');
+    const keys = this.isCluster
+      ? Array.from({ length: SLOTS }, (_, slot) => slotMarkerKey(this.#markerBase, slot))
+      : [this.markerKey];
+    // On a cluster: every slot's marker, 1,024 writes in flight at a time.
+    for (let i = 0; i < keys.length; i += 1024) {
+      const replies = await Promise.all(
+        keys.slice(i, i + 1024).map((key) => this.#bounded(() => this.client.set(key, epoch))),
+      );
+      if (replies.some((reply) => reply !== 'OK')) {
+        throw new StoreUnavailableError('unexpected redis reply to SET (epoch marker)');
+      }
+    }
     this.#trust(epoch, by);
     return epoch;
   }
 
+  /**
+   * The marker's value (null: missing). On a cluster, the marker of one slot of every master: null
+   * when any is missing, else a value other than the trusted epoch when any differs.
+   */
   async #readMarker(): Promise<string | null> {
-    const reply = await this.#bounded(() =>
-      this.client.eval(GET_SCRIPT, { keys: [this.markerKey], arguments: [] }),
-    );
+    if (!this.isCluster) return this.#get(this.markerKey);
+    const slots = this.#masterSlots();
+    if (slots.length === 0) throw new StoreUnavailableError('redis cluster topology unknown');
+    const values = await Promise.all(slots.map((slot) => this.#get(slotMarkerKey(this.#markerBase, slot))));
+    if (values.includes(null)) return null;
+    return values.find((value) => value !== this.#epoch) ?? values[0]!;
+  }
+
+  async #get(key: string): Promise<string | null> {
+    const reply = await this.#bounded(() => this.client.eval(GET_SCRIPT, { keys: [key], arguments: [] }));
     if (reply === null || reply === undefined) return null;
     if (typeof reply !== 'string')
       throw new StoreUnavailableError('unexpected redis reply to GET (epoch marker)');
     return reply;
+  }
+
+  /** One slot served by each master of the cluster client's current topology. */
+  #masterSlots(): number[] {
+    const shards = (this.client as { slots?: unknown }).slots;
+    if (!Array.isArray(shards)) return [];
+    const seen = new Set<unknown>();
+    const slots: number[] = [];
+    for (let slot = 0; slot < shards.length; slot++) {
+      const master = (shards[slot] as { master?: unknown } | undefined)?.master;
+      if (master === undefined || seen.has(master)) continue;
+      seen.add(master);
+      slots.push(slot);
+    }
+    return slots;
   }
 
   #bounded<T>(command: () => Promise<T>): Promise<T> {
@@ -385,14 +488,15 @@ export class RedisStoreState {
     const ready = (): void => {
       void this.check();
     };
-    emitter.on.call(this.client, 'reconnecting', unverify);
-    emitter.on.call(this.client, 'end', unverify);
-    emitter.on.call(this.client, 'ready', ready);
+    // A single client's events, and a cluster client's per-node ones.
+    const lost = ['reconnecting', 'end', 'node-reconnecting', 'node-disconnect'];
+    const back = ['ready', 'node-ready'];
+    for (const event of lost) emitter.on.call(this.client, event, unverify);
+    for (const event of back) emitter.on.call(this.client, event, ready);
     this.#detach = () => {
       if (typeof emitter.off !== 'function') return;
-      emitter.off.call(this.client, 'reconnecting', unverify);
-      emitter.off.call(this.client, 'end', unverify);
-      emitter.off.call(this.client, 'ready', ready);
+      for (const event of lost) emitter.off.call(this.client, event, unverify);
+      for (const event of back) emitter.off.call(this.client, event, ready);
     };
   }
 
