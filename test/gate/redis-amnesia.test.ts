@@ -120,16 +120,23 @@ describe.skipIf(!present)('gate fails closed when Redis loses its state', () => 
     await server.kill();
     await server.start();
     expect(await server.cli('DBSIZE')).toMatch(/^0/);
-    await vi.waitFor(() => {
-      expect(d.client.isReady).toBe(true);
-    });
+    // From the moment the client is back, no decision is an ACCEPT: while the marker is not read yet
+    // the state is unverified (registry_unavailable), then lost.
+    const early: GateDecision[] = [];
+    await vi.waitFor(
+      async () => {
+        early.push(await d.gate.handle(envelope(accepted[early.length % accepted.length]!)));
+        expect(d.state.status).toBe('lost');
+      },
+      { timeout: 10_000, interval: 10 },
+    );
+    expect(
+      early.every((x) => rejectedFor(x, 'store_state_lost') || rejectedFor(x, 'registry_unavailable')),
+    ).toBe(true);
 
     const after = [...accepted, revoked, packet()];
     const decisions = await Promise.all(after.map((p) => d.gate.handle(envelope(p))));
     expect(decisions.every((x) => rejectedFor(x, 'store_state_lost'))).toBe(true);
-    await vi.waitFor(() => {
-      expect(d.state.status).toBe('lost');
-    });
     expect(d.sink.snapshot().filter((e) => e.event_type === 'store_state_lost')).toHaveLength(1);
     expect(d.sink.snapshot().find((e) => e.event_type === 'store_state_lost')).toMatchObject({
       detail: 'marker_missing',
@@ -319,5 +326,40 @@ describe.skipIf(!present)('with AOF the restart loses nothing', () => {
     expect((await d.gate.handle(envelope(packet()))).decision).toBe('ACCEPT');
     expect(d.sink.snapshot().some((e) => e.event_type === 'store_state_lost')).toBe(false);
     await d.close();
+  });
+});
+
+describe('RedisStoreState options', () => {
+  const client = {
+    isReady: false,
+    set: () => Promise.resolve('OK'),
+    exists: () => Promise.resolve(0),
+    hSet: () => Promise.resolve(1),
+    hGet: () => Promise.resolve(null),
+    hExists: () => Promise.resolve(0),
+    eval: () => Promise.resolve(null),
+  };
+
+  it('refuses options that cannot make a guard, and a guard of another client', () => {
+    for (const bad of [
+      { markerKey: '' },
+      { commandTimeoutMs: 0 },
+      { checkIntervalMs: -1 },
+      { persistence: 'maybe' as never },
+      { autoTrustAfterMs: 1.5 },
+    ]) {
+      expect(() => new RedisStoreState({ client, ...bad })).toThrow(/RedisStoreState/);
+    }
+    const other = new RedisStoreState({ client: { ...client } });
+    expect(() => createRedisStores({ client, storeState: other })).toThrow(/same client/);
+  });
+
+  it('before its first check the state is unverified and decisions are refused as unavailable', async () => {
+    const state = new RedisStoreState({ client, checkIntervalMs: 0 });
+    const stores = createRedisStores({ client: { ...client, isReady: true }, breaker: false });
+    expect(state.status).toBe('unverified');
+    expect(state.refusal()).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE' });
+    expect(await state.check()).toBe('unverified'); // the client is not ready: nothing learned
+    expect(stores.breaker).toBeUndefined();
   });
 });
