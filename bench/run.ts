@@ -23,6 +23,8 @@ const suites: Record<string, Suite> = {
   sinks: () => import('./sinks.bench.js'),
   mcp: () => import('./mcp.bench.js'),
   signatures: () => import('./signatures.bench.js'),
+  partition: () => import('./partition.bench.js'),
+  persistence: () => import('./persistence.bench.js'),
 };
 
 const args = process.argv.slice(2);

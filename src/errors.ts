@@ -174,6 +174,18 @@ export class StoreUnavailableError extends TrustHandoffError {
   readonly code = 'ERR_STORE_UNAVAILABLE';
 }
 
+/**
+ * The shared store lost the state decisions rely on (replay records, revocations, registrations):
+ * its epoch marker is missing or changed since this process trusted it (a Redis restart without
+ * persistence, a flush, a failover to an empty replica). Store calls that answer a decision refuse
+ * with this error until an operator or a configured policy trusts the state again; gates REJECT
+ * with `store_state_lost`.
+ */
+export class StoreStateLostError extends TrustHandoffError {
+  static readonly code = 'ERR_STORE_STATE_LOST';
+  readonly code = 'ERR_STORE_STATE_LOST';
+}
+
 /** Options that cannot make a safe component; raised at construction, never per request. */
 export class ConfigurationError extends TrustHandoffError {
   static readonly code = 'ERR_CONFIGURATION';
@@ -239,6 +251,7 @@ export type TrustHandoffErrors =
   | InvalidKeyError
   | KeyPassphraseError
   | StoreUnavailableError
+  | StoreStateLostError
   | ConfigurationError
   | CapabilityDerivationError
   | BoundaryPolicyError;

@@ -9,6 +9,7 @@ const hierarchy: [string, string, string][] = [
   ['MiddlewareExecutionError', 'ERR_MIDDLEWARE_EXECUTION', 'AdapterError'],
   ['InvalidKeyError', 'ERR_INVALID_KEY', 'TrustHandoffError'],
   ['StoreUnavailableError', 'ERR_STORE_UNAVAILABLE', 'TrustHandoffError'],
+  ['StoreStateLostError', 'ERR_STORE_STATE_LOST', 'TrustHandoffError'],
   ['ConfigurationError', 'ERR_CONFIGURATION', 'TrustHandoffError'],
   ['BoundaryPolicyError', 'ERR_BOUNDARY_POLICY', 'TrustHandoffError'],
 ];

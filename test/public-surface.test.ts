@@ -232,6 +232,7 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'PublicKeyMismatchError',
       'RevocationConsistencyError',
       'StaleCapabilityError',
+      'StoreStateLostError',
       'StoreUnavailableError',
       'TrustHandoffError',
       'VerificationError',

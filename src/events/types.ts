@@ -188,6 +188,59 @@ export interface EventCatalogue {
     readonly reason: string;
     readonly packet_id: string | null;
   };
+  /**
+   * A Redis circuit breaker opened (`trusthandoff/redis`): after `consecutive_timeouts` timeouts in a
+   * row (`cause: 'timeouts'`) or a heartbeat probe that did not answer (`'heartbeat'`), store commands
+   * fail at once (decisions REJECT fast) until a probe answers.
+   */
+  readonly store_circuit_opened: {
+    readonly store: string;
+    readonly cause: 'timeouts' | 'heartbeat';
+    readonly consecutive_timeouts: number;
+    readonly open_ms: number;
+  };
+  /** A probe answered: the circuit closed and commands flow again, `outage_ms` after it opened. */
+  readonly store_circuit_closed: {
+    readonly store: string;
+    readonly outage_ms: number;
+  };
+  /**
+   * The shared store lost its state (`RedisStoreState`): the epoch marker is gone (`marker_missing`:
+   * a restart without persistence, a flush, a failover to an empty replica) or holds another epoch
+   * (`marker_changed`). Decisions REJECT with `store_state_lost` until the state is trusted again.
+   */
+  readonly store_state_lost: {
+    readonly store: string;
+    readonly marker_key: string;
+    readonly detail: 'marker_missing' | 'marker_changed';
+    readonly expected_epoch: string | null;
+    readonly found_epoch: string | null;
+  };
+  /**
+   * The store's state is trusted (again): at start (`startup`, the marker was there), by the operator
+   * (`operator`, `trustStoreState()`), by the configured policy (`policy`), or because another
+   * instance re-armed it after this one saw the loss (`fleet`).
+   */
+  readonly store_state_trusted: {
+    readonly store: string;
+    readonly marker_key: string;
+    readonly epoch: string;
+    readonly by: 'startup' | 'operator' | 'policy' | 'fleet';
+  };
+  /**
+   * The store may not keep what the gate relies on (Redis without AOF, AOF without fsync, an eviction
+   * policy other than `noeviction`), or this could not be checked.
+   */
+  readonly store_persistence_warning: {
+    readonly store: string;
+    /** `aof_enabled` from `INFO persistence`; null when INFO was refused. */
+    readonly aof_enabled: boolean | null;
+    /** `CONFIG GET appendfsync`; null when CONFIG is refused (managed Redis) or AOF is off. */
+    readonly appendfsync: string | null;
+    /** `maxmemory_policy` from `INFO memory`; anything but `noeviction` can drop replay records. */
+    readonly maxmemory_policy: string | null;
+    readonly detail: 'aof_disabled' | 'eviction' | 'appendfsync_no' | 'unknown';
+  };
 }
 
 export type EventType = keyof EventCatalogue;

@@ -33,6 +33,7 @@ export interface ReasonStrings {
   readonly approvalCheckUnavailable: 'approval_check_unavailable';
   readonly replayDetected: 'Replay detected';
   readonly replayStoreUnavailable: 'replay_store_unavailable';
+  readonly storeStateLost: 'store_state_lost';
   readonly gateError: 'gate_error';
   readonly intentMismatch: 'intent_mismatch';
   readonly taskTypeMismatch: 'task_type_mismatch';
@@ -70,6 +71,8 @@ export const REASONS: ReasonStrings = Object.freeze({
   approvalCheckUnavailable: 'approval_check_unavailable',
   replayDetected: 'Replay detected',
   replayStoreUnavailable: 'replay_store_unavailable',
+  /** The shared store lost its state (epoch marker missing or changed): no ACCEPT until re-armed. */
+  storeStateLost: 'store_state_lost',
   gateError: 'gate_error',
   intentMismatch: 'intent_mismatch',
   taskTypeMismatch: 'task_type_mismatch',

@@ -11,11 +11,15 @@ export type TestRedisClient = RedisClientType;
  * A client as recommended for the stores: no offline queue, quick connect timeout, fast reconnect.
  * `offlineQueue: true` keeps the client library's default (queue while reconnecting) instead.
  */
-export function makeClient(url: string, options: { offlineQueue?: boolean } = {}): TestRedisClient {
+export function makeClient(
+  url: string,
+  options: { offlineQueue?: boolean; pingInterval?: number } = {},
+): TestRedisClient {
   const client = createClient({
     url,
     disableOfflineQueue: options.offlineQueue !== true,
     socket: { connectTimeout: 1000, reconnectStrategy: () => 50 },
+    ...(options.pingInterval === undefined ? {} : { pingInterval: options.pingInterval }),
   }) as TestRedisClient;
   // Connection errors surface through the stores; the listener keeps them from crashing the process.
   client.on('error', () => undefined);

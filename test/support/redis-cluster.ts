@@ -12,7 +12,7 @@ export { startLocalRedisCluster, type LocalRedisCluster } from '../../bench/loca
 export type TestClusterClient = RedisClusterType;
 
 /** First ports of each suite's cluster (six ports each, bus ports +10000). */
-export const CLUSTER_PORTS = { stores: 7101, gate: 7111, failover: 7121 } as const;
+export const CLUSTER_PORTS = { stores: 7101, gate: 7111, failover: 7121, amnesia: 7161 } as const;
 
 export async function redisClusterAvailable(): Promise<boolean> {
   const present = await redisClusterToolsPresent();

@@ -17,6 +17,7 @@ import type { GateStep, HandoffContext, StepResult } from '../context.js';
 import { firstRejection } from '../pipeline.js';
 import { REASONS } from '../decision.js';
 import { KEY_MISMATCH, NOT_REGISTERED, REGISTRY_UNAVAILABLE } from './key-binding.js';
+import { storeFailure } from './store-failure.js';
 import { replayKey, replayRetention, REPLAY, type ReplayRetentionOptions } from './replay.js';
 import { AGENT_REVOKED, BAD_TOKEN, tokenIdCache } from './revocation.js';
 
@@ -92,13 +93,13 @@ export function admissionStep(options: AdmissionStepOptions): GateStep {
           replayKey: replayKey(packet),
           ttlMs: retention(packet),
         });
-      } catch {
-        return REGISTRY_UNAVAILABLE;
+      } catch (error) {
+        return storeFailure(error, REGISTRY_UNAVAILABLE);
       }
       if (typeof verdict === 'string') return outcome(verdict, ctx);
       return verdict.then(
         (v) => outcome(v, ctx),
-        () => REGISTRY_UNAVAILABLE,
+        (error: unknown) => storeFailure(error, REGISTRY_UNAVAILABLE),
       );
     },
   };

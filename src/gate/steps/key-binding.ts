@@ -15,6 +15,7 @@ import {
   type StepResult,
 } from '../context.js';
 import { REASONS } from '../decision.js';
+import { storeFailure } from './store-failure.js';
 
 export interface KeyBindingStepOptions {
   /** The trust anchor. Required unless {@link insecureTrustSelfDeclaredKeys} is set. */
@@ -67,8 +68,8 @@ export function keyBindingStep(options: KeyBindingStepOptions): GateStep {
       let agent: RegisteredAgent | undefined;
       try {
         agent = await registry.resolve(ctx.packet.from_agent);
-      } catch {
-        return REGISTRY_UNAVAILABLE;
+      } catch (error) {
+        return storeFailure(error, REGISTRY_UNAVAILABLE);
       }
       const binding = bindPresentedKey(agent, ctx.packet.public_key);
       if (binding === 'not_registered' || agent === undefined) return NOT_REGISTERED;

@@ -16,6 +16,7 @@ import {
   type StepResult,
 } from '../context.js';
 import { REASONS } from '../decision.js';
+import { storeFailure } from './store-failure.js';
 
 export interface ReplayStepOptions {
   readonly store: ReplayStore;
@@ -91,13 +92,13 @@ export function replayStep(options: ReplayStepOptions): GateStep {
       let pending: Promise<boolean>;
       try {
         pending = store.checkAndStore(replayKey(packet), ttlMs);
-      } catch {
-        return Promise.resolve(UNAVAILABLE);
+      } catch (error) {
+        return Promise.resolve(storeFailure(error, UNAVAILABLE));
       }
       return pending.then(
         // Anything but a real `true` (a buggy store's 'OK', 1, …) counts as seen: fail closed.
         (fresh: unknown) => (fresh === true ? undefined : REPLAY),
-        () => UNAVAILABLE,
+        (error: unknown) => storeFailure(error, UNAVAILABLE),
       );
     },
   };

@@ -21,6 +21,7 @@ import {
   type StepResult,
 } from '../context.js';
 import { REASONS } from '../decision.js';
+import { storeFailure } from './store-failure.js';
 
 export interface RevocationStepOptions {
   /** Checked for `isRevoked(from_agent)`. */
@@ -94,8 +95,8 @@ export function revocationStep(options: RevocationStepOptions): GateStep {
       let results: boolean[];
       try {
         results = await Promise.all(lookups);
-      } catch {
-        return UNAVAILABLE;
+      } catch (error) {
+        return storeFailure(error, UNAVAILABLE);
       }
       let i = 0;
       if (registry !== undefined && results[i++] === true) return AGENT_REVOKED;

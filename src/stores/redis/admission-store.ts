@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConfigurationError, StoreUnavailableError } from '../../errors.js';
+import { ConfigurationError, StoreStateLostError, StoreUnavailableError } from '../../errors.js';
 import { sameKey } from '../../identity/key-binding.js';
 import { parsePublicKeyPem } from '../../identity/keys.js';
 import type { AdmissionRequest, AdmissionStore, AdmissionVerdict } from '../types.js';
@@ -23,6 +23,37 @@ if #KEYS > 2 and redis.call('EXISTS', unpack(KEYS, 3)) > 0 then return {'revoked
 if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return {'admitted'} end
 return {'replay'}`;
 const ADMIT_SHA = createHash('sha1').update(ADMIT_SCRIPT).digest('hex');
+
+/**
+ * {@link ADMIT_SCRIPT} behind the store-state epoch check (single Redis with a `RedisStoreState`):
+ * the LAST key is the epoch marker and ARGV[3] the epoch this process trusts. A missing or other
+ * marker answers {'state_lost'[, marker]} before anything is read or written, so a flushed or
+ * restarted-empty Redis is noticed by the very next decision, in the same round trip.
+ */
+const EPOCH_ADMIT_SCRIPT = `local n = #KEYS - 1
+local marker = redis.call('GET', KEYS[n + 1])
+if marker ~= ARGV[3] then
+  if marker then return {'state_lost', marker} end
+  return {'state_lost'}
+end
+local agent = redis.call('HMGET', KEYS[1], 'public_key_pem', 'revoked')
+local pem = agent[1]
+if not pem then return {'not_registered'} end
+if pem ~= ARGV[1] then return {'key_mismatch', pem} end
+if agent[2] then return {'agent_revoked'} end
+if n > 2 and redis.call('EXISTS', unpack(KEYS, 3, n)) > 0 then return {'revoked'} end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return {'admitted'} end
+return {'replay'}`;
+const EPOCH_ADMIT_SHA = createHash('sha1').update(EPOCH_ADMIT_SCRIPT).digest('hex');
+
+// A revocation read beside the script on a cluster, behind the marker of the revocation key's slot.
+const EPOCH_EXISTS_SCRIPT = `local marker = redis.call('GET', KEYS[2])
+if marker ~= ARGV[1] then
+  if marker then return {'state_lost', marker} end
+  return {'state_lost'}
+end
+return {redis.call('EXISTS', KEYS[1])}`;
+const EPOCH_EXISTS_SHA = createHash('sha1').update(EPOCH_EXISTS_SCRIPT).digest('hex');
 
 // Takes back a replay record this store wrote for a request that a revocation read beside the script
 // then refused (cluster only): the refusal must leave the nonce unstored.
@@ -151,8 +182,25 @@ export class RedisAdmissionStore implements AdmissionStore {
   }
 
   async #script(keys: string[], pem: string, ttl: string): Promise<ScriptResult> {
-    const options = { keys, arguments: [pem, ttl] };
-    const reply = await this.#runner.run((client) => evalScript(client, options));
+    // The epoch marker that lives with the sender's keys (the one marker on a single Redis, the
+    // marker of the sender's slot on a cluster) is checked in the script itself.
+    const state = this.#runner.storeState;
+    const epoch = state?.epoch;
+    const reply =
+      epoch === undefined
+        ? await this.#runner.run((client) =>
+            evalScript(client, ADMIT_SCRIPT, ADMIT_SHA, { keys, arguments: [pem, ttl] }),
+          )
+        : await this.#runner.run((client) =>
+            evalScript(client, EPOCH_ADMIT_SCRIPT, EPOCH_ADMIT_SHA, {
+              keys: [...keys, state!.markerKeyFor(keys[0]!)],
+              arguments: [pem, ttl, epoch],
+            }),
+          );
+    if (epoch !== undefined && Array.isArray(reply) && reply[0] === 'state_lost') {
+      state!.sawMarker(epoch, typeof reply[1] === 'string' ? reply[1] : null);
+      throw new StoreStateLostError('redis store state lost: epoch marker missing or changed');
+    }
     if (!Array.isArray(reply) || typeof reply[0] !== 'string' || !VERDICTS.has(reply[0])) {
       throw new StoreUnavailableError('unexpected redis reply to the admission script');
     }
@@ -163,8 +211,34 @@ export class RedisAdmissionStore implements AdmissionStore {
   async #anyRevoked(runner: RedisCommandRunner, keys: readonly string[]): Promise<boolean> {
     // One EXISTS per id: on a cluster the ids hash to different slots (and nodes), so a multi-key
     // EXISTS would be refused with CROSSSLOT. They are sent together, so this is one round trip.
-    const replies = await Promise.all(keys.map((key) => runner.run((client) => client.exists(key))));
-    return replies.some((reply) => existsReply(reply, 'EXISTS'));
+    const state = runner.storeState;
+    const epoch = state?.epoch;
+    if (state === undefined || epoch === undefined) {
+      const replies = await Promise.all(keys.map((key) => runner.run((client) => client.exists(key))));
+      return replies.some((reply) => existsReply(reply, 'EXISTS'));
+    }
+    // With the store-state epoch: each read also checks the marker of its own slot, atomically, so
+    // a master that lost its revocations is noticed by the read that would have missed one.
+    const replies = await Promise.all(
+      keys.map((key) =>
+        runner.run((client) =>
+          evalScript(client, EPOCH_EXISTS_SCRIPT, EPOCH_EXISTS_SHA, {
+            keys: [key, state.markerKeyFor(key)],
+            arguments: [epoch],
+          }),
+        ),
+      ),
+    );
+    let revoked = false;
+    for (const reply of replies) {
+      if (!Array.isArray(reply)) throw unexpectedReply('EVALSHA revocation');
+      if (reply[0] === 'state_lost') {
+        state.sawMarker(epoch, typeof reply[1] === 'string' ? reply[1] : null);
+        throw new StoreStateLostError('redis store state lost: epoch marker missing or changed');
+      }
+      if (existsReply(reply[0], 'EXISTS')) revoked = true;
+    }
+    return revoked;
   }
 
   async #forget(replayKey: string): Promise<void> {
@@ -176,13 +250,14 @@ export class RedisAdmissionStore implements AdmissionStore {
 
 function evalScript(
   client: RedisStoreClient,
+  script: string,
+  sha: string,
   options: { keys: string[]; arguments: string[] },
 ): Promise<unknown> {
-  if (typeof client.evalSha !== 'function') return client.eval(ADMIT_SCRIPT, options);
-  return client.evalSha(ADMIT_SHA, options).catch((error: unknown) => {
+  if (typeof client.evalSha !== 'function') return client.eval(script, options);
+  return client.evalSha(sha, options).catch((error: unknown) => {
     // NOSCRIPT is Redis's error code for "script not cached yet" (a new or restarted server).
-    if (error instanceof Error && error.message.startsWith('NOSCRIPT'))
-      return client.eval(ADMIT_SCRIPT, options);
+    if (error instanceof Error && error.message.startsWith('NOSCRIPT')) return client.eval(script, options);
     throw error;
   });
 }

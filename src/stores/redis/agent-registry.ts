@@ -13,6 +13,7 @@ import {
   RedisCommandRunner,
   runnerOf,
   unexpectedReply,
+  WHILE_UNTRUSTED,
   type RedisStoreOptions,
 } from './client.js';
 import { agentKey } from './keys.js';
@@ -82,6 +83,7 @@ export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
       fullKey,
       (client) => client.hSet(fullKey, PEM_FIELD, publicKeyPem),
       () => true,
+      WHILE_UNTRUSTED,
     );
   }
 
@@ -110,6 +112,7 @@ export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
       fullKey,
       (client) => client.hSet(fullKey, REVOKED_FIELD, '1'),
       () => true,
+      WHILE_UNTRUSTED,
     );
   }
 

@@ -9,6 +9,8 @@
  */
 import { ConfigurationError, StoreUnavailableError } from '../../errors.js';
 import { attempt, withDeadline } from '../../lib/deadline.js';
+import { RedisCircuitBreaker } from './breaker.js';
+import { RedisStoreState } from './epoch.js';
 import { hasHashTagCharacters } from './keys.js';
 
 /** The subset of an `@redis/client` client (or cluster) the stores use. */
@@ -55,7 +57,30 @@ export interface RedisStoreOptions {
   readonly replicaAcks?: number;
   /** How long `WAIT` may wait for the acknowledgements (default {@link DEFAULT_REPLICA_ACK_TIMEOUT_MS}). */
   readonly replicaAckTimeoutMs?: number;
+  /**
+   * A circuit breaker on the same client: after consecutive timeouts the store's commands fail at
+   * once instead of each waiting `commandTimeoutMs` (see docs/redis-operations.md). Share one breaker
+   * between the stores of a client so that they trip together (`createRedisStores` does).
+   */
+  readonly breaker?: RedisCircuitBreaker;
+  /**
+   * The store-state epoch guard on the same client: while it is not trusted (the marker is missing
+   * or changed: Redis lost its state), calls that answer a decision throw `StoreStateLostError`.
+   */
+  readonly storeState?: RedisStoreState;
 }
+
+/** How a command relates to the store-state epoch. */
+export interface RunOptions {
+  /**
+   * True for a write that only adds state or restrictions (`revoke`, `register`): it is sent even
+   * while the store's state is not trusted, so that an operator can restore it before re-arming.
+   */
+  readonly whileUntrusted?: boolean;
+}
+
+/** {@link RunOptions} of writes that only add state or restrictions. */
+export const WHILE_UNTRUSTED: RunOptions = Object.freeze({ whileUntrusted: true });
 
 /**
  * 500 ms: a healthy Redis answers in well under a millisecond on a LAN, so half a second only trips
@@ -91,6 +116,8 @@ export class RedisCommandRunner {
   readonly replicaAckTimeoutMs: number;
   /** True for a cluster client: the admission store then checks global revocation ids apart. */
   readonly isCluster: boolean;
+  readonly breaker: RedisCircuitBreaker | undefined;
+  readonly storeState: RedisStoreState | undefined;
 
   constructor(options: RedisStoreOptions, defaultPrefix: string, storeName: string) {
     if (options === null || typeof options !== 'object') {
@@ -140,6 +167,18 @@ export class RedisCommandRunner {
         `${storeName}: replicaAckTimeoutMs must be an integer in [1, ${MAX_COMMAND_TIMEOUT_MS}]`,
       );
     }
+    const { breaker, storeState } = options;
+    if (breaker !== undefined && (!(breaker instanceof RedisCircuitBreaker) || breaker.client !== client)) {
+      throw new ConfigurationError(`${storeName}: breaker must be a RedisCircuitBreaker on the same client`);
+    }
+    if (
+      storeState !== undefined &&
+      (!(storeState instanceof RedisStoreState) || storeState.client !== client)
+    ) {
+      throw new ConfigurationError(`${storeName}: storeState must be a RedisStoreState on the same client`);
+    }
+    this.breaker = breaker;
+    this.storeState = storeState;
     this.client = client as RedisStoreClient;
     this.#commands = withoutClientTimeout(this.client);
     this.keyPrefix = keyPrefix;
@@ -157,10 +196,11 @@ export class RedisCommandRunner {
     fullKey: string,
     command: (client: RedisStoreClient) => Promise<T>,
     wrote: (reply: T) => boolean,
+    options?: RunOptions,
   ): Promise<T> {
-    if (this.replicaAcks === 0) return this.run(command);
+    if (this.replicaAcks === 0) return this.run(command, options);
     const target = await this.writeTarget(fullKey);
-    const reply = await this.run(command);
+    const reply = await this.run(command, options);
     if (wrote(reply)) await this.confirmWrite(fullKey, target);
     return reply;
   }
@@ -203,22 +243,44 @@ export class RedisCommandRunner {
    * does not settle within the timeout fails even though the client keeps waiting for its reply:
    * `@redis/client`'s own `timeout` option stops applying once a command is written to the socket,
    * so a stalled server would otherwise hang the caller.
+   *
+   * With a store-state guard, a call refuses while the state is not trusted (unless `whileUntrusted`);
+   * with a breaker, a call fails at once while the circuit is open, and a timeout counts toward
+   * opening it.
    */
-  run<T>(command: (client: RedisStoreClient) => Promise<T>): Promise<T> {
+  run<T>(command: (client: RedisStoreClient) => Promise<T>, options?: RunOptions): Promise<T> {
     if (!this.client.isReady) {
       return Promise.reject(new StoreUnavailableError('redis connection is not ready'));
     }
+    const state = this.storeState;
+    if (state !== undefined && options?.whileUntrusted !== true) {
+      const refused = state.refusal();
+      if (refused !== undefined) return Promise.reject(refused);
+    }
+    const breaker = this.breaker;
+    if (breaker !== undefined) {
+      const refused = breaker.refusal();
+      if (refused !== undefined) return Promise.reject(refused);
+    }
     const failed = (error: unknown): Error =>
       new StoreUnavailableError('redis command failed', { cause: error });
+    const send =
+      breaker === undefined
+        ? () => command(this.#commands)
+        : () =>
+            command(this.#commands).then((reply) => {
+              breaker.answered();
+              return reply;
+            });
     // The socket keeps the process alive while a command is in flight; the deadline need not.
     // A synchronous throw keeps its raw error here, so it is wrapped once, like a rejection.
     return withDeadline(
-      attempt(
-        () => command(this.#commands),
-        (error) => (error instanceof Error ? error : new Error(String(error))),
-      ),
+      attempt(send, (error) => (error instanceof Error ? error : new Error(String(error)))),
       this.timeoutMs,
-      () => new StoreUnavailableError(`redis command timed out after ${this.timeoutMs} ms`),
+      () => {
+        breaker?.timedOut();
+        return new StoreUnavailableError(`redis command timed out after ${this.timeoutMs} ms`);
+      },
       failed,
     );
   }

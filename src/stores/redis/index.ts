@@ -12,7 +12,9 @@ import type {
 } from '../types.js';
 import { ConfigurationError } from '../../errors.js';
 import { RedisAgentRegistry } from './agent-registry.js';
+import { RedisCircuitBreaker, type RedisCircuitBreakerOptions } from './breaker.js';
 import type { RedisStoreClient } from './client.js';
+import type { RedisStoreState } from './epoch.js';
 import { RedisCoordinationLock } from './coordination-lock.js';
 import { RedisOverlapWindow } from './overlap-window.js';
 import { RedisReplayStore } from './replay-store.js';
@@ -24,6 +26,22 @@ export {
   type RedisStoreClient,
   type RedisStoreOptions,
 } from './client.js';
+export {
+  RedisCircuitBreaker,
+  DEFAULT_FAILURE_THRESHOLD,
+  DEFAULT_OPEN_MS,
+  type CircuitState,
+  type CircuitStats,
+  type RedisCircuitBreakerOptions,
+} from './breaker.js';
+export {
+  RedisStoreState,
+  DEFAULT_EPOCH_MARKER_KEY,
+  type PersistencePolicy,
+  type PersistenceReport,
+  type RedisStoreStateOptions,
+  type StoreStateStatus,
+} from './epoch.js';
 export { agentKey, hashTagOf, replayStoreKey, senderReplayKey } from './keys.js';
 export { RedisReplayStore, DEFAULT_REPLAY_KEY_PREFIX } from './replay-store.js';
 export { RedisRevocationStore, DEFAULT_REVOCATION_KEY_PREFIX } from './revocation-store.js';
@@ -51,6 +69,16 @@ export interface CreateRedisStoresOptions {
   readonly replicaAckTimeoutMs?: number;
   /** Overlap window in seconds (default 30). */
   readonly overlapWindowSeconds?: number;
+  /**
+   * The circuit breaker the five stores share (they trip together): its options (default `{}`, the
+   * breaker's defaults), a breaker of your own on the same client, or `false` for none.
+   */
+  readonly breaker?: Omit<RedisCircuitBreakerOptions, 'client'> | RedisCircuitBreaker | false;
+  /**
+   * The store-state epoch guard (fail closed on amnesia), created and started by you on the same
+   * client; none by default. See docs/redis-operations.md.
+   */
+  readonly storeState?: RedisStoreState;
 }
 
 export interface RedisStores {
@@ -59,6 +87,8 @@ export interface RedisStores {
   readonly agentRegistry: AgentRegistry;
   readonly overlapWindow: OverlapWindow;
   readonly coordinationLock: CoordinationLock;
+  /** The breaker the stores share (undefined with `breaker: false`). */
+  readonly breaker: RedisCircuitBreaker | undefined;
 }
 
 /** The five Redis stores on one client and one namespace. Options are checked here, not per call. */
@@ -70,6 +100,22 @@ export function createRedisStores(options: CreateRedisStoresOptions): RedisStore
   // Each store checks its own prefix (including the cluster hash-tag rule) in its constructor.
   if (typeof namespace !== 'string')
     throw new ConfigurationError('createRedisStores: keyPrefix must be a string');
+  const breakerOption = options.breaker ?? {};
+  if (breakerOption !== false && (breakerOption === null || typeof breakerOption !== 'object')) {
+    throw new ConfigurationError(
+      'createRedisStores: breaker must be options, a RedisCircuitBreaker or false',
+    );
+  }
+  const breaker =
+    breakerOption === false
+      ? undefined
+      : breakerOption instanceof RedisCircuitBreaker
+        ? breakerOption
+        : new RedisCircuitBreaker({
+            probeKey: `${namespace}probe`,
+            ...breakerOption,
+            client: options.client,
+          });
   const common = (kind: string) => ({
     client: options.client,
     keyPrefix: `${namespace}${kind}:`,
@@ -78,6 +124,8 @@ export function createRedisStores(options: CreateRedisStoresOptions): RedisStore
     ...(options.replicaAckTimeoutMs === undefined
       ? {}
       : { replicaAckTimeoutMs: options.replicaAckTimeoutMs }),
+    ...(breaker === undefined ? {} : { breaker }),
+    ...(options.storeState === undefined ? {} : { storeState: options.storeState }),
   });
   return Object.freeze({
     replayStore: new RedisReplayStore(common('replay')),
@@ -88,5 +136,6 @@ export function createRedisStores(options: CreateRedisStoresOptions): RedisStore
       ...(options.overlapWindowSeconds === undefined ? {} : { windowSeconds: options.overlapWindowSeconds }),
     }),
     coordinationLock: new RedisCoordinationLock(common('lock')),
+    breaker,
   });
 }

@@ -1,5 +1,11 @@
 import type { RevocationStore } from '../types.js';
-import { existsReply, RedisCommandRunner, unexpectedReply, type RedisStoreOptions } from './client.js';
+import {
+  existsReply,
+  RedisCommandRunner,
+  unexpectedReply,
+  WHILE_UNTRUSTED,
+  type RedisStoreOptions,
+} from './client.js';
 
 /** Default key prefix of {@link RedisRevocationStore} (SPEC §5). */
 export const DEFAULT_REVOCATION_KEY_PREFIX = 'trusthandoff:revocation:';
@@ -34,6 +40,7 @@ export class RedisRevocationStore implements RevocationStore {
       fullKey,
       (client) => client.set(fullKey, '1'),
       (stored) => stored === 'OK',
+      WHILE_UNTRUSTED,
     );
     if (reply !== 'OK') throw unexpectedReply('SET');
   }
