@@ -122,6 +122,7 @@ export interface EventCatalogue {
       | 'capability_chain_invalid'
       | 'policy_denied'
       | 'action_not_authorized'
+      | 'revoked_during_execution'
       | 'execution_allowed';
     /** The capability the outcome is about: the denying one for `policy_denied`, else the leaf. */
     readonly capability_id: string | null;
