@@ -60,15 +60,19 @@ const APPEND_SCRIPT = `local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARG
 redis.call(ARGV[4], KEYS[1], id .. ' ' .. ARGV[1] .. ' ' .. ARGV[2])
 return id`;
 
-// The entries after ARGV[1] (exclusive), and the highest id ever trimmed from the log ('0-0' if none).
+// The entries after ARGV[1] (exclusive); the log's first entry when entries were ever trimmed from
+// it ('0-0' when none were: entries-added equals its length), and the last id it generated.
 const READ_SCRIPT = `if redis.call('EXISTS', KEYS[1]) == 0 then return {'0-0', '0-0', {}} end
 local info = redis.call('XINFO', 'STREAM', KEYS[1])
-local deleted, last = '0-0', '0-0'
+local first, last, added, length = '0-0', '0-0', 0, 0
 for i = 1, #info, 2 do
-  if info[i] == 'max-deleted-entry-id' then deleted = info[i + 1] end
+  if info[i] == 'recorded-first-entry-id' then first = info[i + 1] end
   if info[i] == 'last-generated-id' then last = info[i + 1] end
+  if info[i] == 'entries-added' then added = info[i + 1] end
+  if info[i] == 'length' then length = info[i + 1] end
 end
-return {deleted, last, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}`;
+if added == length then first = '0-0' end
+return {first, last, redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])}`;
 
 const PUBLISH_SCRIPT = `return redis.call(ARGV[1], KEYS[1], ARGV[2])`;
 
@@ -396,8 +400,9 @@ export class RedisInvalidationFeed implements InvalidationFeed {
       for (;;) {
         const from = this.#position;
         const batch = await this.#read(from, READ_BATCH);
-        // Entries at or below `deleted` were trimmed: any after our position may never reach us.
-        if (after(batch.deleted, from)) gap = true;
+        // Entries before `trimmedBefore` were trimmed: when our position is older, some we never
+        // heard of may be gone (or only our own last one: a recheck too many, never one too few).
+        if (after(batch.trimmedBefore, from)) gap = true;
         for (const entry of batch.entries) {
           this.#position = entry.position;
           if (!this.#recent.has(entry.entryId)) replayed++;
@@ -420,7 +425,7 @@ export class RedisInvalidationFeed implements InvalidationFeed {
     from: LogPosition,
     count: number,
   ): Promise<{
-    deleted: LogPosition;
+    trimmedBefore: LogPosition;
     last: LogPosition;
     entries: { entryId: string; position: LogPosition; kind: 'agent' | 'revocation'; id: string }[];
   }> {
@@ -428,10 +433,12 @@ export class RedisInvalidationFeed implements InvalidationFeed {
       client.eval(READ_SCRIPT, { keys: [this.#key], arguments: [format(from), String(count)] }),
     );
     if (!Array.isArray(reply) || reply.length !== 3) throw unexpectedReply('XRANGE');
-    const [deletedId, lastId, rows] = reply as unknown[];
-    const deleted = typeof deletedId === 'string' ? parsePosition(deletedId) : undefined;
+    const [firstId, lastId, rows] = reply as unknown[];
+    const trimmedBefore = typeof firstId === 'string' ? parsePosition(firstId) : undefined;
     const last = typeof lastId === 'string' ? parsePosition(lastId) : undefined;
-    if (deleted === undefined || last === undefined || !Array.isArray(rows)) throw unexpectedReply('XRANGE');
+    if (trimmedBefore === undefined || last === undefined || !Array.isArray(rows)) {
+      throw unexpectedReply('XRANGE');
+    }
     const entries = [];
     for (const row of rows as unknown[]) {
       if (!Array.isArray(row) || typeof row[0] !== 'string' || !Array.isArray(row[1])) {
@@ -451,6 +458,6 @@ export class RedisInvalidationFeed implements InvalidationFeed {
       }
       entries.push({ entryId, position, kind: kind as 'agent' | 'revocation', id });
     }
-    return { deleted, last, entries };
+    return { trimmedBefore, last, entries };
   }
 }
