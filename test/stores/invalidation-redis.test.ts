@@ -202,7 +202,7 @@ describe.skipIf(!available)('Redis invalidation feed', () => {
     expect(seen[0]).toMatch(/^\d+-\d+ revocation durable-1$/);
     expect(await stores.revocationStore.isRevoked('durable-1')).toBe(true);
     const entries = await client.xRange(invalidationKey(`${namespace}invalidation:`), '-', '+');
-    expect(entries.map((e) => e.id)).toEqual([seen[0]!.split(' ')[0]]);
+    expect((entries ?? []).map((e) => e.id)).toEqual([seen[0]!.split(' ')[0]]);
     raw.destroy();
   });
 
