@@ -359,15 +359,10 @@ function buildExecutor(options: CapabilityExecutorOptions): ExecutorParts {
       } catch {
         return invalidChain('malformed_token');
       }
-      return run(
-        [...ancestors, leaf],
-        action,
-        fn,
-        callOptions.toolCallsUsed ?? 0,
-        packet.from_agent,
-        extra,
-        [packet.packet_id, packet.task_id],
-      );
+      return run([...ancestors, leaf], action, fn, callOptions.toolCallsUsed ?? 0, packet.from_agent, extra, [
+        packet.packet_id,
+        packet.task_id,
+      ]);
     },
   });
 }

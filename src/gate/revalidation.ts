@@ -90,8 +90,7 @@ export class RevalidationWatcher {
   readonly #onAbort = (): void => void this.stop();
   readonly #stale = new AbortController();
   readonly #invalidation:
-    | { readonly feed: InvalidationFeed; readonly agents: Set<string>; readonly ids: Set<string> }
-    | undefined;
+    { readonly feed: InvalidationFeed; readonly agents: Set<string>; readonly ids: Set<string> } | undefined;
   #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;

@@ -7,11 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventHub, MemoryEventSink, RevalidationWatcher, type Invalidation } from '../support/api.js';
-import {
-  createPostgresStores,
-  migrate,
-  PostgresInvalidationFeed,
-} from '../../src/stores/postgres/index.js';
+import { createPostgresStores, migrate, PostgresInvalidationFeed } from '../../src/stores/postgres/index.js';
 import { POSTGRES_URL, postgresAvailable } from '../support/services.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { createTsChildRunner, type TsChildRunner } from '../support/ts-child.js';
@@ -106,7 +102,10 @@ describe.skipIf(!available)('PostgreSQL invalidation feed', () => {
   });
 
   it('a feed whose connection was cut misses the NOTIFY and gets the revocation from the log', async () => {
-    const proxy = await TcpProxy.open({ targetHost: '127.0.0.1', targetPort: Number(new URL(POSTGRES_URL).port) });
+    const proxy = await TcpProxy.open({
+      targetHost: '127.0.0.1',
+      targetPort: Number(new URL(POSTGRES_URL).port),
+    });
     const proxied = makePool(viaPort(POSTGRES_URL, proxy.port), { max: 2 });
     const sink = new MemoryEventSink();
     const events = new EventHub({ verifier: { agentId: 'verifier', instanceId: 'pg' }, sinks: [sink] });

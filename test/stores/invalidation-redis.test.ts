@@ -84,10 +84,12 @@ describe.skipIf(!available)('Redis invalidation feed', () => {
     const { heard } = await openFeed(namespace);
     await revokeInChild(namespace, 'revocation', 'cap-7');
     await revokeInChild(namespace, 'agent', 'agent:planner');
-    await expect.poll(() => heard).toEqual([
-      { kind: 'revocation', id: 'cap-7' },
-      { kind: 'agent', id: 'agent:planner' },
-    ]);
+    await expect
+      .poll(() => heard)
+      .toEqual([
+        { kind: 'revocation', id: 'cap-7' },
+        { kind: 'agent', id: 'agent:planner' },
+      ]);
   });
 
   it('ids with spaces, braces and non-ASCII travel intact', async () => {
@@ -117,7 +119,12 @@ describe.skipIf(!available)('Redis invalidation feed', () => {
   it('cascade: an executor running under a grandchild capability aborts when another process revokes the root', async () => {
     const namespace = `${prefix}d:`;
     const { feed } = await openFeed(namespace);
-    const executor = new CapabilityExecutor({ trustedRoots: [planner], now: clock, env: {}, invalidation: feed });
+    const executor = new CapabilityExecutor({
+      trustedRoots: [planner],
+      now: clock,
+      env: {},
+      invalidation: feed,
+    });
     let started!: () => void;
     const running = new Promise<void>((resolve) => (started = resolve));
     const verdict = executor.execute(threeLinkChain(), 'read', ({ signal }) => {
@@ -149,9 +156,9 @@ describe.skipIf(!available)('Redis invalidation feed', () => {
       await revokeInChild(namespace, 'revocation', 'missed-while-away');
       expect(heard).toEqual([]);
       await proxy.start();
-      await expect.poll(() => heard, { timeout: 10_000 }).toEqual([
-        { kind: 'revocation', id: 'missed-while-away' },
-      ]);
+      await expect
+        .poll(() => heard, { timeout: 10_000 })
+        .toEqual([{ kind: 'revocation', id: 'missed-while-away' }]);
       await expect.poll(() => feed.synced).toBe(true);
       expect(sink.snapshot().filter((e) => e.event_type === 'invalidation_resync')).toMatchObject([
         { backend: 'redis', replayed: 1, gap: false },
@@ -229,8 +236,8 @@ describe.skipIf(!available)('Redis invalidation feed', () => {
         expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
       );
     }
-    expect(
-      () => new RedisRevocationStore({ client, invalidation: { maxLength: 0 } }),
-    ).toThrow(expect.objectContaining({ code: 'ERR_CONFIGURATION' }));
+    expect(() => new RedisRevocationStore({ client, invalidation: { maxLength: 0 } })).toThrow(
+      expect.objectContaining({ code: 'ERR_CONFIGURATION' }),
+    );
   });
 });

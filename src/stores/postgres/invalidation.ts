@@ -270,7 +270,11 @@ export class PostgresInvalidationFeed implements InvalidationFeed {
       );
       for (const row of rows as { seq?: unknown; kind?: unknown; id?: unknown }[]) {
         const { seq, kind, id } = row;
-        if (typeof seq !== 'string' || typeof id !== 'string' || (kind !== 'agent' && kind !== 'revocation')) {
+        if (
+          typeof seq !== 'string' ||
+          typeof id !== 'string' ||
+          (kind !== 'agent' && kind !== 'revocation')
+        ) {
           throw new StoreUnavailableError('unexpected row in the revocation log');
         }
         const position = BigInt(seq);
@@ -280,7 +284,8 @@ export class PostgresInvalidationFeed implements InvalidationFeed {
       }
       if (rows.length < READ_BATCH) break;
     }
-    if (replayed > 0) this.#events?.emit('invalidation_resync', { backend: 'postgres', replayed, gap: false });
+    if (replayed > 0)
+      this.#events?.emit('invalidation_resync', { backend: 'postgres', replayed, gap: false });
   }
 }
 

@@ -55,7 +55,9 @@ export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
     this.#redis = new RedisCommandRunner(options, DEFAULT_AGENT_KEY_PREFIX, 'RedisAgentRegistry');
     const invalidation = options.invalidation ?? {};
     this.#log =
-      invalidation === false ? undefined : new RedisInvalidationLog(this.#redis, invalidation, 'RedisAgentRegistry');
+      invalidation === false
+        ? undefined
+        : new RedisInvalidationLog(this.#redis, invalidation, 'RedisAgentRegistry');
   }
 
   /** The runner, so that `RedisAgentRegistry.admissionStore` can check the stores share a client. */

@@ -97,11 +97,14 @@ export class RedisInvalidationLog {
     this.#runner = runner;
     this.#key = invalidationKey(checkPrefix(options.keyPrefix ?? DEFAULT_INVALIDATION_KEY_PREFIX, owner));
     const sharded = options.sharded ?? runner.isCluster;
-    if (typeof sharded !== 'boolean') throw new ConfigurationError(`${owner}: invalidation.sharded must be a boolean`);
+    if (typeof sharded !== 'boolean')
+      throw new ConfigurationError(`${owner}: invalidation.sharded must be a boolean`);
     this.#publish = sharded ? 'SPUBLISH' : 'PUBLISH';
     const maxLength = options.maxLength ?? DEFAULT_INVALIDATION_LOG_LENGTH;
     if (!Number.isInteger(maxLength) || maxLength < 1 || maxLength > MAX_LOG_LENGTH) {
-      throw new ConfigurationError(`${owner}: invalidation.maxLength must be an integer in [1, ${MAX_LOG_LENGTH}]`);
+      throw new ConfigurationError(
+        `${owner}: invalidation.maxLength must be an integer in [1, ${MAX_LOG_LENGTH}]`,
+      );
     }
     this.#maxLength = String(maxLength);
   }
@@ -224,7 +227,9 @@ export class RedisInvalidationFeed implements InvalidationFeed {
       typeof subscriber.unsubscribe !== 'function' ||
       typeof subscriber.on !== 'function'
     ) {
-      throw new ConfigurationError('RedisInvalidationFeed: subscriber must be an @redis/client client or cluster');
+      throw new ConfigurationError(
+        'RedisInvalidationFeed: subscriber must be an @redis/client client or cluster',
+      );
     }
     if ((subscriber as unknown) === (options.client as unknown)) {
       throw new ConfigurationError('RedisInvalidationFeed: subscriber must be a connection of its own');
@@ -234,14 +239,17 @@ export class RedisInvalidationFeed implements InvalidationFeed {
       checkPrefix(options.keyPrefix ?? DEFAULT_INVALIDATION_KEY_PREFIX, 'RedisInvalidationFeed'),
     );
     const sharded = options.sharded ?? this.#runner.isCluster;
-    if (typeof sharded !== 'boolean') throw new ConfigurationError('RedisInvalidationFeed: sharded must be a boolean');
+    if (typeof sharded !== 'boolean')
+      throw new ConfigurationError('RedisInvalidationFeed: sharded must be a boolean');
     if (sharded && typeof subscriber.sSubscribe !== 'function') {
       throw new ConfigurationError('RedisInvalidationFeed: sharded pub/sub needs a client with sSubscribe');
     }
     this.#sharded = sharded;
     const interval = options.resyncIntervalMs ?? DEFAULT_RESYNC_INTERVAL_MS;
     if (!Number.isInteger(interval) || interval < 0 || interval > 3_600_000) {
-      throw new ConfigurationError('RedisInvalidationFeed: resyncIntervalMs must be an integer in [0, 3600000]');
+      throw new ConfigurationError(
+        'RedisInvalidationFeed: resyncIntervalMs must be an integer in [0, 3600000]',
+      );
     }
     this.#resyncIntervalMs = interval;
     this.#events = checkEventPort(options.events);
