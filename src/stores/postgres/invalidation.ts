@@ -183,7 +183,11 @@ export class PostgresInvalidationFeed implements InvalidationFeed {
           client,
           `SELECT coalesce(max(seq), 0)::text AS seq FROM ${this.#schema}.revocation_log`,
         );
-        this.#position = BigInt(String((rows[0] as { seq?: unknown } | undefined)?.seq ?? '0'));
+        const end = (rows[0] as { seq?: unknown } | undefined)?.seq;
+        if (typeof end !== 'string' || !/^\d{1,19}$/.test(end)) {
+          throw new StoreUnavailableError('unexpected end of the revocation log');
+        }
+        this.#position = BigInt(end);
         this.#floor = this.#position;
       } else {
         await this.#catchUp(client);

@@ -337,11 +337,11 @@ export class RedisInvalidationFeed implements InvalidationFeed {
     if (this.#resyncTimer !== undefined) clearInterval(this.#resyncTimer);
     this.#markerTimer = undefined;
     this.#resyncTimer = undefined;
-    const off = this.#subscriber.off;
-    if (typeof off !== 'function') return;
-    for (const event of ['ready', 'node-ready']) off.call(this.#subscriber, event, this.#onUp);
+    const subscriber = this.#subscriber;
+    if (typeof subscriber.off !== 'function') return;
+    for (const event of ['ready', 'node-ready']) subscriber.off(event, this.#onUp);
     for (const event of ['end', 'reconnecting', 'node-reconnecting', 'node-disconnect']) {
-      off.call(this.#subscriber, event, this.#onDown);
+      subscriber.off(event, this.#onDown);
     }
   }
 
@@ -447,7 +447,8 @@ export class RedisInvalidationFeed implements InvalidationFeed {
     if (trimmedBefore === undefined || last === undefined || !Array.isArray(rows)) {
       throw unexpectedReply('XRANGE');
     }
-    const entries = [];
+    const entries: { entryId: string; position: LogPosition; kind: 'agent' | 'revocation'; id: string }[] =
+      [];
     for (const row of rows as unknown[]) {
       if (!Array.isArray(row) || typeof row[0] !== 'string' || !Array.isArray(row[1])) {
         throw unexpectedReply('XRANGE');
@@ -464,7 +465,7 @@ export class RedisInvalidationFeed implements InvalidationFeed {
       if (position === undefined || (kind !== 'agent' && kind !== 'revocation') || typeof id !== 'string') {
         throw unexpectedReply('XRANGE');
       }
-      entries.push({ entryId, position, kind: kind as 'agent' | 'revocation', id });
+      entries.push({ entryId, position, kind, id });
     }
     return { trimmedBefore, last, entries };
   }
