@@ -92,10 +92,12 @@ describe.skipIf(!available)('Redis stores on Redis Cluster', () => {
       const stores = createRedisStores({ client: clients[1]!, keyPrefix: namespace });
       await stores.revocationStore.revoke('cluster-cap');
       await stores.agentRegistry.revoke('agent:cluster');
-      await expect.poll(() => heard).toEqual([
-        { kind: 'revocation', id: 'cluster-cap' },
-        { kind: 'agent', id: 'agent:cluster' },
-      ]);
+      await expect
+        .poll(() => heard)
+        .toEqual([
+          { kind: 'revocation', id: 'cluster-cap' },
+          { kind: 'agent', id: 'agent:cluster' },
+        ]);
       // Reading the log again delivers nothing twice.
       await feed.resync();
       expect(heard).toHaveLength(2);

@@ -45,6 +45,7 @@ export {
   type RedisInvalidationFeedOptions,
   type RedisInvalidationOptions,
   type RedisSubscriberClient,
+  type RedisPubSubListener,
 } from './invalidation.js';
 import type { RedisInvalidationOptions } from './invalidation.js';
 export {

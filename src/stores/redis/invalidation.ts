@@ -121,13 +121,16 @@ export class RedisInvalidationLog {
   }
 }
 
+/** What the feed's subscriber hands its listener: text, or bytes when a client is in buffer mode. */
+export type RedisPubSubListener = (message: string | Buffer, channel: string | Buffer) => void;
+
 /** The subset of an `@redis/client` client (or cluster) the feed subscribes with. */
 export interface RedisSubscriberClient {
   readonly isReady: boolean;
-  subscribe(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
-  unsubscribe(channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>;
-  sSubscribe?(channel: string, listener: (message: string, channel: string) => void): Promise<unknown>;
-  sUnsubscribe?(channel: string, listener?: (message: string, channel: string) => void): Promise<unknown>;
+  subscribe(channel: string, listener: RedisPubSubListener): Promise<unknown>;
+  unsubscribe(channel: string, listener?: RedisPubSubListener): Promise<unknown>;
+  sSubscribe?(channel: string, listener: RedisPubSubListener): Promise<unknown>;
+  sUnsubscribe?(channel: string, listener?: RedisPubSubListener): Promise<unknown>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   off?(event: string, listener: (...args: unknown[]) => void): unknown;
 }
@@ -187,8 +190,8 @@ export class RedisInvalidationFeed implements InvalidationFeed {
   readonly #events: EventPort | undefined;
   readonly #listeners = new InvalidationListeners();
   readonly #recent = new Set<string>();
-  readonly #onMessage = (message: string): void => {
-    this.#message(message);
+  readonly #onMessage: RedisPubSubListener = (message) => {
+    this.#message(typeof message === 'string' ? message : message.toString('utf8'));
   };
   readonly #onDown = (): void => {
     this.#synced = false;
