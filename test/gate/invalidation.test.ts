@@ -60,7 +60,7 @@ describe('memory stores as invalidation feeds', () => {
 });
 
 describe('revalidation watcher with an invalidation feed', () => {
-  it('ignores notices about other agents and ids, and goes stale on its own', async () => {
+  it('ignores notices about other agents and ids, and goes stale on its own', () => {
     const feed = manualFeed();
     const watcher = new RevalidationWatcher({
       capabilityId: 'p-1',
