@@ -25,6 +25,7 @@ const suites: Record<string, Suite> = {
   signatures: () => import('./signatures.bench.js'),
   partition: () => import('./partition.bench.js'),
   persistence: () => import('./persistence.bench.js'),
+  invalidation: () => import('./invalidation.bench.js'),
 };
 
 const args = process.argv.slice(2);

@@ -107,6 +107,7 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'toolArgumentsDigest',
       'validationStep',
       'verifyCapabilityChain',
+      'watchedRevocations',
     ],
   },
   'trusthandoff/wire': {
@@ -167,7 +168,9 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'MemoryOverlapWindow',
       'MemoryReplayStore',
       'MemoryRevocationStore',
+      'combineInvalidationFeeds',
       'isAdmissionCapable',
+      'isInvalidationFeed',
     ],
   },
   'trusthandoff/events': {

@@ -5,6 +5,10 @@
  * port, when one is given. Order of checks, first failure wins (the reference's order):
  *   no_capabilities → no_policy_provided (strict mode) → capability_chain_invalid → policy_denied →
  *   action_not_authorized → execution_allowed (then the function runs).
+ * With an `invalidation` feed the function also runs under watch (docs/invalidation.md): its
+ * `signal` aborts the moment the chain is revoked (any link's id, any link's issuer, the presenter,
+ * the packet or its task), and a function that finishes after that is denied
+ * (`revoked_during_execution`): its result was produced without authority.
  */
 import { checkEventPort } from '../events/check.js';
 import type { EventCatalogue, EventPort } from '../events/types.js';
@@ -13,6 +17,8 @@ import { agentIdFromPublicKeyPem } from '../identity/agent-id.js';
 import type { Verdict } from '../lib/verdict.js';
 import { verifyPacket, insecureVerifyPacketSelfDeclaredKey } from '../packet/verify.js';
 import type { SignedTaskPacket } from '../packet/types.js';
+import { ConfigurationError } from '../errors.js';
+import { isInvalidationFeed, type Invalidation, type InvalidationFeed } from '../stores/types.js';
 import { authorizeAction } from './authorize.js';
 import { CapabilityChainVerifier, type CapabilityChainVerifierOptions } from './chain.js';
 import { allowAllPolicy, type CapabilityPolicy, type PolicyDecision } from './policy.js';
@@ -25,7 +31,8 @@ export type ExecutionDenialReason =
   | 'no_policy_provided'
   | 'capability_chain_invalid'
   | 'policy_denied'
-  | 'action_not_authorized';
+  | 'action_not_authorized'
+  | 'revoked_during_execution';
 
 // The SPEC §6 audit event names: the `outcome` of a `capability_execution` event.
 type CapabilityAuditEvent = EventCatalogue['capability_execution']['outcome'];
@@ -49,7 +56,22 @@ export interface CapabilityExecutorOptions extends CapabilityChainVerifierOption
   readonly events?: EventPort;
   /** Longest capability token accepted from a packet (default 16,384 characters). */
   readonly maxTokenLength?: number;
+  /**
+   * Revocations pushed to this process: the function's `signal` aborts when its chain is revoked while
+   * it runs, and its result is then denied (`revoked_during_execution`). A `resync` notice verifies
+   * the chain again.
+   */
+  readonly invalidation?: InvalidationFeed;
 }
+
+/** What the authorized function is given. */
+export interface ExecutionContext {
+  /** Aborted (with the revoked agent or id as reason) when the chain is revoked while the function runs. */
+  readonly signal: AbortSignal;
+}
+
+/** The function an executor runs once the chain authorizes the action. */
+export type AuthorizedFunction<T> = (context: ExecutionContext) => T | Promise<T>;
 
 export interface ExecuteOptions {
   /** Tool calls already spent under the leaf capability (default 0). */
@@ -87,12 +109,12 @@ interface ExecutorParts {
   execute<T>(
     chain: readonly DelegationCapability[],
     action: string,
-    fn: () => T | Promise<T>,
+    fn: AuthorizedFunction<T>,
     options?: ExecuteOptions,
   ): Promise<ExecutionVerdict<Awaited<T>>>;
   executePacket<T>(
     packet: SignedTaskPacket,
-    fn: () => T | Promise<T>,
+    fn: AuthorizedFunction<T>,
     options?: ExecutePacketOptions,
   ): Promise<ExecutionVerdict<Awaited<T>>>;
   readonly settings: CapabilityExecutorSettings;
@@ -107,6 +129,10 @@ function buildExecutor(options: CapabilityExecutorOptions): ExecutorParts {
   const events = checkEventPort(options.events);
   const decodeOptions =
     options.maxTokenLength === undefined ? {} : { maxTokenLength: options.maxTokenLength };
+  const feed = options.invalidation;
+  if (feed !== undefined && !isInvalidationFeed(feed)) {
+    throw new ConfigurationError('invalidation must be an InvalidationFeed (an object with subscribe)');
+  }
 
   function audit(outcome: CapabilityAuditEvent, detail: string | null, details: AuditDetails): void {
     if (events === undefined) return;
@@ -176,10 +202,31 @@ function buildExecutor(options: CapabilityExecutorOptions): ExecutorParts {
   async function run<T>(
     chain: readonly DelegationCapability[],
     action: string,
-    fn: () => T | Promise<T>,
+    fn: AuthorizedFunction<T>,
     toolCallsUsed: number,
     presenter: string | undefined,
     extra: PacketDetails,
+    watchedIds: readonly string[] = [],
+  ): Promise<ExecutionVerdict<Awaited<T>>> {
+    // Listening starts before the chain is verified: a revocation between the lookups and the
+    // function's start is then heard rather than lost.
+    const watch = feed === undefined ? undefined : new ChainWatch(feed);
+    try {
+      return await runWatched(chain, action, fn, toolCallsUsed, presenter, extra, watchedIds, watch);
+    } finally {
+      watch?.stop();
+    }
+  }
+
+  async function runWatched<T>(
+    chain: readonly DelegationCapability[],
+    action: string,
+    fn: AuthorizedFunction<T>,
+    toolCallsUsed: number,
+    presenter: string | undefined,
+    extra: PacketDetails,
+    watchedIds: readonly string[],
+    watch: ChainWatch | undefined,
   ): Promise<ExecutionVerdict<Awaited<T>>> {
     const list: readonly DelegationCapability[] = isList(chain) ? chain : [];
     const leaf = list.at(-1);
@@ -225,8 +272,23 @@ function buildExecutor(options: CapabilityExecutorOptions): ExecutorParts {
     };
     const authorization = authorizeAction(verified.leaf, action, toolCallsUsed);
     if (!authorization.ok) return deny('action_not_authorized', authorization.reason, leafDetails);
+    if (watch === undefined) {
+      audit('execution_allowed', null, leafDetails);
+      return Object.freeze({ ok: true, result: await fn({ signal: NEVER }) });
+    }
+    const agents = verified.chain.map((capability) => capability.issuer_agent);
+    if (presenter !== undefined) agents.push(presenter);
+    const ids = [...verified.chain.map((capability) => capability.capability_id), ...watchedIds];
+    watch.watch(agents, ids, async () => {
+      const again = await verifier.verify(list, presenter === undefined ? {} : { presenter });
+      return again.ok ? undefined : again.reason;
+    });
+    // Revoked between the lookups and now: the function never starts.
+    if (watch.signal.aborted) return deny('revoked_during_execution', watch.reason, leafDetails);
     audit('execution_allowed', null, leafDetails);
-    return Object.freeze({ ok: true, result: await fn() });
+    const result = await fn({ signal: watch.signal });
+    if (watch.signal.aborted) return deny('revoked_during_execution', watch.reason, leafDetails);
+    return Object.freeze({ ok: true, result });
   }
 
   // Why the packet's sender is not proven, or undefined when it is.
@@ -260,14 +322,14 @@ function buildExecutor(options: CapabilityExecutorOptions): ExecutorParts {
     execute<T>(
       chain: readonly DelegationCapability[],
       action: string,
-      fn: () => T | Promise<T>,
+      fn: AuthorizedFunction<T>,
       callOptions: ExecuteOptions = {},
     ): Promise<ExecutionVerdict<Awaited<T>>> {
       return run(chain, action, fn, callOptions.toolCallsUsed ?? 0, callOptions.presenter, NO_PACKET);
     },
     async executePacket<T>(
       packet: SignedTaskPacket,
-      fn: () => T | Promise<T>,
+      fn: AuthorizedFunction<T>,
       callOptions: ExecutePacketOptions = {},
     ): Promise<ExecutionVerdict<Awaited<T>>> {
       const action = packet.intent;
@@ -297,7 +359,10 @@ function buildExecutor(options: CapabilityExecutorOptions): ExecutorParts {
       } catch {
         return invalidChain('malformed_token');
       }
-      return run([...ancestors, leaf], action, fn, callOptions.toolCallsUsed ?? 0, packet.from_agent, extra);
+      return run([...ancestors, leaf], action, fn, callOptions.toolCallsUsed ?? 0, packet.from_agent, extra, [
+        packet.packet_id,
+        packet.task_id,
+      ]);
     },
   });
 }
@@ -325,7 +390,7 @@ export class CapabilityExecutor {
   execute<T>(
     chain: readonly DelegationCapability[],
     action: string,
-    fn: () => T | Promise<T>,
+    fn: AuthorizedFunction<T>,
     options?: ExecuteOptions,
   ): Promise<ExecutionVerdict<Awaited<T>>> {
     return this.#parts.execute(chain, action, fn, options);
@@ -338,7 +403,7 @@ export class CapabilityExecutor {
    */
   executePacket<T>(
     packet: SignedTaskPacket,
-    fn: () => T | Promise<T>,
+    fn: AuthorizedFunction<T>,
     options?: ExecutePacketOptions,
   ): Promise<ExecutionVerdict<Awaited<T>>> {
     return this.#parts.executePacket(packet, fn, options);
@@ -362,6 +427,82 @@ interface AuditDetails extends PacketDetails {
   readonly tool_calls_used?: number;
 }
 const NO_PACKET: PacketDetails = Object.freeze({});
+const NEVER: AbortSignal = new AbortController().signal;
+// Notices heard before the chain is known; beyond this many, they count as a resync.
+const MAX_EARLY_NOTICES = 256;
+
+/**
+ * One execution's subscription: notices are kept until the chain is verified (`watch`), then each
+ * one naming a watched agent or id aborts the signal; a `resync` runs `recheck` (the chain verified
+ * again) and aborts when it fails.
+ */
+class ChainWatch {
+  readonly #controller = new AbortController();
+  readonly #unsubscribe: () => void;
+  #early: Invalidation[] | undefined = [];
+  #agents: ReadonlySet<string> = new Set();
+  #ids: ReadonlySet<string> = new Set();
+  #recheck: (() => Promise<string | undefined>) | undefined;
+  #reason: string | null = null;
+
+  constructor(feed: InvalidationFeed) {
+    this.#unsubscribe = feed.subscribe((notice) => {
+      this.#hear(notice);
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get reason(): string | null {
+    return this.#reason;
+  }
+
+  watch(agents: readonly string[], ids: readonly string[], recheck: () => Promise<string | undefined>): void {
+    this.#agents = new Set(agents);
+    this.#ids = new Set(ids);
+    this.#recheck = recheck;
+    const early = this.#early ?? [];
+    this.#early = undefined;
+    for (const notice of early) this.#hear(notice);
+  }
+
+  stop(): void {
+    this.#unsubscribe();
+  }
+
+  #hear(notice: Invalidation): void {
+    if (this.#controller.signal.aborted) return;
+    const early = this.#early;
+    if (early !== undefined) {
+      if (early.length < MAX_EARLY_NOTICES) early.push(notice);
+      else early[MAX_EARLY_NOTICES - 1] = { kind: 'resync' };
+      return;
+    }
+    if (notice.kind === 'resync') {
+      const recheck = this.#recheck;
+      if (recheck === undefined) return;
+      void recheck().then(
+        (failed) => {
+          if (failed !== undefined) this.#abort(`resync:${failed}`);
+        },
+        () => {
+          this.#abort('resync:recheck_failed');
+        },
+      );
+      return;
+    }
+    const hit = notice.kind === 'agent' ? this.#agents.has(notice.id) : this.#ids.has(notice.id);
+    if (hit) this.#abort(`${notice.kind}_revoked`);
+  }
+
+  #abort(reason: string): void {
+    if (this.#controller.signal.aborted) return;
+    this.#reason = reason;
+    this.#controller.abort(new Error(`capability chain revoked during execution (${reason})`));
+  }
+}
 
 const POLICY_ALLOWS: PolicyDecision = Object.freeze({ ok: true });
 const POLICY_ERROR: PolicyDecision = Object.freeze({ ok: false, reason: 'policy_error' });

@@ -44,6 +44,8 @@ export {
 } from './policy.js';
 export {
   CapabilityExecutor,
+  type AuthorizedFunction,
+  type ExecutionContext,
   type CapabilityExecutorOptions,
   type CapabilityExecutorSettings,
   type ExecuteOptions,

@@ -80,6 +80,16 @@ export interface EventCatalogue {
     readonly reason: string;
   };
   /** A revalidation watcher marked its packet or capability stale (SPEC §8). */
+  /**
+   * An invalidation feed caught up after a disconnect (or its periodic read): `replayed` revocations
+   * it had missed were delivered from the revocation log; `gap` is true when the log no longer reached
+   * back to its last position (its listeners were told to check everything again).
+   */
+  readonly invalidation_resync: {
+    readonly backend: 'redis' | 'postgres';
+    readonly replayed: number;
+    readonly gap: boolean;
+  };
   readonly capability_stale: {
     readonly capability_id: string;
     readonly reason: string;
@@ -122,6 +132,7 @@ export interface EventCatalogue {
       | 'capability_chain_invalid'
       | 'policy_denied'
       | 'action_not_authorized'
+      | 'revoked_during_execution'
       | 'execution_allowed';
     /** The capability the outcome is about: the denying one for `policy_denied`, else the leaf. */
     readonly capability_id: string | null;

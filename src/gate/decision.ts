@@ -90,6 +90,7 @@ export type StaleReason =
   | 'revalidation_failed'
   | 'expired_by_revalidation_watcher'
   | 'capability_stale'
+  | 'invalidated'
   | `revalidation_exception:${string}`;
 
 /**

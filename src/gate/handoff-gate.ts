@@ -17,7 +17,9 @@ import { PacketValidator, approvalCheckOf, type HumanApprovalCheck } from '../pa
 import {
   DEFAULT_OVERLAP_WINDOW_SECONDS,
   isAdmissionCapable,
+  isInvalidationFeed,
   type AdmissionStore,
+  type InvalidationFeed,
   type AgentRegistry,
   type OverlapWindow,
   type ReplayStore,
@@ -32,7 +34,14 @@ import {
   type StepRejection,
   type StepResult,
 } from './context.js';
-import { REASONS, acceptDecision, rejectDecision, type GateDecision } from './decision.js';
+import {
+  REASONS,
+  acceptDecision,
+  rejectDecision,
+  type AcceptDecision,
+  type GateDecision,
+} from './decision.js';
+import { watchedRevocations } from './revalidate-revocations.js';
 import { expectationsStep, type CallExpectations } from './expectations.js';
 import type { GateCall, GateHooks, StepReport } from './hooks.js';
 import { isParseFailure, parseGateInput, type GateInput, type GateParseOptions } from './parse.js';
@@ -61,8 +70,17 @@ import { validationStep } from './steps/validation.js';
 export interface RevalidationConfig {
   /** Seconds between checks; unset or ≤ 0 disables revalidation; below 0.5 counts as 0.5. */
   readonly intervalSeconds?: number | null;
-  /** Required when the interval is set: true while the accepted packet is still good. */
-  readonly revalidate?: (packet: SignedTaskPacket) => boolean | Promise<boolean>;
+  /**
+   * Required when the interval is set: true while the accepted packet is still good. It is given the
+   * gate's ACCEPT too (its verified capability chain; see `revocationRevalidator`).
+   */
+  readonly revalidate?: (packet: SignedTaskPacket, decision: AcceptDecision) => boolean | Promise<boolean>;
+  /**
+   * Revocations pushed to this process (docs/invalidation.md): the watcher goes stale (`invalidated`)
+   * the moment the sender, an issuer of the verified capability chain, the packet, its task or any
+   * capability of the chain is revoked, instead of at its next check. Polling stays on as the safety net.
+   */
+  readonly invalidation?: InvalidationFeed;
   /** Relative jitter in [0, 1] (default 0.2). */
   readonly jitter?: number;
   /** A check that takes longer is a failure (default: max(interval, 5 s)). */
@@ -465,9 +483,11 @@ export class HandoffGate {
     const packet = decision.packet;
     const revalidate = config.revalidate;
     if (revalidate === undefined) return { decision };
+    const feed = config.invalidation;
     const watcher = new RevalidationWatcher({
       capabilityId: packet.packet_id,
-      revalidate: () => revalidate(packet),
+      revalidate: () => revalidate(packet, decision),
+      ...(feed === undefined ? {} : { invalidation: { feed, ...watchedRevocations(packet, decision) } }),
       intervalSeconds: config.intervalSeconds ?? null,
       expiresAt: packet.expires_at,
       now: this.#now,
@@ -783,6 +803,9 @@ function checkRevalidation(config: RevalidationConfig): void {
   const jitter = config.jitter;
   if (jitter !== undefined && !(jitter >= 0 && jitter <= 1))
     throw new ConfigurationError('jitter must be in [0, 1]');
+  if (config.invalidation !== undefined && !isInvalidationFeed(config.invalidation)) {
+    throw new ConfigurationError('invalidation must be an InvalidationFeed (an object with subscribe)');
+  }
 }
 
 // The approval hook may consult a networked approver registry: bound it, and name its failure.

@@ -65,8 +65,14 @@ export {
   DEFAULT_REVALIDATION_JITTER,
   type RevalidationWatcherOptions,
   type RevalidationState,
+  type WatcherInvalidation,
 } from './revalidation.js';
-export { revocationRevalidator, type RevocationRevalidatorOptions } from './revalidate-revocations.js';
+export {
+  revocationRevalidator,
+  watchedRevocations,
+  type RevocationRevalidatorOptions,
+  type WatchedRevocations,
+} from './revalidate-revocations.js';
 export {
   type TaskExecutorOptions,
   type TaskExecutionResult,
@@ -103,6 +109,8 @@ export {
   type PolicyDecision,
 } from '../capability/policy.js';
 export type {
+  AuthorizedFunction,
+  ExecutionContext,
   CapabilityExecutorOptions,
   CapabilityExecutorSettings,
   ExecuteOptions,

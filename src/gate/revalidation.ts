@@ -5,15 +5,33 @@
  * reason = the error's message), does not answer within the check timeout, or when `expires_at`
  * passes (`expired_by_revalidation_watcher`). Going stale emits `capability_stale` once and stops
  * the watcher. Timers are unref'd: a watcher never keeps the process alive.
+ *
+ * With `invalidation` the watcher also listens to an {@link InvalidationFeed} (docs/invalidation.md):
+ * a pushed revocation of one of the watched agents or ids makes it stale at once (`invalidated`),
+ * without waiting for the next check; a `resync` notice (the feed may have missed revocations) runs a
+ * check at once. Polling stays on as the safety net for a feed that is down.
  */
 import { ConfigurationError, RevocationConsistencyError, StaleCapabilityError } from '../errors.js';
 import { checkEventPort } from '../events/check.js';
 import type { EventPort } from '../events/types.js';
 import { Timestamp } from '../wire/timestamp.js';
 import { attempt, withDeadline } from '../lib/deadline.js';
+import { isInvalidationFeed, type Invalidation, type InvalidationFeed } from '../stores/types.js';
 
 export const MIN_REVALIDATION_INTERVAL_SECONDS = 0.5;
 export const DEFAULT_REVALIDATION_JITTER = 0.2;
+
+/** The stale reason of a watcher told by its feed that something it watches was revoked. */
+export const INVALIDATED_REASON = 'invalidated';
+
+/** What a watcher listens for on an {@link InvalidationFeed}. */
+export interface WatcherInvalidation {
+  readonly feed: InvalidationFeed;
+  /** Agents whose revocation (registry) makes the watched capability stale: sender, issuers. */
+  readonly agents?: Iterable<string>;
+  /** Ids whose revocation (revocation store) makes it stale: packet, task, capability ids. */
+  readonly ids?: Iterable<string>;
+}
 
 export interface RevalidationWatcherOptions {
   /** What is watched (a packet id or capability id); carried in `capability_stale`. */
@@ -30,6 +48,8 @@ export interface RevalidationWatcherOptions {
   readonly checkTimeoutMs?: number;
   /** Stops the watcher when aborted. */
   readonly signal?: AbortSignal;
+  /** Pushed revocations: stale at once when one names a watched agent or id (see the module comment). */
+  readonly invalidation?: WatcherInvalidation;
   /** Where `capability_stale` goes. Without a port the watcher emits nothing. */
   readonly events?: EventPort;
   /** Clock in epoch milliseconds (default `Date.now`). */
@@ -69,8 +89,12 @@ export class RevalidationWatcher {
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => void this.stop();
   readonly #stale = new AbortController();
+  readonly #invalidation:
+    { readonly feed: InvalidationFeed; readonly agents: Set<string>; readonly ids: Set<string> } | undefined;
+  #unsubscribe: (() => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  #checkAgain = false;
   #started = false;
   #stopped = false;
   #startedAt = 0;
@@ -117,6 +141,7 @@ export class RevalidationWatcher {
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#signal = options.signal;
+    this.#invalidation = watchedInvalidation(options.invalidation);
   }
 
   get enabled(): boolean {
@@ -148,6 +173,13 @@ export class RevalidationWatcher {
       }
       this.#signal.addEventListener('abort', this.#onAbort, { once: true });
     }
+    // Subscribed before the first check: a revocation landing between the gate's decision and now is
+    // either seen by that check (it reads the stores) or pushed.
+    if (this.#invalidation !== undefined) {
+      this.#unsubscribe = this.#invalidation.feed.subscribe((notice) => {
+        this.#onInvalidation(notice);
+      });
+    }
     this.#schedule(0);
     return this;
   }
@@ -158,6 +190,7 @@ export class RevalidationWatcher {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#stopListening();
     if (this.#running !== undefined) await this.#running;
   }
 
@@ -166,6 +199,11 @@ export class RevalidationWatcher {
     if (this.#running !== undefined) return this.#running;
     const run = this.#check().finally(() => {
       this.#running = undefined;
+      // A resync arrived while this check was reading the stores: its answer may predate it.
+      if (this.#checkAgain) {
+        this.#checkAgain = false;
+        if (!this.#stopped) void this.checkNow();
+      }
     });
     this.#running = run;
     return run;
@@ -179,6 +217,28 @@ export class RevalidationWatcher {
       throw new RevocationConsistencyError(this.capabilityId, state.staleReason ?? 'stale_revocation_state');
     }
     throw new StaleCapabilityError(this.capabilityId, state.staleReason ?? 'stale_detected');
+  }
+
+  #stopListening(): void {
+    const unsubscribe = this.#unsubscribe;
+    this.#unsubscribe = undefined;
+    unsubscribe?.();
+  }
+
+  #onInvalidation(notice: Invalidation): void {
+    if (this.#stopped || this.#state.staleDetected) return;
+    const watched = this.#invalidation;
+    if (watched === undefined) return;
+    if (notice.kind === 'resync') {
+      // Revocations may have been missed: ask the stores now rather than at the next tick.
+      if (this.#running === undefined) void this.checkNow();
+      else this.#checkAgain = true;
+      return;
+    }
+    const hit = notice.kind === 'agent' ? watched.agents.has(notice.id) : watched.ids.has(notice.id);
+    if (!hit) return;
+    this.#record(false, `${notice.kind}_revoked`);
+    this.#markStale(INVALIDATED_REASON, false);
   }
 
   #schedule(delayMs: number): void {
@@ -262,6 +322,7 @@ export class RevalidationWatcher {
     });
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#stopListening();
     try {
       this.#events?.emit('capability_stale', {
         capability_id: this.capabilityId,
@@ -277,6 +338,24 @@ export class RevalidationWatcher {
         : new StaleCapabilityError(this.capabilityId, cut),
     );
   }
+}
+
+function watchedInvalidation(
+  value: WatcherInvalidation | undefined,
+): { readonly feed: InvalidationFeed; readonly agents: Set<string>; readonly ids: Set<string> } | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || !isInvalidationFeed(value.feed)) {
+    throw new ConfigurationError('invalidation.feed must be an InvalidationFeed (an object with subscribe)');
+  }
+  const set = (ids: Iterable<string> | undefined, what: string): Set<string> => {
+    const out = new Set<string>();
+    for (const id of ids ?? []) {
+      if (typeof id !== 'string') throw new ConfigurationError(`invalidation.${what} must hold strings`);
+      out.add(id);
+    }
+    return out;
+  };
+  return { feed: value.feed, agents: set(value.agents, 'agents'), ids: set(value.ids, 'ids') };
 }
 
 function toEpochMs(value: Timestamp | Date | number | null | undefined): number | null {

@@ -10,8 +10,12 @@ export type {
   AdmissionStore,
   AdmissionStores,
   AdmissionCapable,
+  Invalidation,
+  InvalidationFeed,
+  InvalidationListener,
 } from './types.js';
-export { DEFAULT_OVERLAP_WINDOW_SECONDS, isAdmissionCapable } from './types.js';
+export { DEFAULT_OVERLAP_WINDOW_SECONDS, isAdmissionCapable, isInvalidationFeed } from './types.js';
+export { combineInvalidationFeeds } from './invalidation.js';
 export { MemoryAgentRegistry } from './memory/agent-registry.js';
 export { MemoryOverlapWindow, type MemoryOverlapWindowOptions } from './memory/overlap-window.js';
 export { MemoryReplayStore, type MemoryReplayStoreOptions } from './memory/replay-store.js';

@@ -122,3 +122,39 @@ export function isAdmissionCapable(registry: unknown): registry is AdmissionCapa
     typeof (registry as Partial<AdmissionCapable>).admissionStore === 'function'
   );
 }
+
+/**
+ * One notice of an {@link InvalidationFeed}:
+ * - `agent`: the agent `id` was revoked in the registry;
+ * - `revocation`: the id (packet, task or capability id) was revoked in the revocation store;
+ * - `resync`: the feed may have missed notices (its log no longer reaches back to the last one it
+ *   delivered): whoever holds state must check it against the stores again.
+ * Notices are delivered at least once (a resync after a reconnect may repeat one) and only after the
+ * revocation itself is durable in the store.
+ */
+export type Invalidation =
+  | { readonly kind: 'agent'; readonly id: string }
+  | { readonly kind: 'revocation'; readonly id: string }
+  | { readonly kind: 'resync' };
+
+/** Called for every notice; it must not throw (a throw is caught and ignored) and should be quick. */
+export type InvalidationListener = (invalidation: Invalidation) => void;
+
+/**
+ * Revocations pushed to this process as they happen (docs/invalidation.md), so that revalidation
+ * watchers and executors react within milliseconds instead of at their next poll. A push is an
+ * accelerator: the stores stay the source of truth, and polling stays the safety net.
+ */
+export interface InvalidationFeed {
+  /** Deliver every later notice to `listener` until the returned function is called. */
+  subscribe(listener: InvalidationListener): () => void;
+}
+
+/** True when `value` offers {@link InvalidationFeed.subscribe}. */
+export function isInvalidationFeed(value: unknown): value is InvalidationFeed {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Partial<InvalidationFeed>).subscribe === 'function'
+  );
+}

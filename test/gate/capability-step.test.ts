@@ -16,6 +16,8 @@ import {
   serializeCapabilityToken,
   issueTaskPacket,
   serializeDelegationEnvelope,
+  revocationRevalidator,
+  watchedRevocations,
   type AgentRegistry,
   type DelegationCapability,
   type GateDecision,
@@ -794,5 +796,61 @@ describe('the gate option `capabilities`', () => {
     const packet = s.packet();
     expect(reject(await gate.handle(s.envelope(packet))).reason).toBe('capability_untrusted_root');
     expect(await s.unspent(packet)).toBe(true);
+  });
+});
+
+describe('revocation cascades down a capability chain (issue 12.4)', () => {
+  it('cascade: revoking the root capability rejects a packet that presents its grandchild', async () => {
+    const s = await setup('admission');
+    await s.revocations.revoke('cap-root');
+    const decision = reject(await s.gate().handle(s.envelope(s.packet())));
+    expect(decision.reason).toBe(CAPABILITY_REASONS.revoked);
+  });
+
+  it('cascade: a pushed revocation of the root makes the watcher of a grandchild packet stale at once', async () => {
+    const s = await setup('admission');
+    const { decision, watcher } = await s.gate().handleWithRevalidation(s.envelope(s.packet()), {
+      // One check an hour: only the push can make it stale within the test.
+      intervalSeconds: 3600,
+      jitter: 0,
+      revalidate: revocationRevalidator({ registry: s.registry, revocationStore: s.revocations }),
+      invalidation: s.revocations,
+    });
+    expect(decision.decision).toBe('ACCEPT');
+    await expect.poll(() => watcher?.state.checks).toBe(1);
+    expect(watcher?.isStale).toBe(false);
+    await s.revocations.revoke('cap-root');
+    expect(watcher?.state).toMatchObject({ staleDetected: true, staleReason: 'invalidated' });
+    expect(watcher?.staleSignal.aborted).toBe(true);
+  });
+
+  it('cascade: the polling revalidator checks every link of the verified chain, not only the token and its parent', async () => {
+    const s = await setup('admission');
+    const packet = s.packet();
+    const decision = await s.gate().handle(s.envelope(packet));
+    if (decision.decision !== 'ACCEPT') expect.fail('expected ACCEPT');
+    const revalidate = revocationRevalidator({ revocationStore: s.revocations });
+    expect(await revalidate(packet, decision)).toBe(true);
+    await s.revocations.revoke('cap-root');
+    // The token names only cap-grandchild and its parent cap-child; the root comes from the ACCEPT.
+    expect(await revalidate(packet)).toBe(true);
+    expect(await revalidate(packet, decision)).toBe(false);
+    expect(watchedRevocations(packet, decision).ids).toEqual(
+      expect.arrayContaining(['cap-root', 'cap-child', 'cap-grandchild', packet.packet_id, packet.task_id]),
+    );
+    expect(watchedRevocations(packet, decision).agents).toEqual(
+      expect.arrayContaining([planner.agentId, researcher.agentId, writer.agentId, courier.agentId]),
+    );
+  });
+
+  it('cascade: revoking the issuer of a middle link (agent) makes the watcher stale', async () => {
+    const s = await setup('admission');
+    const { watcher } = await s.gate().handleWithRevalidation(s.envelope(s.packet()), {
+      intervalSeconds: 3600,
+      revalidate: () => true,
+      invalidation: s.registry,
+    });
+    await s.registry.revoke(researcher.agentId);
+    expect(watcher?.state.staleReason).toBe('invalidated');
   });
 });

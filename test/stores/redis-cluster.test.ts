@@ -16,8 +16,10 @@ import {
   RedisReplayStore,
   RedisRevocationStore,
   replayStoreKey,
+  RedisInvalidationFeed,
   type CreateRedisStoresOptions,
 } from '../../src/stores/redis/index.js';
+import type { Invalidation } from '../../src/stores/types.js';
 import { RedisAdmissionStore } from '../../src/stores/redis/admission-store.js';
 import { replayKey } from '../../src/gate/index.js';
 import { admissionStoreContract, type AdmissionHandles } from './admission-contract.js';
@@ -71,6 +73,39 @@ describe.skipIf(!available)('Redis stores on Redis Cluster', () => {
   };
 
   runStoreContract(backend);
+
+  it('invalidation: revocations reach a feed on another cluster connection by sharded pub/sub (SPUBLISH)', async () => {
+    const namespace = `${prefix}invalidation-cluster:`;
+    const subscriber = makeClusterClient(cluster!.rootNodes);
+    await subscriber.connect();
+    const feed = new RedisInvalidationFeed({
+      client: clients[0]!,
+      subscriber,
+      keyPrefix: `${namespace}invalidation:`,
+      resyncIntervalMs: 0,
+    });
+    const heard: Invalidation[] = [];
+    feed.subscribe((notice) => heard.push(notice));
+    try {
+      await feed.start();
+      // Stores on another connection; the cluster client makes both sides pick SPUBLISH/SSUBSCRIBE.
+      const stores = createRedisStores({ client: clients[1]!, keyPrefix: namespace });
+      await stores.revocationStore.revoke('cluster-cap');
+      await stores.agentRegistry.revoke('agent:cluster');
+      await expect
+        .poll(() => heard)
+        .toEqual([
+          { kind: 'revocation', id: 'cluster-cap' },
+          { kind: 'agent', id: 'agent:cluster' },
+        ]);
+      // Reading the log again delivers nothing twice.
+      await feed.resync();
+      expect(heard).toHaveLength(2);
+    } finally {
+      await feed.close();
+      await subscriber.close().catch(() => undefined);
+    }
+  });
 
   let n = 0;
   const handles = (options: Partial<CreateRedisStoresOptions> = {}): AdmissionHandles => {

@@ -120,7 +120,14 @@ describe.skipIf(!available)('Redis stores', () => {
       await stores.coordinationLock.acquire('k');
       const keys: string[] = [];
       for await (const batch of client.scanIterator({ MATCH: `${ns}*`, COUNT: 1000 })) keys.push(...batch);
-      expect(keys.sort()).toEqual([`${ns}lock:k`, `${ns}overlap:k`, `${ns}replay:{k}`, `${ns}revocation:k`]);
+      // The revocation log of the invalidation feeds lives under the namespace too.
+      expect(keys.sort()).toEqual([
+        `${ns}invalidation:{feed}`,
+        `${ns}lock:k`,
+        `${ns}overlap:k`,
+        `${ns}replay:{k}`,
+        `${ns}revocation:k`,
+      ]);
     });
 
     it('a corrupted registry record fails closed with ERR_STORE_UNAVAILABLE', async () => {

@@ -4,8 +4,11 @@ import type {
   AdmissionStore,
   AdmissionStores,
   AgentRegistry,
+  InvalidationFeed,
+  InvalidationListener,
   RegisteredAgent,
 } from '../types.js';
+import { InvalidationListeners } from '../invalidation.js';
 import { MemoryAdmissionStore } from './admission-store.js';
 import { MemoryReplayStore } from './replay-store.js';
 import { MemoryRevocationStore } from './revocation-store.js';
@@ -15,13 +18,15 @@ import { MemoryRevocationStore } from './revocation-store.js';
  * Keys are imported (and so validated) before anything changes; a bad key rejects with
  * `InvalidKeyError` (as a rejected promise, like every other failure of an async store method) and
  * leaves the earlier registration in place. Revocation is kept apart from the key, so re-registering a
- * revoked agent never clears it.
+ * revoked agent never clears it. It is its own {@link InvalidationFeed}: a first revocation of an
+ * agent is pushed to every subscriber.
  */
-export class MemoryAgentRegistry implements AgentRegistry, AdmissionCapable {
+export class MemoryAgentRegistry implements AgentRegistry, AdmissionCapable, InvalidationFeed {
   /** In-process and synchronous at heart: a gate adds no deadline around its calls. */
   readonly inProcess = true;
   readonly #agents = new Map<string, RegisteredAgent>();
   readonly #revoked = new Set<string>();
+  readonly #listeners = new InvalidationListeners();
 
   register(agentId: string, publicKeyPem: string): Promise<void> {
     try {
@@ -42,8 +47,15 @@ export class MemoryAgentRegistry implements AgentRegistry, AdmissionCapable {
   }
 
   revoke(agentId: string): Promise<void> {
-    this.#revoked.add(agentId);
+    if (!this.#revoked.has(agentId)) {
+      this.#revoked.add(agentId);
+      this.#listeners.emit({ kind: 'agent', id: agentId });
+    }
     return Promise.resolve();
+  }
+
+  subscribe(listener: InvalidationListener): () => void {
+    return this.#listeners.subscribe(listener);
   }
 
   isRevoked(agentId: string): Promise<boolean> {

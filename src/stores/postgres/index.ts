@@ -22,6 +22,11 @@ export {
 export { migrate, SCHEMA_VERSION, type MigrateOptions, type MigrationResult } from './migrate.js';
 export { PostgresAgentRegistry } from './agent-registry.js';
 export { PostgresRevocationStore } from './revocation-store.js';
+export {
+  PostgresInvalidationFeed,
+  invalidationChannel,
+  type PostgresInvalidationFeedOptions,
+} from './invalidation.js';
 
 export interface PostgresStores {
   readonly agentRegistry: AgentRegistry;

@@ -6,6 +6,7 @@
  */
 import { ConfigurationError, StoreUnavailableError } from '../../errors.js';
 import { withDeadline } from '../../lib/deadline.js';
+import { invalidationChannel } from './invalidation-channel.js';
 import {
   checkIn,
   checkOut,
@@ -40,7 +41,7 @@ interface Migration {
   readonly version: number;
   readonly description: string;
   /** The statements, for a schema given as a quoted identifier. */
-  readonly statements: (schema: string) => readonly string[];
+  readonly statements: (schema: string, schemaName: string) => readonly string[];
 }
 
 // A revocation cannot be undone through SQL either: the rows are append-only, and an agent's
@@ -83,6 +84,47 @@ const MIGRATIONS: readonly Migration[] = Object.freeze([
         RAISE EXCEPTION 'trusthandoff: a revocation is permanent' USING ERRCODE = 'check_violation';
       END $$`,
       `CREATE TRIGGER revocations_are_permanent BEFORE UPDATE OR DELETE ON ${s}.revocations
+        FOR EACH ROW EXECUTE FUNCTION ${s}.keep_revocation()`,
+    ],
+  },
+  {
+    // Every revocation (an id, or an agent's first revoked_at) is appended to a numbered log and
+    // announced with NOTIFY in the same transaction, so a listener hears of it at commit, and one
+    // that was disconnected reads what it missed from the log (docs/invalidation.md).
+    version: 2,
+    description: 'revocation log and NOTIFY for invalidation feeds',
+    statements: (s: string, name: string) => [
+      `CREATE TABLE ${s}.revocation_log (
+        seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kind text NOT NULL CHECK (kind IN ('agent', 'revocation')),
+        id text NOT NULL CHECK (octet_length(id) <= ${MAX_ID_BYTES}),
+        logged_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE FUNCTION ${s}.log_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE
+        entry bigint;
+        kind text;
+        revoked text;
+      BEGIN
+        IF TG_TABLE_NAME = 'agents' THEN
+          IF NEW.revoked_at IS NULL OR (TG_OP = 'UPDATE' AND OLD.revoked_at IS NOT NULL) THEN
+            RETURN NULL;
+          END IF;
+          kind := 'agent';
+          revoked := NEW.agent_id;
+        ELSE
+          kind := 'revocation';
+          revoked := NEW.id;
+        END IF;
+        INSERT INTO ${s}.revocation_log (kind, id) VALUES (kind, revoked) RETURNING seq INTO entry;
+        PERFORM pg_notify('${invalidationChannel(name)}', entry::text || ' ' || kind || ' ' || revoked);
+        RETURN NULL;
+      END $$`,
+      `CREATE TRIGGER agents_revocation_logged AFTER INSERT OR UPDATE OF revoked_at ON ${s}.agents
+        FOR EACH ROW EXECUTE FUNCTION ${s}.log_revocation()`,
+      `CREATE TRIGGER revocations_logged AFTER INSERT ON ${s}.revocations
+        FOR EACH ROW EXECUTE FUNCTION ${s}.log_revocation()`,
+      `CREATE TRIGGER revocation_log_is_permanent BEFORE UPDATE OR DELETE ON ${s}.revocation_log
         FOR EACH ROW EXECUTE FUNCTION ${s}.keep_revocation()`,
     ],
   },
@@ -155,7 +197,7 @@ export async function migrate(pool: PostgresPool, options: MigrateOptions = {}):
       const applied: number[] = [];
       for (const migration of MIGRATIONS) {
         if (present.has(migration.version)) continue;
-        for (const text of migration.statements(schema)) await sql(text);
+        for (const text of migration.statements(schema, schemaName)) await sql(text);
         await sql(`INSERT INTO ${schema}.schema_migrations (version, description) VALUES ($1, $2)`, [
           migration.version,
           migration.description,

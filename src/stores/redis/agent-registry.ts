@@ -17,6 +17,15 @@ import {
   type RedisStoreOptions,
 } from './client.js';
 import { agentKey } from './keys.js';
+import { RedisInvalidationLog, type RedisInvalidationOptions } from './invalidation.js';
+
+export interface RedisAgentRegistryOptions extends RedisStoreOptions {
+  /**
+   * Where each agent revocation is logged and announced to `RedisInvalidationFeed`s
+   * (docs/invalidation.md); default: the default log. `false`: not announced.
+   */
+  readonly invalidation?: RedisInvalidationOptions | false;
+}
 
 /** Default key prefix of {@link RedisAgentRegistry}. */
 export const DEFAULT_AGENT_KEY_PREFIX = 'trusthandoff:agent:';
@@ -36,12 +45,20 @@ const REVOKED_FIELD = 'revoked';
  * nothing) and imported through the bounded `parsePublicKeyPem` cache on resolve, so a hot agent's
  * PEM is parsed once per process, not per packet. A stored PEM that no longer imports (someone wrote
  * to Redis behind the registry's back) is a backend failure: {@link StoreUnavailableError}.
+ * A revocation is also logged and announced to every `RedisInvalidationFeed` (docs/invalidation.md)
+ * unless `invalidation: false`.
  */
 export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
   readonly #redis: RedisCommandRunner;
+  readonly #log: RedisInvalidationLog | undefined;
 
-  constructor(options: RedisStoreOptions) {
+  constructor(options: RedisAgentRegistryOptions) {
     this.#redis = new RedisCommandRunner(options, DEFAULT_AGENT_KEY_PREFIX, 'RedisAgentRegistry');
+    const invalidation = options.invalidation ?? {};
+    this.#log =
+      invalidation === false
+        ? undefined
+        : new RedisInvalidationLog(this.#redis, invalidation, 'RedisAgentRegistry');
   }
 
   /** The runner, so that `RedisAgentRegistry.admissionStore` can check the stores share a client. */
@@ -114,6 +131,7 @@ export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
       () => true,
       WHILE_UNTRUSTED,
     );
+    await this.#log?.append('agent', agentId);
   }
 
   async isRevoked(agentId: string): Promise<boolean> {

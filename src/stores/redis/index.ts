@@ -44,8 +44,28 @@ export {
 } from './epoch.js';
 export { agentKey, hashTagOf, replayStoreKey, senderReplayKey } from './keys.js';
 export { RedisReplayStore, DEFAULT_REPLAY_KEY_PREFIX } from './replay-store.js';
-export { RedisRevocationStore, DEFAULT_REVOCATION_KEY_PREFIX } from './revocation-store.js';
-export { RedisAgentRegistry, DEFAULT_AGENT_KEY_PREFIX } from './agent-registry.js';
+export {
+  RedisRevocationStore,
+  DEFAULT_REVOCATION_KEY_PREFIX,
+  type RedisRevocationStoreOptions,
+} from './revocation-store.js';
+export {
+  RedisAgentRegistry,
+  DEFAULT_AGENT_KEY_PREFIX,
+  type RedisAgentRegistryOptions,
+} from './agent-registry.js';
+export {
+  RedisInvalidationFeed,
+  DEFAULT_INVALIDATION_KEY_PREFIX,
+  DEFAULT_INVALIDATION_LOG_LENGTH,
+  DEFAULT_RESYNC_INTERVAL_MS,
+  invalidationKey,
+  type RedisInvalidationFeedOptions,
+  type RedisInvalidationOptions,
+  type RedisSubscriberClient,
+  type RedisPubSubListener,
+} from './invalidation.js';
+import type { RedisInvalidationOptions } from './invalidation.js';
 export {
   RedisOverlapWindow,
   DEFAULT_OVERLAP_KEY_PREFIX,
@@ -79,6 +99,11 @@ export interface CreateRedisStoresOptions {
    * client; none by default. See docs/redis-operations.md.
    */
   readonly storeState?: RedisStoreState;
+  /**
+   * The revocation log and channel the revocation store and registry announce to (default: under
+   * `<keyPrefix>invalidation:`; give a `RedisInvalidationFeed` the same `keyPrefix`). `false`: none.
+   */
+  readonly invalidation?: Omit<RedisInvalidationOptions, 'keyPrefix'> | false;
 }
 
 export interface RedisStores {
@@ -127,10 +152,14 @@ export function createRedisStores(options: CreateRedisStoresOptions): RedisStore
     ...(breaker === undefined ? {} : { breaker }),
     ...(options.storeState === undefined ? {} : { storeState: options.storeState }),
   });
+  const invalidation =
+    options.invalidation === false
+      ? false
+      : { ...options.invalidation, keyPrefix: `${namespace}invalidation:` };
   return Object.freeze({
     replayStore: new RedisReplayStore(common('replay')),
-    revocationStore: new RedisRevocationStore(common('revocation')),
-    agentRegistry: new RedisAgentRegistry(common('agent')),
+    revocationStore: new RedisRevocationStore({ ...common('revocation'), invalidation }),
+    agentRegistry: new RedisAgentRegistry({ ...common('agent'), invalidation }),
     overlapWindow: new RedisOverlapWindow({
       ...common('overlap'),
       ...(options.overlapWindowSeconds === undefined ? {} : { windowSeconds: options.overlapWindowSeconds }),
