@@ -17,6 +17,7 @@ import { PacketValidator, approvalCheckOf, type HumanApprovalCheck } from '../pa
 import {
   DEFAULT_OVERLAP_WINDOW_SECONDS,
   isAdmissionCapable,
+  isRegisteredKeyLookup,
   type AdmissionStore,
   type AgentRegistry,
   type OverlapWindow,
@@ -326,7 +327,7 @@ export class HandoffGate {
       admission === undefined
         ? undefined
         : toAdmissionPath(planned, {
-            declaredKey: declaredKeyStep(),
+            declaredKey: declaredKeyStep(isRegisteredKeyLookup(registry) ? registry : undefined),
             admission: admissionStep({
               admission: guardAdmissionStore(admission, timeoutMs),
               binding: keyBinding,

@@ -29,7 +29,8 @@ export interface PublicKey {
 // DER SPKI header of an Ed25519 public key (RFC 8410): SEQUENCE { SEQUENCE { OID 1.3.101.112 },
 // BIT STRING (33 bytes, 0 unused bits) }, followed by the 32 key bytes.
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-const CANONICAL_PEM = /^-----BEGIN PUBLIC KEY-----\r?\n(MCowBQYDK2VwAyEA[A-Za-z0-9+/]{43}=)\r?\n-----END PUBLIC KEY-----\r?\n?$/;
+const CANONICAL_PEM =
+  /^-----BEGIN PUBLIC KEY-----\r?\n(MCowBQYDK2VwAyEA[A-Za-z0-9+/]{43}=)\r?\n-----END PUBLIC KEY-----\r?\n?$/;
 
 /**
  * An Ed25519 public key known by its raw bytes; the KeyObject and the fingerprint are computed on
@@ -83,6 +84,15 @@ function canonicalPublicKey(pem: string): PublicKey | undefined {
 export function importPublicKeyPem(pem: string): PublicKey {
   if (typeof pem !== 'string') throw new InvalidKeyError('not an SPKI PEM public key');
   return canonicalPublicKey(pem) ?? decodePublicKeyPem(pem);
+}
+
+/**
+ * The SPKI PEM of `key` in the reference's layout (one base64 line, `\n` line ends, trailing newline:
+ * what `KeyObject.export({ format: 'pem', type: 'spki' })` writes), built from the raw bytes.
+ */
+export function canonicalPublicKeyPem(key: PublicKey): string {
+  const b64 = Buffer.concat([SPKI_ED25519_PREFIX, key.raw]).toString('base64');
+  return `-----BEGIN PUBLIC KEY-----\n${b64}\n-----END PUBLIC KEY-----\n`;
 }
 
 function decodePublicKeyPem(pem: string): PublicKey {

@@ -10,6 +10,9 @@ export type {
   AdmissionStore,
   AdmissionStores,
   AdmissionCapable,
+  AgentKeyEntry,
+  BulkRegistration,
+  RegisteredKeyLookup,
 } from './types.js';
 export { DEFAULT_OVERLAP_WINDOW_SECONDS, isAdmissionCapable } from './types.js';
 export { MemoryAgentRegistry } from './memory/agent-registry.js';

@@ -50,6 +50,51 @@ export interface AgentRegistry extends StoreTraits {
   isRevoked(agentId: string): Promise<boolean>;
 }
 
+/** One entry of a bulk registration: an agent id and its public key PEM. */
+export interface AgentKeyEntry {
+  readonly agentId: string;
+  readonly publicKeyPem: string;
+}
+
+/**
+ * An optional capability of an {@link AgentRegistry}: register many agents in one call, faster than
+ * one {@link AgentRegistry.register} call each (one pass, one pipeline). The result is the same as
+ * registering the entries one after the other, in order (a later entry for the same id wins).
+ * Every key is checked first: one invalid key rejects with `InvalidKeyError` and registers nothing.
+ */
+export interface BulkRegistration {
+  registerMany(entries: Iterable<AgentKeyEntry>): Promise<number>;
+}
+
+/** True when `registry` offers {@link BulkRegistration.registerMany}. */
+export function isBulkRegistration(registry: unknown): registry is BulkRegistration {
+  return (
+    typeof registry === 'object' &&
+    registry !== null &&
+    typeof (registry as Partial<BulkRegistration>).registerMany === 'function'
+  );
+}
+
+/**
+ * An optional capability of an {@link AgentRegistry} that holds every registered key in this process
+ * (the memory registry): the key already imported for `agentId` when `publicKeyPem` is exactly the
+ * text registered for it, undefined otherwise — no I/O, no PEM parse. The gate's admission path uses
+ * it to skip importing the key a packet declares, whatever the number of active senders. It is an
+ * import shortcut only: the binding itself is still decided by the admission store.
+ */
+export interface RegisteredKeyLookup {
+  registeredKey(agentId: string, publicKeyPem: string): PublicKey | undefined;
+}
+
+/** True when `registry` offers {@link RegisteredKeyLookup.registeredKey}. */
+export function isRegisteredKeyLookup(registry: unknown): registry is RegisteredKeyLookup {
+  return (
+    typeof registry === 'object' &&
+    registry !== null &&
+    typeof (registry as Partial<RegisteredKeyLookup>).registeredKey === 'function'
+  );
+}
+
 /** Token rotation grace: a registered id stays usable for a window after it expired. */
 export interface OverlapWindow extends StoreTraits {
   /** Record "now" for `tokenId`. */

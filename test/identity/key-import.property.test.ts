@@ -35,7 +35,7 @@ describe('canonical Ed25519 PEM import', () => {
 
   it('verifies the signatures the decoded key verifies', () => {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-    const pem = publicKey.export({ format: 'pem', type: 'spki' });
+    const pem = publicKey.export({ format: 'pem', type: 'spki' }) as string;
     const imported = importPublicKeyPem(pem);
     const message = Buffer.from('canonical bytes');
     const signature = sign(null, message, privateKey);
@@ -67,7 +67,7 @@ describe('canonical Ed25519 PEM import', () => {
   });
 
   it('refuses an X25519 key and a truncated key in the canonical shape', () => {
-    const x = generateKeyPairSync('x25519').publicKey.export({ format: 'pem', type: 'spki' });
+    const x = generateKeyPairSync('x25519').publicKey.export({ format: 'pem', type: 'spki' }) as string;
     expect(() => importPublicKeyPem(x)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_KEY' }));
     const short = pemOf(Buffer.concat([PREFIX, Buffer.alloc(31, 7)]));
     expect(() => importPublicKeyPem(short)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_KEY' }));
