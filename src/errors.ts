@@ -174,6 +174,23 @@ export class StoreUnavailableError extends TrustHandoffError {
   readonly code = 'ERR_STORE_UNAVAILABLE';
 }
 
+/**
+ * A memory replay store holds `maxEntries` live entries and was asked to store one more. It refuses
+ * rather than forget a live nonce (which would re-open it for replay); a gate REJECTs with
+ * `replay_store_full`, never with `Replay detected`. Size the store for your accept rate
+ * (`MemoryReplayStore.capacityFor`, docs/stores.md).
+ */
+export class ReplayStoreFullError extends TrustHandoffError {
+  static readonly code = 'ERR_REPLAY_STORE_FULL';
+  readonly code = 'ERR_REPLAY_STORE_FULL';
+  readonly maxEntries: number;
+
+  constructor(maxEntries: number) {
+    super(`replay store is full: ${maxEntries} live entries`);
+    this.maxEntries = maxEntries;
+  }
+}
+
 /** Options that cannot make a safe component; raised at construction, never per request. */
 export class ConfigurationError extends TrustHandoffError {
   static readonly code = 'ERR_CONFIGURATION';
@@ -221,6 +238,7 @@ export type TrustHandoffErrors =
   | InvalidKeyError
   | KeyPassphraseError
   | StoreUnavailableError
+  | ReplayStoreFullError
   | ConfigurationError
   | CapabilityDerivationError;
 

@@ -228,6 +228,7 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'PublicKeyMismatchError',
       'RevocationConsistencyError',
       'StaleCapabilityError',
+      'ReplayStoreFullError',
       'StoreUnavailableError',
       'TrustHandoffError',
       'VerificationError',

@@ -32,6 +32,7 @@ export interface ReasonStrings {
   readonly approvalCheckUnavailable: 'approval_check_unavailable';
   readonly replayDetected: 'Replay detected';
   readonly replayStoreUnavailable: 'replay_store_unavailable';
+  readonly replayStoreFull: 'replay_store_full';
   readonly gateError: 'gate_error';
   readonly intentMismatch: 'intent_mismatch';
   readonly taskTypeMismatch: 'task_type_mismatch';
@@ -69,6 +70,8 @@ export const REASONS: ReasonStrings = Object.freeze({
   approvalCheckUnavailable: 'approval_check_unavailable',
   replayDetected: 'Replay detected',
   replayStoreUnavailable: 'replay_store_unavailable',
+  /** The memory replay store holds `maxEntries` live nonces: sized too small for the accept rate. */
+  replayStoreFull: 'replay_store_full',
   gateError: 'gate_error',
   intentMismatch: 'intent_mismatch',
   taskTypeMismatch: 'task_type_mismatch',

@@ -131,9 +131,19 @@ export interface AdmissionRequest {
   readonly ttlMs: number;
 }
 
-/** The first check that failed, in this order, or `admitted` (and the replay key is now stored). */
+/**
+ * The first check that failed, in this order, or `admitted` (and the replay key is now stored).
+ * `replay_store_full`: every check passed but the replay store (a bounded memory store) holds its
+ * maximum of live entries, so the nonce could not be stored — not a replay.
+ */
 export type AdmissionVerdict =
-  'admitted' | 'not_registered' | 'key_mismatch' | 'agent_revoked' | 'revoked' | 'replay';
+  | 'admitted'
+  | 'not_registered'
+  | 'key_mismatch'
+  | 'agent_revoked'
+  | 'revoked'
+  | 'replay'
+  | 'replay_store_full';
 
 /**
  * Registry key binding, agent revocation, id revocation and replay check-and-store as one atomic

@@ -1,4 +1,4 @@
-import { importPublicKeyPem, type PublicKey } from '../../identity/keys.js';
+import { importPublicKeyPem, parsePublicKeyPem, type PublicKey } from '../../identity/keys.js';
 import type {
   AdmissionCapable,
   AdmissionStore,
@@ -36,7 +36,9 @@ export class MemoryAgentRegistry
 
   register(agentId: string, publicKeyPem: string): Promise<void> {
     try {
-      this.#agents.set(agentId, registration(agentId, publicKeyPem));
+      // Through the shared import cache, like every registry (a later parse of this text is free).
+      const publicKey = parsePublicKeyPem(publicKeyPem);
+      this.#agents.set(agentId, Object.freeze({ agentId, publicKeyPem, publicKey }));
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
