@@ -4,8 +4,9 @@ import { sameKey } from '../../identity/key-binding.js';
 import { parsePublicKeyPem } from '../../identity/keys.js';
 import type { AdmissionRequest, AdmissionStore, AdmissionVerdict } from '../types.js';
 import { normaliseTtlMs } from '../durations.js';
-import { existsReply, unexpectedReply, type RedisCommandRunner, type RedisStoreClient } from './client.js';
+import { unexpectedReply, type RedisCommandRunner, type RedisStoreClient } from './client.js';
 import { agentKey, senderReplayKey } from './keys.js';
+import { RevocationBatcher } from './revocation-batch.js';
 
 /**
  * KEYS[1] the agent's registry hash, KEYS[2] the replay key, KEYS[3..] revocation keys (single Redis
@@ -66,8 +67,9 @@ interface ScriptResult {
  *
  * Redis Cluster: the sender's registry hash and replay key share the hash tag `{<sender>}` (one
  * slot), so the script runs on that slot's master. Revocation ids are global (anyone revokes a packet
- * or capability id, for any sender) and live in their own slots; they are read with `EXISTS` in
- * parallel with the script, in the same round trip. A revocation that completed before `admit` was
+ * or capability id, for any sender) and live in their own slots; they are read in parallel with the
+ * script, in the same round trip, batched with the reads of every other decision of the same
+ * event-loop turn into one script call per master (revocation-batch.ts). A revocation that completed before `admit` was
  * called is always seen; one racing the call may be seen or not, as on a single Redis. When a
  * revocation read finds a revoked id after the script stored the nonce, the record is deleted before
  * `admit` answers `revoked`, so a refusal leaves the nonce unstored (if that delete fails, `admit`
@@ -81,6 +83,8 @@ export class RedisAdmissionStore implements AdmissionStore {
   readonly #runner: RedisCommandRunner;
   readonly #replay: RedisCommandRunner;
   readonly #revocations: RedisCommandRunner | undefined;
+  /** Cluster only: the batched read of global revocation ids (see revocation-batch.ts). */
+  readonly #revocationReads: RevocationBatcher | undefined;
 
   constructor(options: RedisAdmissionStoreOptions) {
     const { agents, replay, revocations } = options;
@@ -93,6 +97,8 @@ export class RedisAdmissionStore implements AdmissionStore {
     this.#runner = agents;
     this.#replay = replay;
     this.#revocations = revocations;
+    this.#revocationReads =
+      revocations !== undefined && agents.isCluster ? new RevocationBatcher(revocations) : undefined;
     this.commandTimeoutMs = agents.timeoutMs;
   }
 
@@ -133,7 +139,7 @@ export class RedisAdmissionStore implements AdmissionStore {
 
     const [script, revoked] = await Promise.allSettled([
       this.#script(keys, pem, ttl),
-      this.#anyRevoked(revocations!, revocationKeys),
+      this.#revocationReads!.anyRevoked(revocationKeys),
     ]);
     if (script.status === 'rejected') throw script.reason;
     const result = script.value;
@@ -158,13 +164,6 @@ export class RedisAdmissionStore implements AdmissionStore {
     }
     const verdict = reply[0] as AdmissionVerdict;
     return typeof reply[1] === 'string' ? { verdict, registeredPem: reply[1] } : { verdict };
-  }
-
-  async #anyRevoked(runner: RedisCommandRunner, keys: readonly string[]): Promise<boolean> {
-    // One EXISTS per id: on a cluster the ids hash to different slots (and nodes), so a multi-key
-    // EXISTS would be refused with CROSSSLOT. They are sent together, so this is one round trip.
-    const replies = await Promise.all(keys.map((key) => runner.run((client) => client.exists(key))));
-    return replies.some((reply) => existsReply(reply, 'EXISTS'));
   }
 
   async #forget(replayKey: string): Promise<void> {
