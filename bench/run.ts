@@ -22,6 +22,7 @@ const suites: Record<string, Suite> = {
   observability: () => import('./observability.bench.js'),
   sinks: () => import('./sinks.bench.js'),
   mcp: () => import('./mcp.bench.js'),
+  scale: () => import('./scale.bench.js'),
 };
 
 const args = process.argv.slice(2);

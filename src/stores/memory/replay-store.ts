@@ -67,7 +67,7 @@ export class MemoryReplayStore implements ReplayStore {
    * retained `retentionSeconds` (default 905: the gate's retention of a packet with the default
    * 900 s maximum lifetime and no overlap window). Rounded up.
    */
-  static capacityFor(acceptsPerSecond: number, retentionSeconds = DEFAULT_RETENTION_SECONDS): number {
+  static capacityFor(acceptsPerSecond: number, retentionSeconds: number = DEFAULT_RETENTION_SECONDS): number {
     if (!(acceptsPerSecond > 0) || !Number.isFinite(acceptsPerSecond)) {
       throw new ConfigurationError('capacityFor: acceptsPerSecond must be a positive number');
     }
