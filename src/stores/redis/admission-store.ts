@@ -128,12 +128,14 @@ export class RedisAdmissionStore implements AdmissionStore {
     const revocationKeys =
       revocations === undefined ? [] : request.revocationIds.map((id) => revocations.keyPrefix + id);
     const ttl = String(normaliseTtlMs(request.ttlMs));
-    const target = await this.#replay.writeTarget(replayKey);
+    // No replica acknowledgement asked: no node lookup, and no extra await on the hot path.
+    const target = this.#replay.replicaAcks === 0 ? undefined : await this.#replay.writeTarget(replayKey);
 
     if (!this.#runner.isCluster || revocationKeys.length === 0) {
       keys.push(...revocationKeys);
       const result = await this.#script(keys, pem, ttl);
-      if (result.verdict === 'admitted') await this.#replay.confirmWrite(replayKey, target);
+      if (result.verdict === 'admitted' && target !== undefined)
+        await this.#replay.confirmWrite(replayKey, target);
       return result;
     }
 
@@ -152,7 +154,8 @@ export class RedisAdmissionStore implements AdmissionStore {
       if (result.verdict === 'admitted') await this.#forget(replayKey);
       return { verdict: 'revoked' };
     }
-    if (result.verdict === 'admitted') await this.#replay.confirmWrite(replayKey, target);
+    if (result.verdict === 'admitted' && target !== undefined)
+      await this.#replay.confirmWrite(replayKey, target);
     return result;
   }
 
