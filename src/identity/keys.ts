@@ -60,20 +60,39 @@ class RawPublicKey implements PublicKey {
   }
 }
 
+// The canonical layout, exactly as `KeyObject.export` writes it: the header, the 16 base64 characters
+// of the 12-byte SPKI prefix, 43 characters of key, `=`, the footer. 113 characters.
+const CANONICAL_HEAD = '-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA';
+const CANONICAL_TAIL = '=\n-----END PUBLIC KEY-----\n';
+const CANONICAL_LENGTH = 113;
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** Value of each standard base64 character (char code → 0..63), 255 for anything else. */
+const BASE64_VALUE = new Uint8Array(128).fill(255);
+for (let i = 0; i < BASE64_ALPHABET.length; i++) BASE64_VALUE[BASE64_ALPHABET.charCodeAt(i)] = i;
+
 /**
- * The key of a PEM in the canonical form (see the module comment), or undefined for any other text
- * (which then goes through OpenSSL's decoder). The base64 must be canonical too: re-encoding the
- * decoded bytes gives the same text, so no two texts of this form name one key by accident.
+ * The key of a PEM in the canonical form (see the module comment; CRLF line ends and a missing final
+ * newline are accepted too), or undefined for any other text, which then goes through OpenSSL's
+ * decoder. The key's 43 base64 characters must be standard base64 (the decoder refuses anything
+ * else) and canonical (the last one's two unused bits zero), so no two texts of this form name one key.
  */
 function canonicalPublicKey(pem: string): PublicKey | undefined {
-  if (pem.length > 120) return undefined;
-  const match = CANONICAL_PEM.exec(pem);
-  if (match === null) return undefined;
-  const b64 = match[1]!;
-  const der = Buffer.from(b64, 'base64');
-  if (der.length !== 44 || der.toString('base64') !== b64) return undefined;
-  if (!der.subarray(0, 12).equals(SPKI_ED25519_PREFIX)) return undefined;
-  return new RawPublicKey(der.subarray(12));
+  let body: string;
+  if (pem.length === CANONICAL_LENGTH && pem.startsWith(CANONICAL_HEAD) && pem.endsWith(CANONICAL_TAIL)) {
+    body = pem.slice(CANONICAL_HEAD.length, CANONICAL_HEAD.length + 43);
+  } else {
+    if (pem.length > 120) return undefined;
+    const match = CANONICAL_PEM.exec(pem);
+    if (match === null) return undefined;
+    body = match[1]!.slice(16, 59);
+  }
+  for (let i = 0; i < 43; i++) {
+    const code = body.charCodeAt(i);
+    const value = code < 128 ? BASE64_VALUE[code]! : 255;
+    if (value === 255 || (i === 42 && (value & 3) !== 0)) return undefined;
+  }
+  const raw = Buffer.from(`${body}=`, 'base64');
+  return raw.length === 32 ? new RawPublicKey(raw) : undefined;
 }
 
 /**

@@ -102,13 +102,35 @@ function tooLong(lineNumber: number): never {
   );
 }
 
-function parseLine(text: string, lineNumber: number): AgentPublicKey {
-  const where = `agent key lines: line ${lineNumber}`;
+/**
+ * A line exactly as `JSON.stringify({ agent_id, public_key })` writes it (what generators write),
+ * read with the native parser; undefined for any other text, which the strict parser then reads (and
+ * refuses when ambiguous). Writing the value back must give the line itself, so a duplicate member,
+ * extra whitespace or an unusual escape never takes this path.
+ */
+function fastParse(text: string): unknown {
+  if (!text.startsWith('{"agent_id":"')) return undefined;
   let value: unknown;
   try {
-    value = parseJson(text, KEY_DOCUMENT_LIMITS);
-  } catch (error) {
-    throw new PayloadValidationError(`${where} is not JSON`, { cause: error });
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(value)) return undefined;
+  const { agent_id: agentId, public_key: key } = value;
+  if (typeof agentId !== 'string' || typeof key !== 'string') return undefined;
+  return JSON.stringify({ agent_id: agentId, public_key: key }) === text ? value : undefined;
+}
+
+function parseLine(text: string, lineNumber: number): AgentPublicKey {
+  const where = `agent key lines: line ${lineNumber}`;
+  let value: unknown = fastParse(text);
+  if (value === undefined) {
+    try {
+      value = parseJson(text, KEY_DOCUMENT_LIMITS);
+    } catch (error) {
+      throw new PayloadValidationError(`${where} is not JSON`, { cause: error });
+    }
   }
   if (!isPlainObject(value)) throw new PayloadValidationError(`${where} is not a JSON object`);
   for (const member of Object.keys(value)) {

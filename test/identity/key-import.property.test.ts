@@ -61,6 +61,16 @@ describe('canonical Ed25519 PEM import', () => {
     }
     if (expected === undefined) expect(() => importPublicKeyPem(pem)).toThrow();
     else expect(importPublicKeyPem(pem).raw.toString('hex')).toBe(expected);
+    // URL-safe base64 characters (which Buffer's decoder would take): the OpenSSL decoder decides.
+    const urlSafe = `-----BEGIN PUBLIC KEY-----\n${b64.slice(0, 20)}-${b64.slice(21)}\n-----END PUBLIC KEY-----\n`;
+    let decodedUrlSafe: string | undefined;
+    try {
+      decodedUrlSafe = decoded(urlSafe).raw;
+    } catch {
+      decodedUrlSafe = undefined;
+    }
+    if (decodedUrlSafe === undefined) expect(() => importPublicKeyPem(urlSafe)).toThrow();
+    else expect(importPublicKeyPem(urlSafe).raw.toString('hex')).toBe(decodedUrlSafe);
     // Line-wrapped at 64 columns: also the decoder's.
     const wrapped = `-----BEGIN PUBLIC KEY-----\n${b64.slice(0, 30)}\n${b64.slice(30)}\n-----END PUBLIC KEY-----\n`;
     expect(importPublicKeyPem(wrapped).raw.equals(der.subarray(12))).toBe(true);
