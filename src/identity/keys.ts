@@ -33,17 +33,26 @@ const CANONICAL_PEM =
   /^-----BEGIN PUBLIC KEY-----\r?\n(MCowBQYDK2VwAyEA[A-Za-z0-9+/]{43}=)\r?\n-----END PUBLIC KEY-----\r?\n?$/;
 
 /**
- * An Ed25519 public key known by its raw bytes; the KeyObject and the fingerprint are computed on
- * first use and kept (immutable from the outside, like the frozen objects of the decoder path).
+ * An Ed25519 public key read from the canonical PEM: the raw bytes, the KeyObject and the fingerprint
+ * are computed on first use and kept (immutable from the outside, like the frozen objects of the
+ * decoder path). Registering a million agents then costs a layout check each; only the keys that
+ * actually sign something are decoded and imported.
  */
-class RawPublicKey implements PublicKey {
-  readonly raw: Buffer;
+class CanonicalPublicKey implements PublicKey {
+  /** The 43 base64 characters of the key, already checked to decode to 32 bytes. */
+  readonly #body: string;
+  #raw: Buffer | undefined;
   #key: KeyObject | undefined;
   #fingerprint: string | undefined;
 
-  constructor(raw: Buffer) {
-    this.raw = raw;
+  constructor(body: string) {
+    this.#body = body;
     Object.freeze(this);
+  }
+
+  get raw(): Buffer {
+    this.#raw ??= Buffer.from(`${this.#body}=`, 'base64');
+    return this.#raw;
   }
 
   get key(): KeyObject {
@@ -91,8 +100,8 @@ function canonicalPublicKey(pem: string): PublicKey | undefined {
     const value = code < 128 ? BASE64_VALUE[code]! : 255;
     if (value === 255 || (i === 42 && (value & 3) !== 0)) return undefined;
   }
-  const raw = Buffer.from(`${body}=`, 'base64');
-  return raw.length === 32 ? new RawPublicKey(raw) : undefined;
+  // 43 standard base64 characters whose last one has its unused bits zero: exactly 32 bytes.
+  return new CanonicalPublicKey(body);
 }
 
 /**
