@@ -362,7 +362,10 @@ describe('replay_store_full: a full replay store is not a replay', () => {
       const fresh = f.envelope();
       expect(await f.gate.handle(fresh)).toMatchObject({ decision: 'REJECT', reason: 'replay_store_full' });
       // A real replay is still a replay, full store or not.
-      expect(await f.gate.handle(accepted[0]!)).toMatchObject({ decision: 'REJECT', reason: 'Replay detected' });
+      expect(await f.gate.handle(accepted[0]!)).toMatchObject({
+        decision: 'REJECT',
+        reason: 'Replay detected',
+      });
       // The refused packet was not remembered, and refused again for the same reason.
       expect(replayStore.size).toBe(2);
       expect((await f.gate.handle(fresh)).reason).toBe('replay_store_full');

@@ -89,9 +89,9 @@ describe('MemoryReplayStore bounds', () => {
     expect(store.size).toBe(1);
   });
 
-  it('steady churn stays within maxEntries and forgets nothing live (property)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
+  it('steady churn stays within maxEntries and forgets nothing live (property)', () => {
+    fc.assert(
+      fc.property(
         fc.integer({ min: 1, max: 8 }),
         fc.array(
           fc.tuple(
@@ -101,7 +101,7 @@ describe('MemoryReplayStore bounds', () => {
           ),
           { maxLength: 200 },
         ),
-        async (maxEntries, operations) => {
+        (maxEntries, operations) => {
           const clock = fakeClock();
           const store = new MemoryReplayStore({ maxEntries, now: clock.now });
           const model = new Map<string, number>();
@@ -143,7 +143,9 @@ describe('MemoryReplayStore bounds', () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 600 }), (ttls) => {
         const clock = fakeClock();
         const store = new MemoryReplayStore({ maxEntries: 1000, now: clock.now });
-        ttls.forEach((ttl, i) => expect(store.storeSync(`k${i}`, ttl)).toBe('stored'));
+        ttls.forEach((ttl, i) => {
+          expect(store.storeSync(`k${i}`, ttl)).toBe('stored');
+        });
         const sorted = [...ttls].sort((a, b) => a - b);
         // Advancing to each expiry evicts exactly the entries that expired by then.
         for (const ttl of new Set(sorted)) {
