@@ -4,7 +4,8 @@
  * concurrency 1, on libuv's thread pool at the same concurrency otherwise. Memory stores at
  * concurrency 1 and 64, Redis stores (REDIS_URL, skipped when unreachable) at 1, 16 and 64.
  * Targets: memory c=1 ≥ 0.85 × raw sequential; memory c=64 ≥ 0.85 × raw thread pool;
- * Redis c=64 ≥ 0.75 × memory c=64.
+ * Redis c=64 ≥ 0.9 × memory c=64 (issue 13.5). Redis c=1 is shown against memory c=1 too: one round
+ * trip per decision, which no pipelining can hide when only one decision is in flight.
  *
  * Packets are signed once; each round uses a fresh gate (fresh replay namespace), so the same packets
  * are accepted again and every decision is a full ACCEPT path. Rounds alternate gate and baseline;
@@ -249,6 +250,7 @@ export async function run(): Promise<void> {
     const r16 = await compare(corpus, redisStores, 3000, 16, 3);
     const r64 = await compare(corpus, redisStores, PACKETS, 64, 3);
     const mem64 = await compare(corpus, memoryStores, PACKETS, 64, 3);
+    const mem1 = await compare(corpus, memoryStores, 1000, 1, 3);
     rows.push(
       {
         name: 'gate, Redis stores, c=1',
@@ -272,11 +274,17 @@ export async function run(): Promise<void> {
         extra: latency(r64.gate),
       },
       {
+        name: 'gate, Redis stores, c=1',
+        opsPerSecond: r1.gate.opsPerSecond,
+        baselineName: 'gate, memory stores, c=1 (same run)',
+        baselineOpsPerSecond: mem1.gate.opsPerSecond,
+      },
+      {
         name: 'gate, Redis stores, c=64',
         opsPerSecond: r64.gate.opsPerSecond,
         baselineName: 'gate, memory stores, c=64 (same run)',
         baselineOpsPerSecond: mem64.gate.opsPerSecond,
-        target: 0.75,
+        target: 0.9,
       },
     );
   } finally {

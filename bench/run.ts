@@ -26,6 +26,7 @@ const suites: Record<string, Suite> = {
   partition: () => import('./partition.bench.js'),
   persistence: () => import('./persistence.bench.js'),
   invalidation: () => import('./invalidation.bench.js'),
+  scale: () => import('./scale.bench.js'),
 };
 
 const args = process.argv.slice(2);

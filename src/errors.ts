@@ -186,6 +186,23 @@ export class StoreStateLostError extends TrustHandoffError {
   readonly code = 'ERR_STORE_STATE_LOST';
 }
 
+/**
+ * A memory replay store holds `maxEntries` live entries and was asked to store one more. It refuses
+ * rather than forget a live nonce (which would re-open it for replay); a gate REJECTs with
+ * `replay_store_full`, never with `Replay detected`. Size the store for your accept rate
+ * (`MemoryReplayStore.capacityFor`, docs/stores.md).
+ */
+export class ReplayStoreFullError extends TrustHandoffError {
+  static readonly code = 'ERR_REPLAY_STORE_FULL';
+  readonly code = 'ERR_REPLAY_STORE_FULL';
+  readonly maxEntries: number;
+
+  constructor(maxEntries: number) {
+    super(`replay store is full: ${maxEntries} live entries`);
+    this.maxEntries = maxEntries;
+  }
+}
+
 /** Options that cannot make a safe component; raised at construction, never per request. */
 export class ConfigurationError extends TrustHandoffError {
   static readonly code = 'ERR_CONFIGURATION';
@@ -252,6 +269,7 @@ export type TrustHandoffErrors =
   | KeyPassphraseError
   | StoreUnavailableError
   | StoreStateLostError
+  | ReplayStoreFullError
   | ConfigurationError
   | CapabilityDerivationError
   | BoundaryPolicyError;

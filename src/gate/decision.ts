@@ -34,6 +34,7 @@ export interface ReasonStrings {
   readonly replayDetected: 'Replay detected';
   readonly replayStoreUnavailable: 'replay_store_unavailable';
   readonly storeStateLost: 'store_state_lost';
+  readonly replayStoreFull: 'replay_store_full';
   readonly gateError: 'gate_error';
   readonly intentMismatch: 'intent_mismatch';
   readonly taskTypeMismatch: 'task_type_mismatch';
@@ -73,6 +74,8 @@ export const REASONS: ReasonStrings = Object.freeze({
   replayStoreUnavailable: 'replay_store_unavailable',
   /** The shared store lost its state (epoch marker missing or changed): no ACCEPT until re-armed. */
   storeStateLost: 'store_state_lost',
+  /** The memory replay store holds `maxEntries` live nonces: sized too small for the accept rate. */
+  replayStoreFull: 'replay_store_full',
   gateError: 'gate_error',
   intentMismatch: 'intent_mismatch',
   taskTypeMismatch: 'task_type_mismatch',

@@ -18,6 +18,7 @@ import {
   DEFAULT_OVERLAP_WINDOW_SECONDS,
   isAdmissionCapable,
   isInvalidationFeed,
+  isRegisteredKeyLookup,
   type AdmissionStore,
   type InvalidationFeed,
   type AgentRegistry,
@@ -390,7 +391,7 @@ export class HandoffGate {
       admission === undefined
         ? undefined
         : toAdmissionPath(planned, {
-            declaredKey: declaredKeyStep(),
+            declaredKey: declaredKeyStep(isRegisteredKeyLookup(registry) ? registry : undefined),
             admission: admissionStep({
               admission: guardAdmissionStore(admission, timeoutMs),
               binding: keyBinding,

@@ -33,3 +33,9 @@ export {
 } from './agent-keys.js';
 export { registerAgentKeys } from './register-agent-keys.js';
 export { loadAgentKeys } from './load-agent-keys.js';
+export {
+  loadAgentKeyLines,
+  MAX_AGENT_KEY_LINE_LENGTH,
+  DEFAULT_MAX_AGENT_KEY_LINES,
+  type AgentKeyLinesOptions,
+} from './load-agent-key-lines.js';

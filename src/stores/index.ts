@@ -13,6 +13,9 @@ export type {
   Invalidation,
   InvalidationFeed,
   InvalidationListener,
+  AgentKeyEntry,
+  BulkRegistration,
+  RegisteredKeyLookup,
 } from './types.js';
 export { DEFAULT_OVERLAP_WINDOW_SECONDS, isAdmissionCapable, isInvalidationFeed } from './types.js';
 export { combineInvalidationFeeds } from './invalidation.js';

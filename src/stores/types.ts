@@ -50,6 +50,51 @@ export interface AgentRegistry extends StoreTraits {
   isRevoked(agentId: string): Promise<boolean>;
 }
 
+/** One entry of a bulk registration: an agent id and its public key PEM. */
+export interface AgentKeyEntry {
+  readonly agentId: string;
+  readonly publicKeyPem: string;
+}
+
+/**
+ * An optional capability of an {@link AgentRegistry}: register many agents in one call, faster than
+ * one {@link AgentRegistry.register} call each (one pass, one pipeline). The result is the same as
+ * registering the entries one after the other, in order (a later entry for the same id wins).
+ * Every key is checked first: one invalid key rejects with `InvalidKeyError` and registers nothing.
+ */
+export interface BulkRegistration {
+  registerMany(entries: Iterable<AgentKeyEntry>): Promise<number>;
+}
+
+/** True when `registry` offers {@link BulkRegistration.registerMany}. */
+export function isBulkRegistration(registry: unknown): registry is BulkRegistration {
+  return (
+    typeof registry === 'object' &&
+    registry !== null &&
+    typeof (registry as Partial<BulkRegistration>).registerMany === 'function'
+  );
+}
+
+/**
+ * An optional capability of an {@link AgentRegistry} that holds every registered key in this process
+ * (the memory registry): the key already imported for `agentId` when `publicKeyPem` is exactly the
+ * text registered for it, undefined otherwise — no I/O, no PEM parse. The gate's admission path uses
+ * it to skip importing the key a packet declares, whatever the number of active senders. It is an
+ * import shortcut only: the binding itself is still decided by the admission store.
+ */
+export interface RegisteredKeyLookup {
+  registeredKey(agentId: string, publicKeyPem: string): PublicKey | undefined;
+}
+
+/** True when `registry` offers {@link RegisteredKeyLookup.registeredKey}. */
+export function isRegisteredKeyLookup(registry: unknown): registry is RegisteredKeyLookup {
+  return (
+    typeof registry === 'object' &&
+    registry !== null &&
+    typeof (registry as Partial<RegisteredKeyLookup>).registeredKey === 'function'
+  );
+}
+
 /** Token rotation grace: a registered id stays usable for a window after it expired. */
 export interface OverlapWindow extends StoreTraits {
   /** Record "now" for `tokenId`. */
@@ -86,9 +131,19 @@ export interface AdmissionRequest {
   readonly ttlMs: number;
 }
 
-/** The first check that failed, in this order, or `admitted` (and the replay key is now stored). */
+/**
+ * The first check that failed, in this order, or `admitted` (and the replay key is now stored).
+ * `replay_store_full`: every check passed but the replay store (a bounded memory store) holds its
+ * maximum of live entries, so the nonce could not be stored — not a replay.
+ */
 export type AdmissionVerdict =
-  'admitted' | 'not_registered' | 'key_mismatch' | 'agent_revoked' | 'revoked' | 'replay';
+  | 'admitted'
+  | 'not_registered'
+  | 'key_mismatch'
+  | 'agent_revoked'
+  | 'revoked'
+  | 'replay'
+  | 'replay_store_full';
 
 /**
  * Registry key binding, agent revocation, id revocation and replay check-and-store as one atomic

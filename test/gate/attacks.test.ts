@@ -343,3 +343,32 @@ describe('time window', () => {
     expect(edge).toMatchObject({ decision: 'REJECT', reason: 'malformed_envelope' });
   });
 });
+
+describe('replay_store_full: a full replay store is not a replay', () => {
+  for (const path of ['admission', 'per-store'] as const) {
+    it(`rejects fresh packets with replay_store_full, never "Replay detected" (${path} path)`, async () => {
+      // The fixture's clock stands still at T0, so no entry expires during the test.
+      const replayStore = new MemoryReplayStore({ maxEntries: 2, now: () => T0 });
+      const f = await fixture({
+        replayStore,
+        // A revocation store of another kind keeps the gate off the memory admission store.
+        ...(path === 'per-store'
+          ? { revocationStore: { revoke: () => Promise.resolve(), isRevoked: () => Promise.resolve(false) } }
+          : {}),
+      });
+      expect(f.gate.path).toBe(path);
+      const accepted = [f.envelope(), f.envelope()];
+      for (const e of accepted) expect((await f.gate.handle(e)).decision).toBe('ACCEPT');
+      const fresh = f.envelope();
+      expect(await f.gate.handle(fresh)).toMatchObject({ decision: 'REJECT', reason: 'replay_store_full' });
+      // A real replay is still a replay, full store or not.
+      expect(await f.gate.handle(accepted[0]!)).toMatchObject({
+        decision: 'REJECT',
+        reason: 'Replay detected',
+      });
+      // The refused packet was not remembered, and refused again for the same reason.
+      expect(replayStore.size).toBe(2);
+      expect((await f.gate.handle(fresh)).reason).toBe('replay_store_full');
+    });
+  }
+});

@@ -10,6 +10,7 @@
  */
 import { randomUUID, generateKeyPairSync } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AgentIdentity } from '../../src/identity/agent-identity.js';
 import { parsePublicKeyPem } from '../../src/identity/keys.js';
@@ -20,6 +21,7 @@ import type {
   ReplayStore,
   RevocationStore,
 } from '../../src/stores/types.js';
+import { isBulkRegistration } from '../../src/stores/types.js';
 
 export interface StoreBackend {
   readonly name: string;
@@ -173,6 +175,44 @@ export function agentRegistryContract(backend: Pick<StoreBackend, 'name' | 'agen
       expect(resolved?.publicKey).toBe(parsePublicKeyPem(alice.publicKeyPem));
       expect(await registry.isRegistered(alice.agentId)).toBe(true);
       expect(await registry.isRevoked(alice.agentId)).toBe(false);
+    });
+
+    it('registerMany (where offered) leaves the registry as single registrations in order do (property)', async () => {
+      if (!isBulkRegistration(backend.agentRegistry(ns()))) return;
+      const ids = ['agent:bulk-a', 'agent:bulk-b', 'agent:{bulk-c}', 'agent:bulk-d'];
+      const keys = [alice.publicKeyPem, aliceRotated.publicKeyPem, alice.publicKeyPem.replace(/\n/g, '\r\n')];
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(fc.constantFrom(...ids), fc.constantFrom(...keys)), { maxLength: 12 }),
+          fc.subarray(ids),
+          async (entries, revoked) => {
+            const one = backend.agentRegistry(ns());
+            const bulk = backend.agentRegistry(ns());
+            for (const id of revoked) await Promise.all([one.revoke(id), bulk.revoke(id)]);
+            for (const [agentId, publicKeyPem] of entries) await one.register(agentId, publicKeyPem);
+            if (!isBulkRegistration(bulk)) return;
+            const count = await bulk.registerMany(
+              entries.map(([agentId, publicKeyPem]) => ({ agentId, publicKeyPem })),
+            );
+            expect(count).toBe(entries.length);
+            for (const id of ids) {
+              const [a, b] = await Promise.all([one.resolve(id), bulk.resolve(id)]);
+              expect(b?.publicKeyPem).toBe(a?.publicKeyPem);
+              expect(await bulk.isRevoked(id)).toBe(await one.isRevoked(id));
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+      const bulk = backend.agentRegistry(ns());
+      if (!isBulkRegistration(bulk)) return;
+      await expect(
+        bulk.registerMany([
+          { agentId: 'agent:bulk-a', publicKeyPem: alice.publicKeyPem },
+          { agentId: 'agent:bulk-b', publicKeyPem: 'not a key' },
+        ]),
+      ).rejects.toMatchObject({ code: 'ERR_INVALID_KEY' });
+      expect(await bulk.isRegistered('agent:bulk-a')).toBe(false);
     });
 
     it('an unknown agent resolves to undefined and is neither registered nor revoked', async () => {

@@ -7,6 +7,7 @@ import {
   MemoryReplayStore,
   MemoryRevocationStore,
 } from '../../src/stores/index.js';
+import { ConfigurationError, ReplayStoreFullError } from '../../src/errors.js';
 import { runStoreContract, type StoreBackend } from './contract.js';
 
 /** Handles with the same namespace share one in-process store, like verifiers sharing one Redis. */
@@ -59,7 +60,15 @@ describe('MemoryReplayStore bounds', () => {
     const clock = fakeClock();
     const store = new MemoryReplayStore({ maxEntries: 3, now: clock.now });
     for (const key of ['a', 'b', 'c']) expect(await store.checkAndStore(key, 1000)).toBe(true);
-    for (let i = 0; i < 100; i++) expect(await store.checkAndStore(`flood-${i}`, 1000)).toBe(false);
+    for (let i = 0; i < 100; i++) {
+      await expect(store.checkAndStore(`flood-${i}`, 1000)).rejects.toMatchObject({
+        code: 'ERR_REPLAY_STORE_FULL',
+        maxEntries: 3,
+      });
+      expect(store.storeSync(`flood-${i}`, 1000)).toBe('full');
+      expect(() => store.checkAndStoreSync(`flood-${i}`, 1000)).toThrow(ReplayStoreFullError);
+    }
+    // A live key is still a replay, full or not.
     for (const key of ['a', 'b', 'c']) expect(await store.checkAndStore(key, 1000)).toBe(false);
     expect(store.size).toBe(3);
   });
@@ -70,7 +79,7 @@ describe('MemoryReplayStore bounds', () => {
     expect(await store.checkAndStore('short', 100)).toBe(true);
     expect(await store.checkAndStore('long-1', 10_000)).toBe(true);
     expect(await store.checkAndStore('long-2', 10_000)).toBe(true);
-    expect(await store.checkAndStore('new', 100)).toBe(false);
+    expect(store.storeSync('new', 100)).toBe('full');
     clock.advance(100);
     expect(await store.checkAndStore('new', 100)).toBe(true);
     expect(store.size).toBe(3);
@@ -80,9 +89,9 @@ describe('MemoryReplayStore bounds', () => {
     expect(store.size).toBe(1);
   });
 
-  it('steady churn stays within maxEntries and forgets nothing live (property)', async () => {
-    await fc.assert(
-      fc.asyncProperty(
+  it('steady churn stays within maxEntries and forgets nothing live (property)', () => {
+    fc.assert(
+      fc.property(
         fc.integer({ min: 1, max: 8 }),
         fc.array(
           fc.tuple(
@@ -92,7 +101,7 @@ describe('MemoryReplayStore bounds', () => {
           ),
           { maxLength: 200 },
         ),
-        async (maxEntries, operations) => {
+        (maxEntries, operations) => {
           const clock = fakeClock();
           const store = new MemoryReplayStore({ maxEntries, now: clock.now });
           const model = new Map<string, number>();
@@ -102,18 +111,51 @@ describe('MemoryReplayStore bounds', () => {
             for (const [key, expiresAt] of model) if (expiresAt <= now) model.delete(key);
             const key = `k${keyIndex}`;
             const live = model.has(key);
-            const result = await store.checkAndStore(key, ttl);
+            const outcome = store.storeSync(key, ttl);
             // A live key is always seen: nothing live is ever forgotten.
-            if (live) expect(result).toBe(false);
-            // A new key is stored exactly when a slot is free.
-            else expect(result).toBe(model.size < maxEntries);
-            if (result) model.set(key, now + Math.max(1, ttl));
+            if (live) expect(outcome).toBe('seen');
+            // A new key is stored exactly when a slot is free, and refused as `full` otherwise.
+            else expect(outcome).toBe(model.size < maxEntries ? 'stored' : 'full');
+            if (outcome === 'stored') model.set(key, now + Math.max(1, ttl));
             expect(store.size).toBe(model.size);
             expect(store.size).toBeLessThanOrEqual(maxEntries);
           }
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('capacityFor states the capacity a sustained accept rate needs', () => {
+    // The default store (1,000,000) sustains 1,104 accepts/s at the gate's default 905 s retention.
+    expect(MemoryReplayStore.capacityFor(1104)).toBeLessThanOrEqual(1_000_000);
+    expect(MemoryReplayStore.capacityFor(1105)).toBeGreaterThan(1_000_000);
+    expect(MemoryReplayStore.capacityFor(10_000, 65)).toBe(650_000);
+    expect(new MemoryReplayStore().maxEntries).toBe(1_000_000);
+    for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => MemoryReplayStore.capacityFor(bad)).toThrow(ConfigurationError);
+      expect(() => MemoryReplayStore.capacityFor(1, bad)).toThrow(ConfigurationError);
+    }
+  });
+
+  it('the heap gives memory back and stays ordered through growth and shrinking (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 5000 }), { minLength: 1, maxLength: 600 }), (ttls) => {
+        const clock = fakeClock();
+        const store = new MemoryReplayStore({ maxEntries: 1000, now: clock.now });
+        ttls.forEach((ttl, i) => {
+          expect(store.storeSync(`k${i}`, ttl)).toBe('stored');
+        });
+        const sorted = [...ttls].sort((a, b) => a - b);
+        // Advancing to each expiry evicts exactly the entries that expired by then.
+        for (const ttl of new Set(sorted)) {
+          clock.advance(ttl - (clock.now() - 1_700_000_000_000));
+          store.storeSync('probe', 1_000_000);
+          const live = sorted.filter((t) => t > ttl).length;
+          expect(store.size).toBe(live + 1);
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 

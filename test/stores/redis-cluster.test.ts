@@ -182,6 +182,87 @@ describe.skipIf(!available)('Redis stores on Redis Cluster', () => {
     expect(await admission.admit(request('r1', []))).toBe('replay');
   });
 
+  it('batched revocation reads: many concurrent decisions, ids over every master, each gets its own verdict', async () => {
+    // Count the grouped reads: the node connections the store asks for, and the scripts sent on them.
+    let scripts = 0;
+    const wrappers = new Map<object, object>();
+    const base = clients[0]!;
+    const counting = new Proxy(base, {
+      get(target, property) {
+        if (property === 'getNodeClientForKey') {
+          return async (key: string, readonly?: boolean) => {
+            const node = await target.getNodeClientForKey(key, readonly);
+            const known = wrappers.get(node);
+            if (known !== undefined) return known;
+            const wrapper = {
+              eval: (...args: Parameters<typeof node.eval>) => {
+                scripts++;
+                return node.eval(...args);
+              },
+              evalSha: (...args: Parameters<typeof node.evalSha>) => {
+                scripts++;
+                return node.evalSha(...args);
+              },
+            };
+            wrappers.set(node, wrapper);
+            return wrapper;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const stores = createRedisStores({ client: counting, keyPrefix: `${prefix}batch:` });
+    const admission = isAdmissionCapable(stores.agentRegistry)
+      ? stores.agentRegistry.admissionStore(stores)
+      : undefined;
+    if (admission === undefined) throw new Error('Redis stores on one cluster client must combine');
+    const { agentRegistry: registry, revocationStore } = stores;
+    await registry.register(alice.agentId, alice.publicKeyPem);
+    for (let i = 0; i < 60; i += 3) await revocationStore.revoke(`batch-cap-${i}`);
+    scripts = 0;
+    // All 60 admissions ask in the same event-loop turn: one batch, grouped per master.
+    const verdicts = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        Promise.resolve(admission.admit(request(`b${i}`, [`batch-packet-${i}`, `batch-cap-${i}`]))),
+      ),
+    );
+    verdicts.forEach((verdict, i) => {
+      expect(verdict, `decision ${i}`).toBe(i % 3 === 0 ? 'revoked' : 'admitted');
+    });
+    // 120 ids over 3 masters: at most one script per master (two when a NOSCRIPT retry loads it).
+    expect(scripts).toBeGreaterThan(0);
+    expect(scripts).toBeLessThanOrEqual(6);
+    // A refused decision left its nonce unstored; an admitted one stored it.
+    expect(await admission.admit(request('b0', []))).toBe('admitted');
+    expect(await admission.admit(request('b1', []))).toBe('replay');
+  });
+
+  it('batched revocation reads fall back to one EXISTS per id when the grouped read fails', async () => {
+    // A cluster client that cannot name the node of a key: the grouped read fails, the fallback reads.
+    const base = clients[0]!;
+    const blind = new Proxy(base, {
+      get(target, property) {
+        if (property === 'getNodeClientForKey') return () => Promise.reject(new Error('no topology'));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const stores = createRedisStores({ client: blind, keyPrefix: `${prefix}blind:` });
+    const admission = isAdmissionCapable(stores.agentRegistry)
+      ? stores.agentRegistry.admissionStore(stores)
+      : undefined;
+    if (admission === undefined) throw new Error('Redis stores on one cluster client must combine');
+    await stores.agentRegistry.register(alice.agentId, alice.publicKeyPem);
+    await stores.revocationStore.revoke('blind-cap');
+    const [revoked, admitted] = await Promise.all([
+      Promise.resolve(admission.admit(request('f1', ['blind-packet-1', 'blind-cap']))),
+      Promise.resolve(admission.admit(request('f2', ['blind-packet-2']))),
+    ]);
+    expect(revoked).toBe('revoked');
+    expect(admitted).toBe('admitted');
+  });
+
   it('replicaAcks 1: every deciding write waits for the replica; 2 (more than there are) fails closed', async () => {
     const one = handles({ replicaAcks: 1 });
     await one.registry.register(alice.agentId, alice.publicKeyPem);

@@ -18,7 +18,13 @@ import { firstRejection } from '../pipeline.js';
 import { REASONS } from '../decision.js';
 import { KEY_MISMATCH, NOT_REGISTERED, REGISTRY_UNAVAILABLE } from './key-binding.js';
 import { storeFailure } from './store-failure.js';
-import { replayKey, replayRetention, REPLAY, type ReplayRetentionOptions } from './replay.js';
+import {
+  replayKey,
+  replayRetention,
+  REPLAY,
+  REPLAY_STORE_FULL,
+  type ReplayRetentionOptions,
+} from './replay.js';
 import { AGENT_REVOKED, BAD_TOKEN, tokenIdCache } from './revocation.js';
 
 export interface AdmissionStepOptions extends ReplayRetentionOptions {
@@ -47,6 +53,8 @@ function outcome(verdict: AdmissionVerdict, ctx: HandoffContext): StepResult {
       return { reason: REASONS.capabilityRevoked, details: { packet_id: ctx.packet.packet_id } };
     case 'replay':
       return REPLAY;
+    case 'replay_store_full':
+      return REPLAY_STORE_FULL;
     default:
       // A verdict outside the contract means the backend cannot be trusted: fail closed.
       return REGISTRY_UNAVAILABLE;

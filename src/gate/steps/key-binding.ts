@@ -6,7 +6,7 @@
 import { ConfigurationError } from '../../errors.js';
 import { bindPresentedKey } from '../../identity/key-binding.js';
 import { parsePublicKeyPem } from '../../identity/keys.js';
-import type { AgentRegistry, RegisteredAgent } from '../../stores/types.js';
+import type { AgentRegistry, RegisteredAgent, RegisteredKeyLookup } from '../../stores/types.js';
 import {
   rejection,
   type GateStep,
@@ -85,13 +85,24 @@ export function keyBindingStep(options: KeyBindingStepOptions): GateStep {
  * The admission path's first key step: import the key the packet declares, so its signature can be
  * checked before any store is asked. The key is not bound yet (`ctx.keyBound` stays false); the
  * admission store confirms it against the registry atomically at the end.
+ *
+ * With `keys` (a registry that holds its keys in this process, such as the memory registry), a packet
+ * whose key is exactly the text registered for its sender takes the key the registry already
+ * imported: no PEM is parsed, whatever the number of active senders (the bounded parse cache would
+ * miss once more senders are active than it holds). Any other text is imported as before.
  */
-export function declaredKeyStep(): GateStep {
+export function declaredKeyStep(keys?: RegisteredKeyLookup): GateStep {
   return {
     name: 'declared-key',
     check(ctx: HandoffContext): StepResult {
+      const packet = ctx.packet;
+      const registered = keys?.registeredKey(packet.from_agent, packet.public_key);
+      if (registered !== undefined) {
+        ctx.key = registered;
+        return undefined;
+      }
       try {
-        ctx.key = parsePublicKeyPem(ctx.packet.public_key);
+        ctx.key = parsePublicKeyPem(packet.public_key);
         return undefined;
       } catch {
         return SELF_DECLARED_INVALID;

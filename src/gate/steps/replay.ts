@@ -5,7 +5,7 @@
  * `expires_at + expiry grace + overlap window + margin − now`. The margin (default 5 s) covers clock
  * differences between verifiers that share the store.
  */
-import { ConfigurationError } from '../../errors.js';
+import { ConfigurationError, ReplayStoreFullError } from '../../errors.js';
 import type { SignedTaskPacket } from '../../packet/types.js';
 import type { ReplayStore } from '../../stores/types.js';
 import {
@@ -36,6 +36,8 @@ export const DEFAULT_REPLAY_RETENTION_MARGIN_SECONDS = 5;
 
 export const REPLAY: StepRejection = rejection(REASONS.replayDetected);
 const UNAVAILABLE = rejection(REASONS.replayStoreUnavailable);
+/** A store full of live nonces: its own reason, never a replay (the packet was not seen). */
+export const REPLAY_STORE_FULL: StepRejection = rejection(REASONS.replayStoreFull);
 
 /** The replay key of a packet: sender and nonce, length-prefixed so no two pairs collide. */
 export function replayKey(packet: Pick<SignedTaskPacket, 'from_agent' | 'nonce'>): string {
@@ -98,7 +100,8 @@ export function replayStep(options: ReplayStepOptions): GateStep {
       return pending.then(
         // Anything but a real `true` (a buggy store's 'OK', 1, …) counts as seen: fail closed.
         (fresh: unknown) => (fresh === true ? undefined : REPLAY),
-        (error: unknown) => storeFailure(error, UNAVAILABLE),
+        (error: unknown) =>
+          error instanceof ReplayStoreFullError ? REPLAY_STORE_FULL : storeFailure(error, UNAVAILABLE),
       );
     },
   };

@@ -29,7 +29,7 @@ export class MemoryAdmissionStore implements AdmissionStore {
       options === null ||
       typeof options !== 'object' ||
       typeof options.registry?.resolveSync !== 'function' ||
-      typeof options.replayStore?.checkAndStoreSync !== 'function' ||
+      typeof options.replayStore?.storeSync !== 'function' ||
       (options.revocationStore !== undefined && typeof options.revocationStore.isRevokedSync !== 'function')
     ) {
       throw new ConfigurationError('MemoryAdmissionStore needs the memory registry and replay store');
@@ -48,6 +48,7 @@ export class MemoryAdmissionStore implements AdmissionStore {
     if (revocations !== undefined) {
       for (const id of request.revocationIds) if (revocations.isRevokedSync(id)) return 'revoked';
     }
-    return this.#replay.checkAndStoreSync(request.replayKey, request.ttlMs) ? 'admitted' : 'replay';
+    const outcome = this.#replay.storeSync(request.replayKey, request.ttlMs);
+    return outcome === 'stored' ? 'admitted' : outcome === 'seen' ? 'replay' : 'replay_store_full';
   }
 }

@@ -1,12 +1,15 @@
-import { parsePublicKeyPem } from '../../identity/keys.js';
+import { importPublicKeyPem, parsePublicKeyPem, type PublicKey } from '../../identity/keys.js';
 import type {
   AdmissionCapable,
   AdmissionStore,
   AdmissionStores,
+  AgentKeyEntry,
   AgentRegistry,
   InvalidationFeed,
   InvalidationListener,
+  BulkRegistration,
   RegisteredAgent,
+  RegisteredKeyLookup,
 } from '../types.js';
 import { InvalidationListeners } from '../invalidation.js';
 import { MemoryAdmissionStore } from './admission-store.js';
@@ -20,8 +23,16 @@ import { MemoryRevocationStore } from './revocation-store.js';
  * leaves the earlier registration in place. Revocation is kept apart from the key, so re-registering a
  * revoked agent never clears it. It is its own {@link InvalidationFeed}: a first revocation of an
  * agent is pushed to every subscriber.
+ *
+ * Every registered agent keeps its imported key for as long as it is registered (not a bounded cache):
+ * a gate on this registry never parses a registered sender's PEM again, however many senders are
+ * active ({@link registeredKey}). Registration reads the canonical Ed25519 PEM without OpenSSL's
+ * decoder and builds the KeyObject on the first signature check, so {@link registerMany} registers
+ * hundreds of thousands of agents a second (docs/benchmarks.md, `scale`).
  */
-export class MemoryAgentRegistry implements AgentRegistry, AdmissionCapable, InvalidationFeed {
+export class MemoryAgentRegistry
+  implements AgentRegistry, AdmissionCapable, BulkRegistration, RegisteredKeyLookup, InvalidationFeed
+{
   /** In-process and synchronous at heart: a gate adds no deadline around its calls. */
   readonly inProcess = true;
   readonly #agents = new Map<string, RegisteredAgent>();
@@ -30,12 +41,40 @@ export class MemoryAgentRegistry implements AgentRegistry, AdmissionCapable, Inv
 
   register(agentId: string, publicKeyPem: string): Promise<void> {
     try {
+      // Through the shared import cache, like every registry (a later parse of this text is free).
       const publicKey = parsePublicKeyPem(publicKeyPem);
       this.#agents.set(agentId, Object.freeze({ agentId, publicKeyPem, publicKey }));
       return Promise.resolve();
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /**
+   * Register every entry, as {@link register} one after the other would (a later entry for an id
+   * wins; revocations stay). Every key is imported first: an invalid one rejects with
+   * `InvalidKeyError` and registers nothing. Resolves with the number of entries.
+   */
+  registerMany(entries: Iterable<AgentKeyEntry>): Promise<number> {
+    try {
+      const imported: RegisteredAgent[] = [];
+      for (const entry of entries) imported.push(registration(entry.agentId, entry.publicKeyPem));
+      for (const agent of imported) this.#agents.set(agent.agentId, agent);
+      return Promise.resolve(imported.length);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** The registered key of `agentId` when `publicKeyPem` is exactly its registered text; no parse. */
+  registeredKey(agentId: string, publicKeyPem: string): PublicKey | undefined {
+    const agent = this.#agents.get(agentId);
+    return agent !== undefined && agent.publicKeyPem === publicKeyPem ? agent.publicKey : undefined;
+  }
+
+  /** Agents registered. */
+  get size(): number {
+    return this.#agents.size;
   }
 
   resolve(agentId: string): Promise<RegisteredAgent | undefined> {
@@ -84,4 +123,10 @@ export class MemoryAgentRegistry implements AgentRegistry, AdmissionCapable, Inv
       ...(revocationStore === undefined ? {} : { revocationStore }),
     });
   }
+}
+
+function registration(agentId: string, publicKeyPem: string): RegisteredAgent {
+  // Imported outside the bounded parse cache: this registry keeps the key itself.
+  const publicKey = importPublicKeyPem(publicKeyPem);
+  return Object.freeze({ agentId, publicKeyPem, publicKey });
 }

@@ -4,8 +4,10 @@ import { sameKey } from '../../identity/key-binding.js';
 import { parsePublicKeyPem } from '../../identity/keys.js';
 import type { AdmissionRequest, AdmissionStore, AdmissionVerdict } from '../types.js';
 import { normaliseTtlMs } from '../durations.js';
-import { existsReply, unexpectedReply, type RedisCommandRunner, type RedisStoreClient } from './client.js';
+import { unexpectedReply, type RedisCommandRunner, type RedisStoreClient } from './client.js';
 import { agentKey, senderReplayKey } from './keys.js';
+import { RevocationBatcher } from './revocation-batch.js';
+import { existsReply } from './client.js';
 
 /**
  * KEYS[1] the agent's registry hash, KEYS[2] the replay key, KEYS[3..] revocation keys (single Redis
@@ -97,8 +99,9 @@ interface ScriptResult {
  *
  * Redis Cluster: the sender's registry hash and replay key share the hash tag `{<sender>}` (one
  * slot), so the script runs on that slot's master. Revocation ids are global (anyone revokes a packet
- * or capability id, for any sender) and live in their own slots; they are read with `EXISTS` in
- * parallel with the script, in the same round trip. A revocation that completed before `admit` was
+ * or capability id, for any sender) and live in their own slots; they are read in parallel with the
+ * script, in the same round trip, batched with the reads of every other decision of the same
+ * event-loop turn into one script call per master (revocation-batch.ts). A revocation that completed before `admit` was
  * called is always seen; one racing the call may be seen or not, as on a single Redis. When a
  * revocation read finds a revoked id after the script stored the nonce, the record is deleted before
  * `admit` answers `revoked`, so a refusal leaves the nonce unstored (if that delete fails, `admit`
@@ -112,6 +115,8 @@ export class RedisAdmissionStore implements AdmissionStore {
   readonly #runner: RedisCommandRunner;
   readonly #replay: RedisCommandRunner;
   readonly #revocations: RedisCommandRunner | undefined;
+  /** Cluster only: the batched read of global revocation ids (see revocation-batch.ts). */
+  readonly #revocationReads: RevocationBatcher | undefined;
 
   constructor(options: RedisAdmissionStoreOptions) {
     const { agents, replay, revocations } = options;
@@ -124,6 +129,8 @@ export class RedisAdmissionStore implements AdmissionStore {
     this.#runner = agents;
     this.#replay = replay;
     this.#revocations = revocations;
+    this.#revocationReads =
+      revocations !== undefined && agents.isCluster ? new RevocationBatcher(revocations) : undefined;
     this.commandTimeoutMs = agents.timeoutMs;
   }
 
@@ -153,18 +160,24 @@ export class RedisAdmissionStore implements AdmissionStore {
     const revocationKeys =
       revocations === undefined ? [] : request.revocationIds.map((id) => revocations.keyPrefix + id);
     const ttl = String(normaliseTtlMs(request.ttlMs));
-    const target = await this.#replay.writeTarget(replayKey);
+    // No replica acknowledgement asked: no node lookup, and no extra await on the hot path.
+    const target = this.#replay.replicaAcks === 0 ? undefined : await this.#replay.writeTarget(replayKey);
 
     if (!this.#runner.isCluster || revocationKeys.length === 0) {
       keys.push(...revocationKeys);
       const result = await this.#script(keys, pem, ttl);
-      if (result.verdict === 'admitted') await this.#replay.confirmWrite(replayKey, target);
+      if (result.verdict === 'admitted' && target !== undefined)
+        await this.#replay.confirmWrite(replayKey, target);
       return result;
     }
 
     const [script, revoked] = await Promise.allSettled([
       this.#script(keys, pem, ttl),
-      this.#anyRevoked(revocations!, revocationKeys),
+      // Under a store-state epoch each read also checks its slot's marker (one script per id);
+      // otherwise the reads of every decision in this turn are batched per master.
+      this.#revocations!.storeState?.epoch !== undefined
+        ? this.#anyRevoked(this.#revocations!, revocationKeys)
+        : this.#revocationReads!.anyRevoked(revocationKeys),
     ]);
     if (script.status === 'rejected') throw script.reason;
     const result = script.value;
@@ -177,7 +190,8 @@ export class RedisAdmissionStore implements AdmissionStore {
       if (result.verdict === 'admitted') await this.#forget(replayKey);
       return { verdict: 'revoked' };
     }
-    if (result.verdict === 'admitted') await this.#replay.confirmWrite(replayKey, target);
+    if (result.verdict === 'admitted' && target !== undefined)
+      await this.#replay.confirmWrite(replayKey, target);
     return result;
   }
 

@@ -1,10 +1,12 @@
 import { StoreUnavailableError } from '../../errors.js';
-import { parsePublicKeyPem } from '../../identity/keys.js';
+import { importPublicKeyPem, parsePublicKeyPem } from '../../identity/keys.js';
 import type {
   AdmissionCapable,
   AdmissionStore,
   AdmissionStores,
+  AgentKeyEntry,
   AgentRegistry,
+  BulkRegistration,
   RegisteredAgent,
 } from '../types.js';
 import { RedisAdmissionStore } from './admission-store.js';
@@ -27,6 +29,9 @@ export interface RedisAgentRegistryOptions extends RedisStoreOptions {
   readonly invalidation?: RedisInvalidationOptions | false;
 }
 
+/** Registrations {@link RedisAgentRegistry.registerMany} keeps in flight at once. */
+const BULK_WINDOW = 1000;
+
 /** Default key prefix of {@link RedisAgentRegistry}. */
 export const DEFAULT_AGENT_KEY_PREFIX = 'trusthandoff:agent:';
 
@@ -48,7 +53,7 @@ const REVOKED_FIELD = 'revoked';
  * A revocation is also logged and announced to every `RedisInvalidationFeed` (docs/invalidation.md)
  * unless `invalidation: false`.
  */
-export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
+export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable, BulkRegistration {
   readonly #redis: RedisCommandRunner;
   readonly #log: RedisInvalidationLog | undefined;
 
@@ -102,6 +107,43 @@ export class RedisAgentRegistry implements AgentRegistry, AdmissionCapable {
       () => true,
       WHILE_UNTRUSTED,
     );
+  }
+
+  /**
+   * Register every entry as {@link register} one after the other would (a later entry for an id wins;
+   * revocations stay), pipelined: up to {@link BULK_WINDOW} `HSET`s in flight at once instead of one
+   * round trip each. Every key is checked first: an invalid one rejects with `InvalidKeyError` and
+   * writes nothing. A Redis failure rejects with `StoreUnavailableError` after some entries were
+   * written; registering again is safe. Of several entries for one id only the last is written: the
+   * outcome of writing them in order.
+   */
+  async registerMany(entries: Iterable<AgentKeyEntry>): Promise<number> {
+    const last = new Map<string, string>();
+    let count = 0;
+    for (const { agentId, publicKeyPem } of entries) {
+      importPublicKeyPem(publicKeyPem);
+      last.delete(agentId);
+      last.set(agentId, publicKeyPem);
+      count++;
+    }
+    const all = [...last];
+    for (let start = 0; start < all.length; start += BULK_WINDOW) {
+      const writes: Promise<unknown>[] = [];
+      for (const [agentId, publicKeyPem] of all.slice(start, start + BULK_WINDOW)) {
+        const fullKey = agentKey(this.#redis.keyPrefix, agentId);
+        writes.push(
+          this.#redis.runWrite(
+            fullKey,
+            (client) => client.hSet(fullKey, PEM_FIELD, publicKeyPem),
+            () => true,
+          ),
+        );
+      }
+      const settled = await Promise.allSettled(writes);
+      const failed = settled.find((result) => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    }
+    return count;
   }
 
   async resolve(agentId: string): Promise<RegisteredAgent | undefined> {
