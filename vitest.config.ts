@@ -22,6 +22,8 @@ export default defineConfig({
       { find: /^trusthandoff\/export$/, replacement: src('export/index.ts') },
       { find: /^trusthandoff\/otel$/, replacement: src('otel/index.ts') },
       { find: /^trusthandoff\/mcp$/, replacement: src('integrations/mcp/index.ts') },
+      { find: /^trusthandoff\/ai-sdk$/, replacement: src('integrations/ai-sdk/index.ts') },
+      { find: /^trusthandoff\/openai-agents$/, replacement: src('integrations/openai-agents/index.ts') },
     ],
   },
   test: {

@@ -25,5 +25,6 @@ export {
   type VerifiedToolCall,
   type VerifiedToolHandler,
   type ReceivedCall,
+  type AdmittedCall,
   type CallReceiver,
 } from './receive.js';

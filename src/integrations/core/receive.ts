@@ -60,8 +60,22 @@ export type ReceivedCall =
     }
   | { readonly ok: false; readonly rejection: ToolCallRejection };
 
-/** `(envelope, args, extra) => ReceivedCall`: the gate, then the attested handler. */
-export type CallReceiver<A, X> = (envelope: unknown, args: A, extra: X) => Promise<ReceivedCall>;
+/** The gate's verdict on one call, before anything runs (see {@link CallReceiver.admit}). */
+export type AdmittedCall =
+  | { readonly ok: true; readonly decision: AcceptDecision }
+  | { readonly ok: false; readonly rejection: ToolCallRejection };
+
+/**
+ * `(envelope, args, extra) => ReceivedCall`: the gate, then the attested handler. The two halves are
+ * also callable apart, for frameworks that decide a call in one hook and run it in another (the AI
+ * SDK's `toolApproval`, then `execute`): `admit` runs the gate (and so spends the nonce on ACCEPT),
+ * `runAdmitted` runs the attested handler for a decision `admit` returned.
+ */
+export interface CallReceiver<A, X> {
+  (envelope: unknown, args: A, extra: X): Promise<ReceivedCall>;
+  admit(envelope: unknown, args: A): Promise<AdmittedCall>;
+  runAdmitted(decision: AcceptDecision, args: A, extra: X): Promise<ReceivedCall>;
+}
 
 /**
  * Build the receiver for one named call. Options are checked here, once. `envelope` is what the
@@ -93,7 +107,7 @@ export function createCallReceiver<A, R extends object, X>(
   const outcomeEncoding = options.outcomeEncoding;
   const serializeOptions = outcomeEncoding === undefined ? {} : { outcomeEncoding };
 
-  return async function receiveCall(envelope: unknown, args: A, extra: X): Promise<ReceivedCall> {
+  async function admit(envelope: unknown, args: A): Promise<AdmittedCall> {
     if (envelope === undefined) return refusal('envelope_missing', null);
     if (typeof envelope !== 'string') return refusal('malformed_envelope', null);
     // A call without arguments is bound as `{}`: the caller must have signed exactly that.
@@ -102,6 +116,10 @@ export function createCallReceiver<A, R extends object, X>(
       expect: { toolCall: { name, arguments: callArguments } },
     });
     if (decision.decision !== 'ACCEPT') return refusal(decision.reason, decision.packet_id, decision.details);
+    return { ok: true, decision };
+  }
+
+  async function runAdmitted(decision: AcceptDecision, args: A, extra: X): Promise<ReceivedCall> {
     const packetId = decision.packet.packet_id;
     let output: NodeOutput<object>;
     try {
@@ -118,10 +136,20 @@ export function createCallReceiver<A, R extends object, X>(
       wire: serializeNodeOutput(output, serializeOptions),
       failed: 'reason' in output,
     };
-  };
+  }
+
+  async function receiveCall(envelope: unknown, args: A, extra: X): Promise<ReceivedCall> {
+    const admitted = await admit(envelope, args);
+    return admitted.ok ? runAdmitted(admitted.decision, args, extra) : admitted;
+  }
+  return Object.assign(receiveCall, { admit, runAdmitted });
 }
 
-function refusal(reason: string, packetId: string | null, details?: unknown): ReceivedCall {
+function refusal(
+  reason: string,
+  packetId: string | null,
+  details?: unknown,
+): { readonly ok: false; readonly rejection: ToolCallRejection } {
   return {
     ok: false,
     rejection: {
