@@ -243,6 +243,21 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'signedTask',
     ],
   },
+  'trusthandoff/ai-sdk': {
+    load: () => import('../src/integrations/ai-sdk/index.js'),
+    names: [
+      'ENVELOPE_CONTEXT_KEY',
+      'OUTPUT_KEY',
+      'REJECTION_KEY',
+      'TRACEPARENT_CONTEXT_KEY',
+      'issueToolCallEnvelope',
+      'issueToolContext',
+      'verifiedTool',
+      'verifiedToolApproval',
+      'verifyToolCall',
+      'verifyToolResult',
+    ],
+  },
 };
 
 describe('public surface', () => {

@@ -13,6 +13,7 @@ export {
   verifiedToolApproval,
   type VerifiedToolApproval,
   type VerifiedToolContext,
+  type VerifiedToolContextOf,
   type VerifiedToolOutput,
 } from './tool.js';
 export {

@@ -24,29 +24,41 @@ import type { ToolCallRejection } from '../core/verdict.js';
 import { ENVELOPE_META_KEY, OUTPUT_META_KEY, REJECTION_META_KEY, TRACEPARENT_META_KEY } from '../mcp/keys.js';
 
 /** Tool-context key of the serialized delegation envelope (the same string as MCP's `_meta` key). */
-export const ENVELOPE_CONTEXT_KEY = ENVELOPE_META_KEY;
+export const ENVELOPE_CONTEXT_KEY: typeof ENVELOPE_META_KEY = ENVELOPE_META_KEY;
 /** Tool-context key of the W3C `traceparent` sent beside the envelope. */
-export const TRACEPARENT_CONTEXT_KEY = TRACEPARENT_META_KEY;
+export const TRACEPARENT_CONTEXT_KEY: typeof TRACEPARENT_META_KEY = TRACEPARENT_META_KEY;
 /** Output key of the attested node output (`serializeNodeOutput` wire JSON). */
-export const OUTPUT_KEY = OUTPUT_META_KEY;
+export const OUTPUT_KEY: typeof OUTPUT_META_KEY = OUTPUT_META_KEY;
 /** Output key of a refusal `{ decision: 'REJECT', reason, packet_id, details? }`. */
-export const REJECTION_KEY = REJECTION_META_KEY;
+export const REJECTION_KEY: typeof REJECTION_META_KEY = REJECTION_META_KEY;
 
 /** What a verified tool's context carries besides the tool's own context. */
-export interface VerifiedToolContext {
+// A type alias, not an interface: it must be assignable to the SDK's `Context` (a record).
+export type VerifiedToolContext = {
   readonly [ENVELOPE_CONTEXT_KEY]?: string;
   readonly [TRACEPARENT_CONTEXT_KEY]?: string;
-}
+};
+
+/**
+ * A verified tool's context type: ours, plus the tool's own when it declares one. Without one, the
+ * entry is optional in `toolsContext` (a call without it is refused as `envelope_missing`).
+ */
+export type VerifiedToolContextOf<C> = unknown extends C
+  ? VerifiedToolContext | undefined
+  : [C] extends [never]
+    ? VerifiedToolContext | undefined
+    : string extends keyof C // the SDK's untyped default (`Record<string, unknown>`)
+      ? VerifiedToolContext | undefined
+      : VerifiedToolContext & C;
 
 /**
  * What a verified tool's `execute` returns (the tool result the application sees): the attested
  * result and its wire output, or the refusal. The model sees only `result` (or the refusal's reason).
  */
 export type VerifiedToolOutput<R> =
-  | { readonly result: R; readonly [OUTPUT_KEY]: string }
-  | { readonly [REJECTION_KEY]: ToolCallRejection };
+  { readonly result: R; readonly [OUTPUT_KEY]: string } | { readonly [REJECTION_KEY]: ToolCallRejection };
 
-type AnyTool = Tool<any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type AnyTool = Tool;
 type ModelOutput = Awaited<ReturnType<NonNullable<AnyTool['toModelOutput']>>>;
 
 interface StandardResult {
@@ -98,10 +110,11 @@ function envelopeOf(context: unknown): unknown {
 /** The context without the envelope (and without the traceparent too when `all`). */
 function ownContext(context: unknown, all = false): unknown {
   if (!isPlainObject(context)) return context;
-  const rest: Record<string, unknown> = { ...context };
-  delete rest[ENVELOPE_CONTEXT_KEY];
-  if (all) delete rest[TRACEPARENT_CONTEXT_KEY];
-  return rest;
+  return Object.fromEntries(
+    Object.entries(context).filter(
+      ([key]) => key !== ENVELOPE_CONTEXT_KEY && (!all || key !== TRACEPARENT_CONTEXT_KEY),
+    ),
+  );
 }
 
 /**
@@ -153,12 +166,12 @@ function refusalText(rejection: ToolCallRejection): string {
  * (never thrown). `name` must be the key the tool is registered under in `tools`. The tool's own
  * `contextSchema`, if any, must be a Standard Schema (zod, valibot, arktype, …).
  */
-export function verifiedTool<T extends AnyTool>(
+export function verifiedTool<INPUT, OUTPUT, CONTEXT>(
   gate: ToolCallGate,
   name: string,
-  tool: T,
+  tool: Tool<INPUT, OUTPUT, CONTEXT>,
   options: VerifiedToolOptions,
-): AnyTool {
+): Tool<INPUT, VerifiedToolOutput<OUTPUT>, VerifiedToolContextOf<CONTEXT>> {
   if (tool === null || typeof tool !== 'object' || typeof tool.execute !== 'function')
     throw new ConfigurationError('verifiedTool needs an AI SDK tool with an execute function');
   const innerSchema: unknown = tool.contextSchema;
@@ -177,7 +190,10 @@ export function verifiedTool<T extends AnyTool>(
   const wrapped = {
     ...tool,
     contextSchema: contextSchemaFor(innerSchema),
-    async execute(input: unknown, execution: ToolExecutionOptions<unknown>): Promise<VerifiedToolOutput<unknown>> {
+    async execute(
+      input: unknown,
+      execution: ToolExecutionOptions<unknown>,
+    ): Promise<VerifiedToolOutput<unknown>> {
       const context = execution.context;
       const envelope = envelopeOf(context);
       const extra = { ...execution, context: ownContext(context) };
@@ -196,10 +212,17 @@ export function verifiedTool<T extends AnyTool>(
       if (!received.ok) return { [REJECTION_KEY]: received.rejection };
       return { result: received.output.result, [OUTPUT_KEY]: received.wire };
     },
-    async toModelOutput(options: { toolCallId: string; input: unknown; output: unknown }): Promise<ModelOutput> {
+    async toModelOutput(options: {
+      toolCallId: string;
+      input: unknown;
+      output: unknown;
+    }): Promise<ModelOutput> {
       const output = options.output;
       if (isPlainObject(output) && isPlainObject(output[REJECTION_KEY]))
-        return { type: 'error-text', value: refusalText(output[REJECTION_KEY] as unknown as ToolCallRejection) };
+        return {
+          type: 'error-text',
+          value: refusalText(output[REJECTION_KEY] as unknown as ToolCallRejection),
+        };
       const result = isPlainObject(output) ? output['result'] : undefined;
       const failed = isPlainObject(result) && typeof result['error_type'] === 'string' && 'error' in result;
       if (failed) return { type: 'error-json', value: result as never };
@@ -208,7 +231,7 @@ export function verifiedTool<T extends AnyTool>(
     },
   };
   verifiedTools.set(wrapped, state);
-  return wrapped as unknown as AnyTool;
+  return wrapped as unknown as Tool<INPUT, VerifiedToolOutput<OUTPUT>, VerifiedToolContextOf<CONTEXT>>;
 }
 
 function digestOf(input: unknown): string {

@@ -111,7 +111,12 @@ export async function aiSdkHarness(
       tool({ inputSchema: file, execute: (args) => bodies.delete_file(args) }),
       verify,
     ),
-    explode: verifiedTool(gate, 'explode', tool({ inputSchema: z.object({}), execute: bodies.explode }), verify),
+    explode: verifiedTool(
+      gate,
+      'explode',
+      tool({ inputSchema: z.object({}), execute: bodies.explode }),
+      verify,
+    ),
   };
   const approval = verifiedToolApproval(options.policy);
   const toolsContextFor = (call: ToolCall, envelope: string | undefined, traceparent?: string) =>
