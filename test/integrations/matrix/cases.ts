@@ -88,6 +88,7 @@ export const MATRIX_COLUMNS = [
   'MCP v1 stdio',
   'MCP v2 stdio',
   'AI SDK',
+  'OpenAI Agents',
 ] as const;
 
 export const MATRIX_OUT_DIR = fileURLToPath(new URL('../../../.matrix-out/', import.meta.url));
