@@ -258,6 +258,24 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'verifyToolResult',
     ],
   },
+  'trusthandoff/openai-agents': {
+    load: () => import('../src/integrations/openai-agents/index.js'),
+    names: [
+      'OUTPUT_KEY',
+      'REJECTION_KEY',
+      'RUN_CONTEXT_KEY',
+      'attachToolEnvelope',
+      'envelopesIn',
+      'issueToolCallEnvelope',
+      'mcpCustomDataExtractor',
+      'mcpToolMetaResolver',
+      'packetIdFor',
+      'signedHandoff',
+      'verifiedTool',
+      'verifyToolCall',
+      'verifyToolOutput',
+    ],
+  },
 };
 
 describe('public surface', () => {

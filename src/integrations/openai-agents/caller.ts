@@ -63,7 +63,10 @@ export function attachToolEnvelope(
 }
 
 /** The packet id minted for `toolName` in this run context (what `verifyToolCall` needs). */
-export function packetIdFor(runContext: RunContext<unknown> | { context: unknown }, toolName: string): string | undefined {
+export function packetIdFor(
+  runContext: RunContext | { context: unknown },
+  toolName: string,
+): string | undefined {
   const id = readOwnEntry(envelopesIn(runContext)?.packetIds, toolName);
   return typeof id === 'string' ? id : undefined;
 }
@@ -79,7 +82,7 @@ export interface SignedHandoffOptions extends Omit<IssueToolCallEnvelopeOptions,
   /** The tool calls the handoff authorizes, from the handoff's input (and the run context). */
   readonly calls: (
     input: unknown,
-    runContext: RunContext<unknown>,
+    runContext: RunContext,
   ) => readonly ToolCall[] | PromiseLike<readonly ToolCall[]>;
   /** W3C `traceparent`, or a function giving it at handoff time (e.g. `activeTraceparent`). */
   readonly traceparent?: string | (() => string | undefined);
@@ -98,7 +101,8 @@ export function signedHandoff<TContext, TOutput extends AgentOutputType>(
 ): Handoff<TContext, TOutput> {
   if (options === null || typeof options !== 'object' || typeof options.calls !== 'function')
     throw new ConfigurationError('signedHandoff needs options with calls(input, runContext)');
-  const { identity, audience, calls, traceparent, ttlSeconds, now, context, permissions, riskLevel } = options;
+  const { identity, audience, calls, traceparent, ttlSeconds, now, context, permissions, riskLevel } =
+    options;
   const config: HandoffOptions = options.handoff ?? {};
   const userOnHandoff = config.onHandoff;
   return handoff(agent, {
@@ -106,9 +110,11 @@ export function signedHandoff<TContext, TOutput extends AgentOutputType>(
     async onHandoff(runContext, input) {
       const holder: unknown = runContext.context;
       if (holder === null || typeof holder !== 'object')
-        throw new ConfigurationError('signedHandoff needs a run context object (run(agent, input, { context: {} }))');
+        throw new ConfigurationError(
+          'signedHandoff needs a run context object (run(agent, input, { context: {} }))',
+        );
       const tp = typeof traceparent === 'function' ? traceparent() : traceparent;
-      for (const call of await calls(input, runContext as RunContext<unknown>))
+      for (const call of await calls(input, runContext as RunContext))
         attachToolEnvelope(holder, identity, call, {
           audience,
           ...(ttlSeconds === undefined ? {} : { ttlSeconds }),

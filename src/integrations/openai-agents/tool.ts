@@ -9,7 +9,15 @@
  *
  * This file imports the SDK (`tool`): the entry needs `@openai/agents-core` installed.
  */
-import { tool, type FunctionTool, type RunContext, type ToolInputGuardrailDefinition } from '@openai/agents-core';
+import {
+  tool,
+  type FunctionTool,
+  type RunContext,
+  type ToolInputGuardrailDefinition,
+  type ToolInputParameters,
+  type ToolOptionsWithGuardrails,
+  type UnknownContext,
+} from '@openai/agents-core';
 import { ConfigurationError } from '../../errors.js';
 import type { AcceptDecision } from '../../gate/decision.js';
 import { toolArgumentsDigest } from '../../gate/expectations.js';
@@ -107,7 +115,7 @@ interface Admitted {
 export interface OpenAiAgentsToolCall {
   /** The input as the tool's `parameters` schema parsed it (what `execute` gets). */
   readonly input: unknown;
-  readonly runContext: RunContext<unknown> | undefined;
+  readonly runContext: RunContext | undefined;
   readonly details: unknown;
 }
 
@@ -124,11 +132,11 @@ function refusalMessage(rejection: ToolCallRejection): string {
  * the body's result alone. A body that returns a string is attested as `{ text }`. The call is bound
  * to the arguments as the model sent them (the JSON before your `parameters` schema parses it).
  */
-export function verifiedTool<C extends ToolConfig>(
+export function verifiedTool<TParameters extends ToolInputParameters = undefined, Context = UnknownContext>(
   gate: ToolCallGate,
-  config: C,
+  config: ToolOptionsWithGuardrails<TParameters, Context>,
   options: VerifiedToolOptions,
-): FunctionTool<any, any, any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+): FunctionTool<Context, TParameters> {
   if (config === null || typeof config !== 'object' || typeof config.execute !== 'function')
     throw new ConfigurationError('verifiedTool needs tool options with an execute function');
   const configured: unknown = config.name;
@@ -168,7 +176,11 @@ export function verifiedTool<C extends ToolConfig>(
     },
   };
 
-  async function verifiedExecute(input: unknown, runContext?: RunContext<unknown>, details?: unknown): Promise<unknown> {
+  async function verifiedExecute(
+    input: unknown,
+    runContext?: RunContext,
+    details?: unknown,
+  ): Promise<unknown> {
     const toolCall = readOwnEntry(details, 'toolCall');
     const callId = readOwnEntry(toolCall, 'callId');
     const args = parseArguments(readOwnEntry(toolCall, 'arguments') ?? input);
@@ -197,9 +209,9 @@ export function verifiedTool<C extends ToolConfig>(
   };
 
   return tool({
-    ...config,
+    ...(config as ToolConfig),
     execute: verifiedExecute,
-    inputGuardrails: [guardrail, ...(config.inputGuardrails ?? [])],
+    inputGuardrails: [guardrail, ...((config as ToolConfig).inputGuardrails ?? [])],
     customDataExtractor,
   } as ToolConfig);
 }

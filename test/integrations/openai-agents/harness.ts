@@ -56,8 +56,7 @@ export class ScriptedModel implements Model {
     return Promise.resolve({ usage: new Usage(), output, responseId: `r${this.next}` });
   }
 
-  // eslint-disable-next-line require-yield
-  async *getStreamedResponse(): AsyncIterable<StreamEvent> {
+  getStreamedResponse(): AsyncIterable<StreamEvent> {
     throw new Error('the scripted model does not stream');
   }
 }
@@ -102,12 +101,22 @@ export async function agentsHarness(options: { readonly hooks?: GateHooks } = {}
       ),
       verifiedTool(
         gate,
-        { name: 'delete_file', description: 'Delete', parameters: file, execute: (a) => bodies.delete_file(a) },
+        {
+          name: 'delete_file',
+          description: 'Delete',
+          parameters: file,
+          execute: (a) => bodies.delete_file(a),
+        },
         verify,
       ),
       verifiedTool(
         gate,
-        { name: 'explode', description: 'Explode', parameters: z.object({}), execute: () => bodies.explode() },
+        {
+          name: 'explode',
+          description: 'Explode',
+          parameters: z.object({}),
+          execute: () => bodies.explode(),
+        },
         verify,
       ),
     ],
