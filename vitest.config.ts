@@ -28,6 +28,8 @@ export default defineConfig({
       { find: /^trusthandoff\/sodium$/, replacement: src('sodium/index.ts') },
       { find: /^trusthandoff\/langgraph$/, replacement: src('integrations/langgraph/index.ts') },
       { find: /^trusthandoff\/langchain$/, replacement: src('integrations/langchain/index.ts') },
+      { find: /^trusthandoff\/ai-sdk$/, replacement: src('integrations/ai-sdk/index.ts') },
+      { find: /^trusthandoff\/openai-agents$/, replacement: src('integrations/openai-agents/index.ts') },
     ],
   },
   test: {

@@ -317,6 +317,39 @@ const entries: Record<string, { load: () => Promise<Record<string, unknown>>; na
       'withEnvelope',
     ],
   },
+  'trusthandoff/ai-sdk': {
+    load: () => import('../src/integrations/ai-sdk/index.js'),
+    names: [
+      'ENVELOPE_CONTEXT_KEY',
+      'OUTPUT_KEY',
+      'REJECTION_KEY',
+      'TRACEPARENT_CONTEXT_KEY',
+      'issueToolCallEnvelope',
+      'issueToolContext',
+      'verifiedTool',
+      'verifiedToolApproval',
+      'verifyToolCall',
+      'verifyToolResult',
+    ],
+  },
+  'trusthandoff/openai-agents': {
+    load: () => import('../src/integrations/openai-agents/index.js'),
+    names: [
+      'OUTPUT_KEY',
+      'REJECTION_KEY',
+      'RUN_CONTEXT_KEY',
+      'attachToolEnvelope',
+      'envelopesIn',
+      'issueToolCallEnvelope',
+      'mcpCustomDataExtractor',
+      'mcpToolMetaResolver',
+      'packetIdFor',
+      'signedHandoff',
+      'verifiedTool',
+      'verifyToolCall',
+      'verifyToolOutput',
+    ],
+  },
 };
 
 describe('public surface', () => {

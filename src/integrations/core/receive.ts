@@ -69,8 +69,22 @@ export type ReceivedCall =
     }
   | { readonly ok: false; readonly rejection: ToolCallRejection };
 
-/** `(envelope, args, extra) => ReceivedCall`: the gate, then the attested handler. */
-export type CallReceiver<A, X> = (envelope: unknown, args: A, extra: X) => Promise<ReceivedCall>;
+/** The gate's verdict on one call, before anything runs (see {@link CallReceiver.admit}). */
+export type AdmittedCall =
+  | { readonly ok: true; readonly decision: AcceptDecision }
+  | { readonly ok: false; readonly rejection: ToolCallRejection };
+
+/**
+ * `(envelope, args, extra) => ReceivedCall`: the gate, then the attested handler. The two halves are
+ * also callable apart, for frameworks that decide a call in one hook and run it in another (the AI
+ * SDK's `toolApproval`, then `execute`): `admit` runs the gate (and so spends the nonce on ACCEPT),
+ * `runAdmitted` runs the attested handler for a decision `admit` returned.
+ */
+export interface CallReceiver<A, X> {
+  (envelope: unknown, args: A, extra: X): Promise<ReceivedCall>;
+  admit(envelope: unknown, args: A): Promise<AdmittedCall>;
+  runAdmitted(decision: AcceptDecision, args: A, extra: X): Promise<ReceivedCall>;
+}
 
 /**
  * Build the receiver for one named call. Options are checked here, once. `envelope` is what the
@@ -104,11 +118,12 @@ export function createCallReceiver<A, R extends object, X>(
   const outcomeEncoding = options.outcomeEncoding;
   const serializeOptions = outcomeEncoding === undefined ? {} : { outcomeEncoding };
 
-  return async function receiveCall(envelope: unknown, args: A, extra: X): Promise<ReceivedCall> {
+  async function admit(envelope: unknown, args: A): Promise<AdmittedCall> {
     if (envelope !== undefined && typeof envelope !== 'string') return refusal('malformed_envelope', null);
-    const admitted = await admitCall(gate, envelope, name, args, arrival);
-    if (!admitted.ok) return admitted;
-    const decision = admitted.decision;
+    return admitCall(gate, envelope, name, args, arrival);
+  }
+
+  async function runAdmitted(decision: AcceptDecision, args: A, extra: X): Promise<ReceivedCall> {
     const packetId = decision.packet.packet_id;
     let output: NodeOutput<object>;
     try {
@@ -125,13 +140,14 @@ export function createCallReceiver<A, R extends object, X>(
       wire: serializeNodeOutput(output, serializeOptions),
       failed: 'reason' in output,
     };
-  };
-}
+  }
 
-/** The gate's verdict on one call: the ACCEPT, or the refusal to report. */
-export type AdmittedCall =
-  | { readonly ok: true; readonly decision: AcceptDecision }
-  | { readonly ok: false; readonly rejection: ToolCallRejection };
+  async function receiveCall(envelope: unknown, args: A, extra: X): Promise<ReceivedCall> {
+    const admitted = await admit(envelope, args);
+    return admitted.ok ? runAdmitted(admitted.decision, args, extra) : admitted;
+  }
+  return Object.assign(receiveCall, { admit, runAdmitted });
+}
 
 /**
  * The gate step every receiver shares: `envelope` (wire JSON, or an envelope object the gate reads

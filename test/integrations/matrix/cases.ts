@@ -90,6 +90,8 @@ export const MATRIX_COLUMNS = [
   'A2A',
   'LangGraph',
   'LangGraph node',
+  'AI SDK',
+  'OpenAI Agents',
 ] as const;
 
 export const MATRIX_OUT_DIR = fileURLToPath(new URL('../../../.matrix-out/', import.meta.url));
