@@ -125,11 +125,16 @@ describe('gate → EventHub → sinks', () => {
   it('100,000 events through the port into a slow sink: decisions keep flowing, memory bounded, counters add up', async () => {
     const path = join(dir, 'burst.jsonl');
     const { open } = await import('node:fs/promises');
+    // The disk accepts nothing until the burst is over: a decision that waited on it would never end.
+    let release: () => void = () => undefined;
+    const diskHeld = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const slowDisk = async (p: string): Promise<JsonlFile> => {
       const h = await open(p, 'a');
       return {
         async write(data) {
-          await new Promise((r) => setTimeout(r, 25));
+          await diskHeld;
           await h.write(data);
         },
         sync: () => h.sync(),
@@ -159,14 +164,13 @@ describe('gate → EventHub → sinks', () => {
     };
     collectGarbage();
     const before = process.memoryUsage().heapUsed;
-    const latencies: number[] = [];
+    let decided = 0;
     let maxQueued = 0;
     for (let i = 0; i < 100_000; i++) {
       hub.emit('packet_rejected', fields);
       if (i % 10_000 === 0) {
-        const t = performance.now();
         expect((await gate.handle(wire())).decision).toBe('ACCEPT');
-        latencies.push(performance.now() - t);
+        decided++;
         maxQueued = Math.max(maxQueued, sink.stats.queued);
       }
     }
@@ -176,8 +180,10 @@ describe('gate → EventHub → sinks', () => {
     expect(maxQueued).toBeLessThanOrEqual(5000);
     expect(sink.stats.queuedBytes).toBeLessThanOrEqual(4 * 1024 * 1024);
     expect(grown).toBeLessThan(32 * 1024 * 1024);
-    // A decision never waited on the slow disk (each write takes 25 ms).
-    expect(Math.max(...latencies)).toBeLessThan(25);
+    // Every decision completed while the disk had written nothing: none waited on the sink.
+    expect(decided).toBe(10);
+    expect(sink.stats.delivered).toBe(0);
+    release();
     expect((await hub.close()).ok).toBe(true);
     const s = sink.stats;
     // The burst plus one packet_accepted per decision.
