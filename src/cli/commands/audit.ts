@@ -112,12 +112,7 @@ export async function audit(args: readonly string[], io: Io): Promise<number> {
           requireCheckpoint,
         })
       : undefined;
-  let sealFailure = sealed === undefined ? undefined : checkpointFailure(sealed, publicKey !== undefined);
-  // Under --key a signature by another key is "invalid" too; say which of the two it is.
-  if (sealFailure === 'checkpoint_invalid' && publicKey !== undefined) {
-    const unkeyed = await verifyJsonlLog(path, { requireCheckpoint });
-    if (unkeyed.checkpoint?.valid === true) sealFailure = 'checkpoint_untrusted';
-  }
+  const sealFailure = sealed === undefined ? undefined : checkpointFailure(sealed, publicKey !== undefined);
   const report = sentinel.report();
   let text: string;
   if (format === 'json')
@@ -172,10 +167,11 @@ type SealFailure = 'checkpoint_invalid' | 'checkpoint_missing' | 'checkpoint_unt
 
 /** Why the log's seal fails, if it does (chain breaks are reported by Sentinel, not here). */
 function checkpointFailure(verdict: JsonlLogVerdict, keyGiven: boolean): SealFailure | undefined {
+  const c = verdict.checkpoint;
+  if (c !== null && !c.valid) return 'checkpoint_invalid';
+  if (keyGiven && c !== null && !c.trusted) return 'checkpoint_untrusted';
   if (!verdict.ok && (verdict.reason === 'checkpoint_invalid' || verdict.reason === 'checkpoint_missing'))
     return verdict.reason;
-  if (verdict.checkpoint !== null && !verdict.checkpoint.valid) return 'checkpoint_invalid';
-  if (keyGiven && verdict.checkpoint !== null && !verdict.checkpoint.trusted) return 'checkpoint_untrusted';
   return undefined;
 }
 

@@ -32,7 +32,7 @@ export interface JsonlLogCheckpoint {
   readonly seq: number;
   readonly signer: string;
   readonly at: string;
-  /** The signature verifies under the key in the line (and under `publicKey` when given). */
+  /** The signature verifies under the key written in the checkpoint line. */
   readonly valid: boolean;
   /** `publicKey` was given and is the key that signed. */
   readonly trusted: boolean;
@@ -188,23 +188,23 @@ export async function verifyJsonlLog(
             try {
               const embedded = rawKey(Buffer.from(String(cp['public_key']), 'base64'));
               const signature = Buffer.from(String(cp['signature']), 'base64');
-              const key = trustedKey ?? embedded;
               // The library's one Ed25519 rule (strict encodings), as for packets and attestations.
+              // `valid`: the checkpoint is intact under the key it names; `trusted`: that key is
+              // `publicKey`. With `publicKey`, an untrusted checkpoint fails the log either way.
               valid = verifyEd25519(
                 nodeSignatureBackend,
-                describePublicKey(key),
+                describePublicKey(embedded),
                 checkpointMessage(seq, prev),
                 signature,
               );
               trusted = valid && trustedKey !== undefined && sameKey(trustedKey, embedded);
-              if (trustedKey !== undefined && !trusted) valid = false;
             } catch {
               valid = false;
             }
           }
           checkpoint = { seq, signer, at, valid, trusted };
           unsealedEvents = 0;
-          if (!valid && firstFailure === undefined)
+          if ((!valid || (trustedKey !== undefined && !trusted)) && firstFailure === undefined)
             firstFailure = {
               reason: 'checkpoint_invalid',
               details: { file, line: lineNo, seq },
